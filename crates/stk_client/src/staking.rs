@@ -1,0 +1,1 @@
+//! `stk_staking` instructions (filled in by the staking issue).

@@ -1,0 +1,1 @@
+//! `stk_treasury` instructions (filled in by the treasury issue).

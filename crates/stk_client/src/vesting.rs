@@ -1,0 +1,1 @@
+//! `stk_vesting` instructions (filled in by the vesting issue).

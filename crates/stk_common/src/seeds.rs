@@ -1,0 +1,93 @@
+//! PDA seeds of every program, and the derivations other parts need.
+//!
+//! A seed constant is the single spelling of a PDA; programs use the constants in their
+//! `seeds = [...]` constraints and off-chain code uses the `find_*` helpers.
+use crate::ids;
+use anchor_lang::prelude::Pubkey;
+
+// ---- stk_mint ---------------------------------------------------------------------------
+/// The mint program's state (`MintConfig`): schedule, destinations, counters.
+pub const MINT_CONFIG: &[u8] = b"mint_config";
+/// The STK Token-2022 mint itself (a PDA, so its address is known before it exists).
+pub const STK_MINT: &[u8] = b"stk_mint";
+/// Mint authority and metadata update authority. No key holds mint rights.
+pub const MINT_AUTHORITY: &[u8] = b"mint_authority";
+
+// ---- stk_treasury -----------------------------------------------------------------------
+/// The treasury's state.
+pub const TREASURY: &[u8] = b"treasury";
+/// Owner of the treasury's vaults and Token-2022 withdraw-withheld authority of the mint.
+pub const TREASURY_AUTHORITY: &[u8] = b"treasury_authority";
+/// Token-2022 permanent delegate of the mint; the treasury signs with it only in the
+/// dormancy procedure, so it is a separate PDA from the vault owner.
+pub const PERMANENT_DELEGATE: &[u8] = b"permanent_delegate";
+/// The distribution vault: `stk_mint::mint_quarter` pays the members' share here.
+pub const DISTRIBUTION_VAULT: &[u8] = b"distribution_vault";
+/// The fee vault: harvested transfer fees land here.
+pub const FEE_VAULT: &[u8] = b"fee_vault";
+/// One account per monthly distribution epoch, seeded with the month id (u32 LE).
+pub const EPOCH: &[u8] = b"epoch";
+
+// ---- stk_vesting ------------------------------------------------------------------------
+/// Owner of vesting vaults, including the sale vault that receives the genesis allocation.
+pub const VESTING_AUTHORITY: &[u8] = b"vesting_authority";
+/// The sale vault (genesis allocation for the members' initial purchase).
+pub const SALE_VAULT: &[u8] = b"sale_vault";
+
+// ---- stk_staking ------------------------------------------------------------------------
+pub const STAKING_POOL: &[u8] = b"staking_pool";
+
+// ---- stk_startup_fund -------------------------------------------------------------------
+/// The fund's state.
+pub const FUND: &[u8] = b"fund";
+/// Owner of the fund's vault.
+pub const FUND_AUTHORITY: &[u8] = b"fund_authority";
+/// The fund's vault: receives the startup-fund share of every quarter.
+pub const FUND_VAULT: &[u8] = b"fund_vault";
+
+fn find(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(seeds, program).0
+}
+
+pub fn find_mint_config() -> Pubkey {
+    find(&[MINT_CONFIG], &ids::STK_MINT)
+}
+pub fn find_stk_mint() -> Pubkey {
+    find(&[STK_MINT], &ids::STK_MINT)
+}
+pub fn find_mint_authority() -> Pubkey {
+    find(&[MINT_AUTHORITY], &ids::STK_MINT)
+}
+pub fn find_treasury() -> Pubkey {
+    find(&[TREASURY], &ids::STK_TREASURY)
+}
+pub fn find_treasury_authority() -> Pubkey {
+    find(&[TREASURY_AUTHORITY], &ids::STK_TREASURY)
+}
+pub fn find_permanent_delegate() -> Pubkey {
+    find(&[PERMANENT_DELEGATE], &ids::STK_TREASURY)
+}
+pub fn find_distribution_vault() -> Pubkey {
+    find(&[DISTRIBUTION_VAULT], &ids::STK_TREASURY)
+}
+pub fn find_fee_vault() -> Pubkey {
+    find(&[FEE_VAULT], &ids::STK_TREASURY)
+}
+pub fn find_epoch(month_id: u32) -> Pubkey {
+    find(&[EPOCH, &month_id.to_le_bytes()], &ids::STK_TREASURY)
+}
+pub fn find_vesting_authority() -> Pubkey {
+    find(&[VESTING_AUTHORITY], &ids::STK_VESTING)
+}
+pub fn find_sale_vault() -> Pubkey {
+    find(&[SALE_VAULT], &ids::STK_VESTING)
+}
+pub fn find_fund() -> Pubkey {
+    find(&[FUND], &ids::STK_STARTUP_FUND)
+}
+pub fn find_fund_authority() -> Pubkey {
+    find(&[FUND_AUTHORITY], &ids::STK_STARTUP_FUND)
+}
+pub fn find_fund_vault() -> Pubkey {
+    find(&[FUND_VAULT], &ids::STK_STARTUP_FUND)
+}

@@ -1,0 +1,1 @@
+//! Setup helpers for `stk_treasury` on the ledger (filled in by the treasury issue).

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace: pure unit tests, the programs through the harness
+# (solana-program-test with the real Token-2022 program) and the distributor against Postgres.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/env.sh
+ensure_postgres
+before=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
+status=0
+cargo test --workspace --locked "$@" || status=$?
+# program-test leaves empty .tmpXXXX folders behind; remove the ones this run created.
+after=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
+comm -13 <(echo "$before") <(echo "$after") | while read -r d; do [ -n "$d" ] && rm -rf "$d"; done
+exit $status
