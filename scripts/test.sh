@@ -7,8 +7,13 @@ source scripts/lib/env.sh
 ensure_postgres
 before=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
 status=0
-cargo test --workspace --locked "$@" || status=$?
+log=$(mktemp)
+cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
 # program-test leaves empty .tmpXXXX folders behind; remove the ones this run created.
 after=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
 comm -13 <(echo "$before") <(echo "$after") | while read -r d; do [ -n "$d" ] && rm -rf "$d"; done
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
 exit $status
