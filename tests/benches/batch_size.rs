@@ -14,13 +14,15 @@
 use anchor_lang::prelude::Pubkey;
 use solana_instruction::Instruction;
 use solana_signer::Signer;
+use std::collections::HashMap;
 use stk_harness::{
     alt::{self, AddressLookupTableAccount, MAX_TX_ACCOUNT_LOCKS, PACKET_DATA_SIZE},
-    stk_client::treasury::{self as treasury_ix, MAX_RECIPIENTS_LEGACY, MAX_RECIPIENTS_WITH_LOOKUP_TABLE},
+    stk_client::treasury::{
+        self as treasury_ix, MAX_RECIPIENTS_LEGACY, MAX_RECIPIENTS_WITH_LOOKUP_TABLE,
+    },
     treasury::{TreasurySetup, TreasurySetupArgs},
     Ledger,
 };
-use std::collections::HashMap;
 
 /// Recipients prepared (more than any form can fit).
 const POOL: usize = 90;
@@ -157,8 +159,11 @@ async fn run() -> Vec<Row> {
             compute_units: ok.compute_units,
         });
     }
-    println!("lookup table: {} addresses, rent deposit {} lamports (refundable when closed)",
-        bench.table.addresses.len(), table_rent);
+    println!(
+        "lookup table: {} addresses, rent deposit {} lamports (refundable when closed)",
+        bench.table.addresses.len(),
+        table_rent
+    );
     rows
 }
 
@@ -183,7 +188,9 @@ fn main() {
             r.binding
         );
     }
-    println!("(T22 CU: compute units of the Token-2022 transfers only; the treasury runs natively here)");
+    println!(
+        "(T22 CU: compute units of the Token-2022 transfers only; the treasury runs natively here)"
+    );
     let measured = |f: Form| rows.iter().find(|r| r.form == f).map(|r| r.recipients).unwrap();
     let legacy = measured(Form::Legacy);
     let with_table = measured(Form::LookupTable);

@@ -878,3 +878,50 @@ async fn dormant_balances_return_only_after_a_public_uncancelled_notice() {
     ix.accounts[1].pubkey = seeds::find_dormancy_notice(&sleeper_account);
     ledger.send(&[ix], &[]).await.expect_failure().assert_code(AnchorError::ConstraintSeeds as u32);
 }
+
+#[tokio::test]
+async fn the_documented_batch_sizes_fit_one_transaction_and_pay_exactly() {
+    use stk_harness::{alt, stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE};
+    let (mut ledger, t) = setup().await;
+    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
+    let m0 = month(&t, 0);
+    let n_table = MAX_RECIPIENTS_WITH_LOOKUP_TABLE;
+    let recipients: Vec<Pubkey> =
+        t.create_recipients(&mut ledger, n_table + 1).await.into_iter().map(|p| p.1).collect();
+    Ledger::ok(t.open_epoch(&mut ledger, m0, 1_000_000_000, HASH, 2).await);
+    let d = t.distributor.pubkey();
+    let amounts = |n: usize| (0..n as u64).map(|i| 10_000 + i).collect::<Vec<_>>();
+    let blockhash = ledger.ctx.get_new_latest_blockhash().await.unwrap();
+
+    // Legacy: MAX_RECIPIENTS_LEGACY fits the packet, one more does not.
+    let legacy = |n: usize| {
+        let ix = treasury_ix::distribute_batch(&d, m0, 0, &recipients[..n], amounts(n));
+        alt::legacy_transaction(&t.distributor, &[ix], &[], blockhash)
+    };
+    assert!(alt::fits(&legacy(MAX_RECIPIENTS_LEGACY)));
+    assert!(alt::wire_size(&legacy(MAX_RECIPIENTS_LEGACY + 1)) > alt::PACKET_DATA_SIZE);
+    Ledger::ok(ledger.send_versioned(legacy(MAX_RECIPIENTS_LEGACY)).await);
+
+    // v0 + lookup table: MAX_RECIPIENTS_WITH_LOOKUP_TABLE fits; one more exceeds 64 locks and
+    // the bank refuses it.
+    let mut addresses = treasury_ix::distribute_batch_fixed_accounts(m0);
+    addresses.extend(recipients.iter().copied());
+    let table = alt::create_lookup_table(&mut ledger, &addresses).await;
+    let blockhash = ledger.ctx.get_new_latest_blockhash().await.unwrap();
+    let with_table = |n: usize| {
+        let ixs = [
+            treasury_ix::batch_compute_unit_limit(n),
+            treasury_ix::distribute_batch(&d, m0, 1, &recipients[..n], amounts(n)),
+        ];
+        alt::v0_transaction(&t.distributor, &ixs, &[], std::slice::from_ref(&table), blockhash)
+    };
+    assert!(alt::fits(&with_table(n_table)));
+    assert!(alt::account_locks(&with_table(n_table + 1)) > alt::MAX_TX_ACCOUNT_LOCKS);
+    assert!(ledger.send_versioned(with_table(n_table + 1)).await.is_err());
+    Ledger::ok(ledger.send_versioned(with_table(n_table)).await);
+    for (i, r) in recipients[..n_table].iter().enumerate() {
+        let legacy_part = if i < MAX_RECIPIENTS_LEGACY { 10_000 + i as u64 } else { 0 };
+        assert_eq!(ledger.token_amount(r).await, legacy_part + 10_000 + i as u64);
+    }
+    assert_eq!(ledger.token_amount(&recipients[n_table]).await, 0);
+}

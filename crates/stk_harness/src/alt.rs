@@ -34,10 +34,8 @@ pub async fn create_lookup_table(
 ) -> AddressLookupTableAccount {
     let payer = ledger.payer();
     // `recent_slot` must be a slot in the SlotHashes sysvar: take its newest entry.
-    let slot_hashes = ledger
-        .account(&solana_sysvar_v4::slot_hashes::ID)
-        .await
-        .expect("SlotHashes sysvar");
+    let slot_hashes =
+        ledger.account(&solana_sysvar_v4::slot_hashes::ID).await.expect("SlotHashes sysvar");
     let recent_slot = u64::from_le_bytes(slot_hashes.data[8..16].try_into().expect("slot"));
     let (create, table) = create_table_ix(payer, payer, recent_slot);
     Ledger::ok(ledger.send(&[create], &[]).await);
