@@ -873,6 +873,26 @@ async fn dormant_balances_return_only_after_a_public_uncancelled_notice() {
         .await
         .expect_failure()
         .assert_code(TreasuryError::NoticeNotPending);
+    // A pending notice cannot be closed; resolved ones can (admin only), and the account can
+    // then be flagged again, e.g. as a fraud hold after the cancelled dormancy notice.
+    let ix = treasury_ix::close_dormancy_notice(&stranger.pubkey(), &awake_account);
+    ledger.send(&[ix], &[&stranger]).await.expect_failure().assert_code(TreasuryError::NotAdmin);
+    Ledger::ok(
+        ledger.send(&[treasury_ix::close_dormancy_notice(&admin, &awake_account)], &[]).await,
+    );
+    assert!(!ledger.account_exists(&seeds::find_dormancy_notice(&awake_account)).await);
+    Ledger::ok(ledger.send(&[treasury_ix::flag_dormant(&admin, &awake_account, 2)], &[]).await);
+    let ix = treasury_ix::close_dormancy_notice(&admin, &awake_account);
+    ledger.send(&[ix], &[]).await.expect_failure().assert_code(TreasuryError::NoticePending);
+    let renewed: DormancyNotice =
+        ledger.anchor_account(&seeds::find_dormancy_notice(&awake_account)).await;
+    assert_eq!((renewed.status, renewed.reason_code), (NoticeStatus::Pending, 2));
+    ledger
+        .send(&[treasury_ix::reintegrate(&awake_account)], &[])
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::NoticeNotEnded);
+
     // A notice of one account cannot be used on another.
     let mut ix = treasury_ix::reintegrate(&awake_account);
     ix.accounts[1].pubkey = seeds::find_dormancy_notice(&sleeper_account);

@@ -298,3 +298,16 @@ pub fn reintegrate(owner_token_account: &Pubkey) -> Instruction {
         instruction::Reintegrate {},
     )
 }
+
+/// Closes a resolved dormancy notice of `owner_token_account` (admin; rent back to the admin).
+pub fn close_dormancy_notice(admin: &Pubkey, owner_token_account: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::CloseDormancyNotice {
+            admin: *admin,
+            treasury: addresses().treasury,
+            notice: seeds::find_dormancy_notice(owner_token_account),
+        },
+        instruction::CloseDormancyNotice {},
+    )
+}

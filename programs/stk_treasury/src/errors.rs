@@ -76,6 +76,8 @@ pub enum TreasuryError {
     AlreadyReintegrated,
     #[msg("the notice period has not ended yet")]
     NoticeNotEnded,
+    #[msg("the dormancy notice is still pending: the owner may cancel it or it must be reintegrated first")]
+    NoticePending,
     #[msg("emission schedule error")]
     Schedule,
     #[msg("arithmetic overflow")]

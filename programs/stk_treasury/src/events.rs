@@ -1,4 +1,4 @@
-use crate::state::{AuthorityRole, FeeSplit};
+use crate::state::{AuthorityRole, FeeSplit, NoticeStatus};
 use anchor_lang::prelude::*;
 
 #[event]
@@ -126,4 +126,10 @@ pub struct DormantBalanceReintegrated {
     pub token_account: Pubkey,
     pub amount: u64,
     pub received_by_vault: u64,
+}
+
+#[event]
+pub struct DormancyNoticeClosed {
+    pub token_account: Pubkey,
+    pub status: NoticeStatus,
 }

@@ -154,4 +154,10 @@ pub mod stk_treasury {
     pub fn reintegrate(ctx: Context<Reintegrate>) -> Result<()> {
         instructions::reintegrate::handler(ctx)
     }
+
+    /// Admin: closes a resolved (cancelled or reintegrated) notice so the account can be
+    /// flagged again; the rent returns to the admin.
+    pub fn close_dormancy_notice(ctx: Context<CloseDormancyNotice>) -> Result<()> {
+        instructions::close_dormancy_notice::handler(ctx)
+    }
 }

@@ -3,6 +3,7 @@
 #![allow(ambiguous_glob_reexports)]
 pub mod accept_authority;
 pub mod cancel_dormancy;
+pub mod close_dormancy_notice;
 pub mod close_epoch;
 pub mod distribute_batch;
 pub mod flag_dormant;
@@ -19,6 +20,7 @@ pub mod split_fees;
 
 pub use accept_authority::*;
 pub use cancel_dormancy::*;
+pub use close_dormancy_notice::*;
 pub use close_epoch::*;
 pub use distribute_batch::*;
 pub use flag_dormant::*;
