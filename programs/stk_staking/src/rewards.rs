@@ -227,18 +227,23 @@ mod tests {
     }
 
     #[test]
-    fn huge_accumulator_does_not_overflow_a_big_position() {
-        // A 1-unit staker alone for the whole supply pumps acc to 2.1e31; a later position of
-        // 2e14 weight must still settle (the weight·Δacc product is split at ACC_SCALE).
-        let mut s = stream(21_000_000_000_000, 1, 21_000_000_000_000);
+    fn a_pumped_accumulator_does_not_overflow_later_positions() {
+        // A 1-unit staker alone receives the whole supply: acc reaches 2.1e31.
+        let supply = 21_000_000_000_000u64;
+        let mut s = stream(supply, 1, supply);
         s.accrue(1).unwrap();
-        let mut c = RewardCheckpoint::at(0);
-        assert_eq!(c.settle(200_000_000_000_000, s.acc_reward_per_weight), Err(MathOverflow));
-        // ... it overflows only when the credit itself exceeds u64, which no real weight does:
-        let mut c = RewardCheckpoint::at(0);
-        assert_eq!(c.settle(1, s.acc_reward_per_weight), Ok(21_000_000_000_000));
-        let mut c = RewardCheckpoint::at(s.acc_reward_per_weight / 2);
-        assert_eq!(c.settle(800_000, s.acc_reward_per_weight / 2 + ACC_SCALE * 3), Ok(2_400_000));
+        assert_eq!(s.acc_reward_per_weight, supply as u128 * ACC_SCALE);
+        let mut lone = RewardCheckpoint::at(0);
+        assert_eq!(lone.settle(1, s.acc_reward_per_weight), Ok(supply));
+        // A 2e14-weight position joins later: weight × acc (4e45) exceeds u128, yet settling
+        // works because only Δacc is multiplied, split at ACC_SCALE.
+        let big = 200_000_000_000_000u64;
+        let mut late = RewardCheckpoint::at(s.acc_reward_per_weight);
+        s.replace_weight(0, big).unwrap();
+        s.fund(1_000_000).unwrap();
+        assert_eq!(s.accrue(2), Ok(1_000_000));
+        assert_eq!(late.settle(big, s.acc_reward_per_weight), Ok(999_999));
+        assert_eq!(lone.settle(1, s.acc_reward_per_weight), Ok(0));
     }
 
     proptest! {
