@@ -300,6 +300,34 @@ async fn locks_refuse_early_unstake_and_expire_to_one_x() {
 }
 
 #[tokio::test]
+async fn plain_transfers_to_the_reward_vault_are_booked_by_anyone() {
+    let (mut ledger, s) = setup(StakingSetupArgs::default()).await; // fee on
+    let credit = || staking_ix::credit_reward_deposits(&s.mint);
+    ledger.send(&[credit()], &[]).await.expect_failure().assert_code(StakingError::NothingArrived);
+    Ledger::ok(s.fund(&mut ledger, 100 * STK).await);
+    let funded = 100 * STK - s.fee_of(100 * STK);
+    // The treasury's fee split pays the vault like any destination, without a CPI.
+    let arrived = s.pay_from_bank(&mut ledger, &s.pool.reward_vault, 50 * STK).await;
+    assert_eq!(arrived, 50 * STK - s.fee_of(50 * STK));
+    assert_eq!(s.pool_state(&mut ledger).await.rewards.unreleased, funded);
+
+    let ok = Ledger::ok(ledger.send(&[credit()], &[]).await);
+    let ev: Vec<events::RewardsFunded> = decode_events(&ok.events);
+    assert_eq!((ev[0].funder, ev[0].received), (Pubkey::default(), arrived));
+    let pool = s.pool_state(&mut ledger).await;
+    assert_eq!(pool.rewards.unreleased, funded + arrived);
+    assert_eq!(pool.total_funded, funded + arrived);
+    assert_eq!(balance(&mut ledger, &s.pool.reward_vault).await, pool.total_funded);
+    // Booking twice books nothing.
+    ledger.send(&[credit()], &[]).await.expect_failure().assert_code(StakingError::NothingArrived);
+    assert_eq!(s.pool_state(&mut ledger).await.rewards.unreleased, funded + arrived);
+    // A foreign account in the vault's place is refused.
+    let (_, other_t) = s.wallet(&mut ledger, 10 * STK).await;
+    let ix = swap(credit(), &s.pool.reward_vault, &other_t);
+    ledger.send(&[ix], &[]).await.expect_failure().assert_code(StakingError::WrongVault);
+}
+
+#[tokio::test]
 async fn a_second_claim_finds_nothing() {
     let (mut ledger, s) = setup(fee_free()).await;
     let (alice, alice_t) = s.wallet(&mut ledger, 10 * STK).await;
@@ -380,9 +408,7 @@ async fn a_stranger_cannot_touch_another_position() {
         .await
         .expect_failure()
         .assert_code(AnchorError::ConstraintSeeds as u32);
-    // Nor sign as the victim without the victim's key (the transaction needs its signature):
-    // claiming to her own account with the victim as `owner` but not signing is impossible,
-    // so the remaining door is the admin's rate.
+    // Nor change the admin's reward rate.
     let ix = staking_ix::set_reward_rate(&m, &s.mint, u64::MAX);
     ledger
         .send_as(&mallory, &[ix], &[])
@@ -517,7 +543,14 @@ async fn randomized_sequences_keep_the_books() {
                 }
                 3 => s.claim(&mut ledger, who).await,
                 4 => s.fund(&mut ledger, 1 + rng.below(300 * STK)).await,
-                5 => s.set_rate(&mut ledger, rng.below(STK / 50)).await,
+                5 if rng.below(2) == 0 => s.set_rate(&mut ledger, rng.below(STK / 50)).await,
+                5 => {
+                    // A plain transfer into the reward vault, then anyone books it.
+                    s.pay_from_bank(&mut ledger, &s.pool.reward_vault, 1 + rng.below(100 * STK))
+                        .await;
+                    let ix = staking_ix::credit_reward_deposits(&s.mint);
+                    ledger.send(&[ix], &[]).await
+                }
                 _ => {
                     let ix = staking_ix::refresh_position(&s.mint, &who.pubkey());
                     ledger.send(&[ix], &[]).await

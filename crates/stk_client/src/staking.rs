@@ -157,3 +157,13 @@ pub fn refresh_position(mint: &Pubkey, owner: &Pubkey) -> Instruction {
         instruction::RefreshPosition {},
     )
 }
+
+/// Permissionless: books tokens transferred straight into the reward vault as funding.
+pub fn credit_reward_deposits(mint: &Pubkey) -> Instruction {
+    let a = addresses(mint);
+    anchor_ix(
+        stk_staking::ID,
+        accounts::CreditRewardDeposits { pool: a.pool, reward_vault: a.reward_vault },
+        instruction::CreditRewardDeposits {},
+    )
+}

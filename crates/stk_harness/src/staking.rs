@@ -33,6 +33,23 @@ impl Default for StakingSetupArgs {
     }
 }
 
+/// Initializes the staking pool of an existing `mint` (the ledger's payer becomes its admin),
+/// for cross-program tests that set the STK mint up themselves.
+pub async fn initialize_pool(
+    ledger: &mut Ledger,
+    mint: &Pubkey,
+    reward_rate: u64,
+    lock_options: Vec<LockOption>,
+) -> PoolAddresses {
+    let ix = staking_ix::initialize_pool(
+        &ledger.payer(),
+        mint,
+        InitializePoolArgs { reward_rate, lock_options },
+    );
+    Ledger::ok(ledger.send(&[ix], &[]).await);
+    staking_ix::addresses(mint)
+}
+
 /// An STK mint, a bank wallet holding the genesis allocation, and an initialized pool whose
 /// admin is the ledger's payer.
 pub struct StakingSetup {
@@ -57,15 +74,10 @@ impl StakingSetup {
         let stk = StkMintSetup::initialize(ledger, mint_args).await;
         Ledger::ok(stk.mint_genesis(ledger).await);
         let mint = stk.addresses.mint;
-        let ix = staking_ix::initialize_pool(
-            &ledger.payer(),
-            &mint,
-            InitializePoolArgs { reward_rate: args.reward_rate, lock_options: args.lock_options },
-        );
-        Ledger::ok(ledger.send(&[ix], &[]).await);
+        let pool = initialize_pool(ledger, &mint, args.reward_rate, args.lock_options).await;
         StakingSetup {
             bank_token: stk.genesis_destination,
-            pool: staking_ix::addresses(&mint),
+            pool,
             stk,
             mint,
             bank,

@@ -12,6 +12,7 @@ pub struct PoolInitialized {
 
 #[event]
 pub struct RewardsFunded {
+    /// The funder; the default key for deposits booked by `credit_reward_deposits`.
     pub funder: Pubkey,
     /// What the funder sent and what reached the reward vault after the transfer fee.
     pub requested: u64,

@@ -5,7 +5,8 @@
 //!
 //! * **One pool per mint** (PDA `[staking_pool, mint]`), owning a stake vault and a reward
 //!   vault. The reward vault is filled by anybody through [`stk_staking::fund_rewards`]
-//!   (the treasury's fee split, donations); rewards stream from it at `reward_rate` base units
+//!   (donations), or by a plain transfer (the treasury's fee split) that the permissionless
+//!   [`stk_staking::credit_reward_deposits`] then books as funding; rewards stream from it at `reward_rate` base units
 //!   per second, which only the admin changes ([`stk_staking::set_reward_rate`], accruing first).
 //! * **Exact, order-independent rewards**: a reward-per-weight accumulator ([`rewards`], pure
 //!   and property-tested) with carried remainders, so nobody's reward depends on who calls
@@ -55,6 +56,11 @@ pub mod stk_staking {
     /// Adds rewards to the reserve (credits what arrives after the transfer fee). Anyone.
     pub fn fund_rewards(ctx: Context<FundRewards>, amount: u64) -> Result<()> {
         instructions::fund_rewards::handler(ctx, amount)
+    }
+
+    /// Credits tokens sent to the reward vault by a plain transfer as funding. Anyone.
+    pub fn credit_reward_deposits(ctx: Context<CreditRewardDeposits>) -> Result<()> {
+        instructions::credit_reward_deposits::handler(ctx)
     }
 
     /// Changes the reward rate after accruing at the old one. Admin only.

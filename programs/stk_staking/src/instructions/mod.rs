@@ -2,6 +2,7 @@
 // the per-instruction `handler`s clash harmlessly in the glob.
 #![allow(ambiguous_glob_reexports)]
 pub mod claim_rewards;
+pub mod credit_reward_deposits;
 pub mod fund_rewards;
 pub mod initialize_pool;
 pub mod open_position;
@@ -11,6 +12,7 @@ pub mod stake;
 pub mod unstake;
 
 pub use claim_rewards::*;
+pub use credit_reward_deposits::*;
 pub use fund_rewards::*;
 pub use initialize_pool::*;
 pub use open_position::*;
