@@ -59,6 +59,8 @@ async fn initialize_pool_creates_vaults_owned_by_the_pool() {
     assert_eq!(pool.rewards.reward_rate, 1_000_000);
     assert_eq!(pool.lock_option_count, 4);
     assert_eq!(&pool.lock_options[..4], default_lock_options().as_slice());
+    // Measured account sizes (discriminator included).
+    assert_eq!(ledger.account(&s.pool.pool).await.unwrap().data.len(), 338);
     for vault in [s.pool.stake_vault, s.pool.reward_vault] {
         let t = ledger.token(&vault).await;
         assert_eq!((t.mint, t.owner, t.amount), (s.mint, s.pool.pool, 0));
@@ -200,6 +202,51 @@ async fn stakers_with_different_locks_share_rewards_exactly() {
         bob_pos.reputation_at(t0 + 3_200).unwrap().weight_seconds,
         2_000 * STK as u128 * 3_200
     );
+}
+
+/// The same stakes, rates and instants on two ledgers; on the second, third parties refresh
+/// and Alice claims at odd instants in between. Amounts are chosen so rounding is at play.
+/// Everybody's total reward must be identical.
+#[tokio::test]
+async fn frequent_touches_change_no_ones_reward() {
+    async fn run(busy: bool) -> (u64, u64, u128) {
+        let args =
+            StakingSetupArgs { transfer_fee_bps: 0, reward_rate: 7_777, ..Default::default() };
+        let (mut ledger, s) = setup(args).await;
+        let (alice, alice_t) = s.wallet(&mut ledger, 333_333_333).await;
+        let (bob, bob_t) = s.wallet(&mut ledger, 777_777_777).await;
+        Ledger::ok(s.fund(&mut ledger, 1_000 * STK).await);
+        let t0 = 2_000_000_000; // the same absolute instants on both ledgers
+        ledger.warp_to_timestamp(t0).await;
+        Ledger::ok(s.stake(&mut ledger, &alice, 333_333_333, 0).await);
+        Ledger::ok(s.stake(&mut ledger, &bob, 777_777_777, 2).await);
+        if busy {
+            for dt in [1, 13, 400, 401, 777, 999] {
+                ledger.warp_to_timestamp(t0 + dt).await;
+                for owner in [alice.pubkey(), bob.pubkey()] {
+                    let ix = staking_ix::refresh_position(&s.mint, &owner);
+                    Ledger::ok(ledger.send(&[ix], &[]).await);
+                }
+                let _ = s.claim(&mut ledger, &alice).await;
+            }
+        }
+        ledger.warp_to_timestamp(t0 + 1_000).await;
+        Ledger::ok(s.claim(&mut ledger, &alice).await);
+        Ledger::ok(s.claim(&mut ledger, &bob).await);
+        let pool = s.pool_state(&mut ledger).await;
+        (
+            balance(&mut ledger, &alice_t).await,
+            balance(&mut ledger, &bob_t).await,
+            pool.rewards.acc_reward_per_weight,
+        )
+    }
+    let quiet = run(false).await;
+    let busy = run(true).await;
+    assert_eq!(quiet, busy);
+    // 7,777,000 released; the shares are 1 : 3.5 by weight, rounded down.
+    let (alice, bob, _) = quiet;
+    assert!(alice + bob <= 7_777_000 && alice + bob + 2 >= 7_777_000, "{alice} {bob}");
+    assert_eq!(alice, (7_777_000u128 * 333_333_333 / (333_333_333 + 1_166_666_665)) as u64);
 }
 
 #[tokio::test]
