@@ -119,8 +119,9 @@ pub struct StakePosition {
 
 impl StakePosition {
     /// Reputation at `now`, exact even between touches: the weight is the multiplied one up to
-    /// `lock_end_ts` and 1× after it. Read the account and call this (or [`Self::reputation`]
-    /// is the same with the clock of the reader).
+    /// `lock_end_ts` and 1× after it. Off-chain readers and other programs deserialize the
+    /// account and call this with their clock; `now` before the last touch reads as the last
+    /// touch.
     pub fn reputation_at(&self, now: i64) -> core::result::Result<Reputation, MathOverflow> {
         let base = weight_of(self.amount, BASE_MULTIPLIER_BPS)?;
         let from = self.last_touch_ts;
