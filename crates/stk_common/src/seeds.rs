@@ -40,7 +40,15 @@ pub const VESTING_AUTHORITY: &[u8] = b"vesting_authority";
 pub const SALE_VAULT: &[u8] = b"sale_vault";
 
 // ---- stk_staking ------------------------------------------------------------------------
+/// The staking pool of one mint, `[STAKING_POOL, mint]`; it also owns both vaults (it signs
+/// unstake and claim transfers with these seeds).
 pub const STAKING_POOL: &[u8] = b"staking_pool";
+/// The pool's stake vault, `[STAKE_VAULT, pool]`: holds exactly Σ position amounts.
+pub const STAKE_VAULT: &[u8] = b"stake_vault";
+/// The pool's reward vault, `[REWARD_VAULT, pool]`: funded by `fund_rewards`, pays claims.
+pub const REWARD_VAULT: &[u8] = b"reward_vault";
+/// One position per (pool, owner), `[STAKE_POSITION, pool, owner]`.
+pub const STAKE_POSITION: &[u8] = b"stake_position";
 
 // ---- stk_startup_fund -------------------------------------------------------------------
 /// The fund's state.
@@ -92,6 +100,18 @@ pub fn find_vesting_authority() -> Pubkey {
 }
 pub fn find_sale_vault() -> Pubkey {
     find(&[SALE_VAULT], &ids::STK_VESTING)
+}
+pub fn find_staking_pool(mint: &Pubkey) -> Pubkey {
+    find(&[STAKING_POOL, mint.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_stake_vault(pool: &Pubkey) -> Pubkey {
+    find(&[STAKE_VAULT, pool.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_reward_vault(pool: &Pubkey) -> Pubkey {
+    find(&[REWARD_VAULT, pool.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_stake_position(pool: &Pubkey, owner: &Pubkey) -> Pubkey {
+    find(&[STAKE_POSITION, pool.as_ref(), owner.as_ref()], &ids::STK_STAKING)
 }
 pub fn find_fund() -> Pubkey {
     find(&[FUND], &ids::STK_STARTUP_FUND)
