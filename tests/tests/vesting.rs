@@ -529,3 +529,487 @@ async fn claims_at_random_instants_sum_to_the_total() {
         assert_eq!(ledger.token_amount(&g.vault).await, 0, "case {case}");
     }
 }
+
+// ---- the initial sale -----------------------------------------------------------------------
+
+/// 1.5 payment base units per STK base unit (1.5 USDC per STK with 6 decimals on both sides).
+const PRICE: SalePrice = SalePrice { num: 3, den: 2 };
+const SALE_TOTAL: u64 = 1_200 * STK;
+const PAYMENT_FUNDS: u64 = 10_000 * STK;
+
+struct SaleFixture {
+    payment_mint: Pubkey,
+    payment_program: Pubkey,
+    payment_destination: Pubkey,
+    unsold_destination: Pubkey,
+    allowlist: Allowlist,
+    args: OpenSaleArgs,
+    alice: Keypair,
+    bob: Keypair,
+    carol: Keypair,
+    mallory: Keypair,
+}
+
+impl SaleFixture {
+    fn payment(&self, buyer: &Pubkey) -> PaymentAccounts {
+        PaymentAccounts {
+            mint: self.payment_mint,
+            source: self.payment_source(buyer),
+            destination: self.payment_destination,
+            token_program: self.payment_program,
+        }
+    }
+    fn payment_source(&self, buyer: &Pubkey) -> Pubkey {
+        spl_associated_token_account_address(buyer, &self.payment_mint, &self.payment_program)
+    }
+    /// A purchase by `buyer` with its own allowlist cap and proof.
+    fn purchase(&self, buyer: &Pubkey, amount: u64) -> (Instruction, Pubkey) {
+        let (cap, proof) = self.allowlist.proof(buyer).unwrap_or((amount, vec![]));
+        self.purchase_with(buyer, amount, cap, proof)
+    }
+    fn purchase_with(
+        &self,
+        buyer: &Pubkey,
+        amount: u64,
+        cap: u64,
+        proof: Vec<[u8; 32]>,
+    ) -> (Instruction, Pubkey) {
+        let grant_id = Pubkey::new_unique();
+        let args = PurchaseArgs { amount, cap, proof, grant_id };
+        (vix::purchase(buyer, self.payment(buyer), args), grant_id)
+    }
+}
+
+fn spl_associated_token_account_address(owner: &Pubkey, mint: &Pubkey, program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[owner.as_ref(), program.as_ref(), mint.as_ref()],
+        &anchor_spl::associated_token::ID,
+    )
+    .0
+}
+
+/// Allowlist alice (1,000 STK), bob (500) and carol (300) from a CSV, fund them (and the
+/// unlisted mallory) with the payment mint, and return the `open_sale` arguments (not sent).
+async fn sale_fixture(ledger: &mut Ledger, payment_program: Pubkey) -> SaleFixture {
+    let payment_mint = create_payment_mint(ledger, &payment_program, 6).await;
+    let treasury = Pubkey::new_unique();
+    let payment_destination =
+        payment_account(ledger, &payment_program, &payment_mint, &treasury, 0).await;
+    let unsold_destination = ledger.create_ata(&treasury, &seeds::find_stk_mint()).await;
+    let alice = ledger.funded_keypair(SOL).await;
+    let bob = ledger.funded_keypair(SOL).await;
+    let carol = ledger.funded_keypair(SOL).await;
+    let mallory = ledger.funded_keypair(SOL).await;
+    for buyer in [&alice, &bob, &carol, &mallory] {
+        payment_account(ledger, &payment_program, &payment_mint, &buyer.pubkey(), PAYMENT_FUNDS)
+            .await;
+    }
+    let csv = format!(
+        "wallet,cap\n{},{}\n{},{}\n# carol joined late\n{},{}\n",
+        alice.pubkey(),
+        1_000 * STK,
+        bob.pubkey(),
+        500 * STK,
+        carol.pubkey(),
+        300 * STK
+    );
+    let allowlist = Allowlist::from_csv(&csv).expect("allowlist");
+    let start = ledger.now().await + 3_600;
+    let args = OpenSaleArgs {
+        price: PRICE,
+        start,
+        end: start + 7 * DAY,
+        allowlist_root: allowlist.root(),
+        total: SALE_TOTAL,
+        vesting: SaleVesting {
+            cliff_seconds: 90 * DAY,
+            duration_seconds: 365 * DAY,
+            period_seconds: 30 * DAY,
+        },
+    };
+    SaleFixture {
+        payment_mint,
+        payment_program,
+        payment_destination,
+        unsold_destination,
+        allowlist,
+        args,
+        alice,
+        bob,
+        carol,
+        mallory,
+    }
+}
+
+fn open_sale_ix(admin: &Pubkey, fx: &SaleFixture, args: OpenSaleArgs) -> Instruction {
+    vix::open_sale(admin, &fx.payment_mint, &fx.payment_destination, &fx.unsold_destination, args)
+}
+
+/// Vesting set up, sale opened, clock at the sale's start.
+async fn open_sale(payment_program: Pubkey) -> (Ledger, VestingSetup, SaleFixture) {
+    let (mut ledger, v) = setup().await;
+    let fx = sale_fixture(&mut ledger, payment_program).await;
+    let ix = open_sale_ix(&ledger.payer(), &fx, fx.args.clone());
+    let ok = Ledger::ok(ledger.send(&[ix], &[]).await);
+    let opened = decode_events::<events::SaleOpened>(&ok.events);
+    assert_eq!((opened[0].total, opened[0].allowlist_root), (SALE_TOTAL, fx.allowlist.root()));
+    ledger.warp_to_timestamp(fx.args.start).await;
+    (ledger, v, fx)
+}
+
+/// A purchase that must succeed; checks every balance it moves and the new grant.
+async fn buy_ok(
+    ledger: &mut Ledger,
+    v: &VestingSetup,
+    fx: &SaleFixture,
+    buyer: &Keypair,
+    amount: u64,
+) -> Pubkey {
+    let b = buyer.pubkey();
+    let source = fx.payment_source(&b);
+    let (source_before, dest_before) =
+        (ledger.token_amount(&source).await, ledger.token_amount(&fx.payment_destination).await);
+    let vault_before = ledger.token_amount(&v.addresses.sale_vault).await;
+    let sale_before: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    let member_addr = vix::sale_member(&b);
+    let purchased_before = if ledger.account_exists(&member_addr).await {
+        ledger.anchor_account::<SaleMember>(&member_addr).await.purchased
+    } else {
+        0
+    };
+
+    let (ix, grant_id) = fx.purchase(&b, amount);
+    let ok = Ledger::ok(ledger.send(&[ix], &[buyer]).await);
+    let now = ledger.now().await;
+
+    let cost = PRICE.cost(amount).unwrap();
+    assert_eq!(cost, (amount * 3).div_ceil(2));
+    assert_eq!(ledger.token_amount(&source).await, source_before - cost, "buyer paid");
+    assert_eq!(
+        ledger.token_amount(&fx.payment_destination).await,
+        dest_before + cost,
+        "treasury paid"
+    );
+    let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    let gross = sale.sold - sale_before.sold;
+    assert_eq!(ledger.token_amount(&v.addresses.sale_vault).await, vault_before - gross);
+    let g = vix::grant_addresses(&grant_id);
+    let in_grant = ledger.token_amount(&g.vault).await;
+    assert_eq!(in_grant, gross - v.stk_fee(ledger, gross).await);
+    assert!(in_grant >= amount, "the buyer's grant holds at least what was paid for");
+    assert!(gross - amount <= v.stk_fee(ledger, gross).await + 1);
+    let grant: Grant = ledger.anchor_account(&g.grant).await;
+    assert_eq!((grant.beneficiary, grant.total, grant.revocable), (b, in_grant, false));
+    assert_eq!(grant.authority, v.addresses.sale);
+    assert_eq!(
+        grant.schedule,
+        VestingSchedule {
+            start: now,
+            cliff: now + 90 * DAY,
+            end: now + 365 * DAY,
+            period: 30 * DAY
+        }
+    );
+    let member: SaleMember = ledger.anchor_account(&member_addr).await;
+    assert_eq!((member.sale, member.wallet), (v.addresses.sale, b));
+    assert_eq!(member.purchased, purchased_before + amount);
+    let bought = decode_events::<events::Purchased>(&ok.events);
+    assert_eq!((bought[0].amount, bought[0].cost, bought[0].sold), (amount, cost, gross));
+    grant_id
+}
+
+async fn buy_fails(
+    ledger: &mut Ledger,
+    fx: &SaleFixture,
+    buyer: &Keypair,
+    ix: Instruction,
+    code: u32,
+) {
+    let source = fx.payment_source(&buyer.pubkey());
+    let before = ledger.token_amount(&source).await;
+    ledger.send(&[ix], &[buyer]).await.expect_failure().assert_code(code);
+    assert_eq!(ledger.token_amount(&source).await, before, "a refused purchase costs nothing");
+}
+
+#[tokio::test]
+async fn open_sale_is_admin_only_once_and_checks_its_parameters() {
+    let (mut ledger, v) = setup().await;
+    let fx = sale_fixture(&mut ledger, SPL_TOKEN).await;
+    let admin = ledger.payer();
+    let good = fx.args.clone();
+    let refuse = |args: OpenSaleArgs| open_sale_ix(&admin, &fx, args);
+    let cases: Vec<(OpenSaleArgs, VestingError)> = vec![
+        (
+            OpenSaleArgs { price: SalePrice { num: 1, den: 0 }, ..good.clone() },
+            VestingError::SalePrice,
+        ),
+        (
+            OpenSaleArgs { price: SalePrice { num: 0, den: 1 }, ..good.clone() },
+            VestingError::SalePrice,
+        ),
+        (OpenSaleArgs { end: good.start, ..good.clone() }, VestingError::SaleWindow),
+        (OpenSaleArgs { total: 0, ..good.clone() }, VestingError::SaleTotal),
+        (OpenSaleArgs { total: v.genesis_amount + 1, ..good.clone() }, VestingError::SaleTotal),
+        (OpenSaleArgs { allowlist_root: [0; 32], ..good.clone() }, VestingError::SaleAllowlistRoot),
+        (
+            OpenSaleArgs {
+                vesting: SaleVesting { period_seconds: 0, ..good.vesting },
+                ..good.clone()
+            },
+            VestingError::SchedulePeriod,
+        ),
+        (
+            OpenSaleArgs {
+                vesting: SaleVesting { cliff_seconds: 400 * DAY, ..good.vesting },
+                ..good.clone()
+            },
+            VestingError::ScheduleBounds,
+        ),
+    ];
+    for (args, code) in cases {
+        ledger.send(&[refuse(args)], &[]).await.expect_failure().assert_code(code);
+    }
+    // Wrong signer: not the admin.
+    let mallory = &fx.mallory;
+    let ix = open_sale_ix(&mallory.pubkey(), &fx, good.clone());
+    ledger
+        .send(&[ix], &[mallory])
+        .await
+        .expect_failure()
+        .assert_code(AnchorError::ConstraintHasOne as u32);
+    // Wrong mint: unsold STK would go to an account of the payment mint.
+    let ix = swap(refuse(good.clone()), &fx.unsold_destination, &fx.payment_destination);
+    ledger
+        .send(&[ix], &[])
+        .await
+        .expect_failure()
+        .assert_code(AnchorError::ConstraintTokenMint as u32);
+    // Wrong PDA: another token account posing as the sale vault.
+    let ix = swap(refuse(good.clone()), &v.addresses.sale_vault, &v.funder_ata);
+    ledger
+        .send(&[ix], &[])
+        .await
+        .expect_failure()
+        .assert_code(AnchorError::ConstraintHasOne as u32);
+
+    Ledger::ok(ledger.send(&[refuse(good.clone())], &[]).await);
+    let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    assert_eq!(
+        (sale.payment_mint, sale.payment_destination, sale.unsold_destination),
+        (fx.payment_mint, fx.payment_destination, fx.unsold_destination)
+    );
+    assert_eq!((sale.price, sale.total, sale.sold, sale.closed), (PRICE, SALE_TOTAL, 0, false));
+    assert!(ledger.send(&[refuse(good)], &[]).await.is_err(), "a second sale is refused");
+}
+
+#[tokio::test]
+async fn purchases_pay_the_price_and_vest_for_a_year() {
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    let alice = &fx.alice;
+    // Two purchases, two grants, one cap.
+    let first = buy_ok(&mut ledger, &v, &fx, alice, 400 * STK).await;
+    ledger.advance_seconds(60).await;
+    let second = buy_ok(&mut ledger, &v, &fx, alice, 600 * STK).await;
+    let member: SaleMember = ledger.anchor_account(&vix::sale_member(&alice.pubkey())).await;
+    assert_eq!((member.purchased, member.purchases), (1_000 * STK, 2));
+    let (ix, _) = fx.purchase(&alice.pubkey(), 1);
+    buy_fails(&mut ledger, &fx, alice, ix, VestingError::CapExceeded.into()).await;
+
+    // Odd amounts round the cost up: 1 base unit at 1.5 costs 2.
+    buy_ok(&mut ledger, &v, &fx, &fx.carol, 1).await;
+
+    // The grants vest like any other: nothing before the cliff, everything after a year.
+    claim_fails(&mut ledger, alice, &first, VestingError::NothingToClaim.into()).await;
+    ledger.advance_seconds(366 * DAY).await;
+    assert!(claim_ok(&mut ledger, &v, alice, &first).await >= 400 * STK);
+    assert!(claim_ok(&mut ledger, &v, alice, &second).await >= 600 * STK);
+}
+
+#[tokio::test]
+async fn purchases_with_a_token_2022_payment_mint() {
+    let (mut ledger, v, fx) = open_sale(stk_client::TOKEN_2022).await;
+    buy_ok(&mut ledger, &v, &fx, &fx.bob, 123 * STK + 7).await;
+    assert_eq!(ledger.token(&fx.payment_destination).await.mint, fx.payment_mint);
+}
+
+#[tokio::test]
+async fn caps_hold_in_one_purchase_and_across_several() {
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    let bob = &fx.bob;
+    let cap = 500 * STK;
+    let (ix, _) = fx.purchase(&bob.pubkey(), cap + 1);
+    buy_fails(&mut ledger, &fx, bob, ix, VestingError::CapExceeded.into()).await;
+    buy_ok(&mut ledger, &v, &fx, bob, 300 * STK).await;
+    let (ix, _) = fx.purchase(&bob.pubkey(), 200 * STK + 1);
+    buy_fails(&mut ledger, &fx, bob, ix, VestingError::CapExceeded.into()).await;
+    buy_ok(&mut ledger, &v, &fx, bob, 200 * STK).await;
+    let (ix, _) = fx.purchase(&bob.pubkey(), 1);
+    buy_fails(&mut ledger, &fx, bob, ix, VestingError::CapExceeded.into()).await;
+    // Zero is not a purchase; an overflowing amount is refused by the cap, never wraps.
+    let (ix, _) = fx.purchase(&bob.pubkey(), 0);
+    buy_fails(&mut ledger, &fx, bob, ix, VestingError::ZeroAmount.into()).await;
+    let (ix, _) = fx.purchase(&bob.pubkey(), u64::MAX);
+    buy_fails(&mut ledger, &fx, bob, ix, VestingError::Overflow.into()).await;
+}
+
+#[tokio::test]
+async fn forged_proofs_and_borrowed_records_are_refused() {
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    let (alice, mallory) = (&fx.alice, &fx.mallory);
+    let (alice_cap, alice_proof) = fx.allowlist.proof(&alice.pubkey()).unwrap();
+    let (_, bob_proof) = fx.allowlist.proof(&fx.bob.pubkey()).unwrap();
+    let not_listed: u32 = VestingError::NotOnAllowlist.into();
+
+    // An unlisted wallet replays alice's leaf and proof.
+    let (ix, _) = fx.purchase_with(&mallory.pubkey(), STK, alice_cap, alice_proof.clone());
+    buy_fails(&mut ledger, &fx, mallory, ix, not_listed).await;
+    // Alice claims a higher cap than listed.
+    let (ix, _) = fx.purchase_with(&alice.pubkey(), STK, alice_cap * 2, alice_proof.clone());
+    buy_fails(&mut ledger, &fx, alice, ix, not_listed).await;
+    // Someone else's proof, an empty proof, a tampered proof.
+    let (ix, _) = fx.purchase_with(&alice.pubkey(), STK, alice_cap, bob_proof);
+    buy_fails(&mut ledger, &fx, alice, ix, not_listed).await;
+    let (ix, _) = fx.purchase_with(&alice.pubkey(), STK, alice_cap, vec![]);
+    buy_fails(&mut ledger, &fx, alice, ix, not_listed).await;
+    let mut tampered = alice_proof.clone();
+    tampered[0][0] ^= 1;
+    let (ix, _) = fx.purchase_with(&alice.pubkey(), STK, alice_cap, tampered);
+    buy_fails(&mut ledger, &fx, alice, ix, not_listed).await;
+    // A subtree root presented as a leaf does not pass: leaves are re-hashed with a prefix.
+    let (ix, _) = fx.purchase_with(&alice.pubkey(), STK, alice_cap, alice_proof[1..].to_vec());
+    buy_fails(&mut ledger, &fx, alice, ix, not_listed).await;
+    let (ix, _) =
+        fx.purchase_with(&alice.pubkey(), STK, alice_cap, vec![[7; 32]; merkle::MAX_PROOF_LEN + 1]);
+    buy_fails(&mut ledger, &fx, alice, ix, VestingError::ProofTooLong.into()).await;
+
+    // Wrong PDA: alice's purchase counted on bob's record.
+    buy_ok(&mut ledger, &v, &fx, &fx.bob, STK).await;
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    let ix = swap(ix, &vix::sale_member(&alice.pubkey()), &vix::sale_member(&fx.bob.pubkey()));
+    buy_fails(&mut ledger, &fx, alice, ix, AnchorError::ConstraintSeeds as u32).await;
+    // Wrong signer: bob's payment account paying for alice.
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    let ix = swap(ix, &fx.payment_source(&alice.pubkey()), &fx.payment_source(&fx.bob.pubkey()));
+    buy_fails(&mut ledger, &fx, alice, ix, AnchorError::ConstraintTokenOwner as u32).await;
+}
+
+#[tokio::test]
+async fn purchases_outside_the_window_are_refused() {
+    let (mut ledger, v) = setup().await;
+    let fx = sale_fixture(&mut ledger, SPL_TOKEN).await;
+    Ledger::ok(ledger.send(&[open_sale_ix(&ledger.payer(), &fx, fx.args.clone())], &[]).await);
+    let alice = &fx.alice;
+    let outside: u32 = VestingError::OutsideSaleWindow.into();
+    ledger.warp_to_timestamp(fx.args.start - 1).await;
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    buy_fails(&mut ledger, &fx, alice, ix, outside).await;
+    ledger.warp_to_timestamp(fx.args.end - 1).await;
+    buy_ok(&mut ledger, &v, &fx, alice, STK).await;
+    ledger.warp_to_timestamp(fx.args.end).await;
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    buy_fails(&mut ledger, &fx, alice, ix, outside).await;
+}
+
+#[tokio::test]
+async fn wrong_payment_mint_destination_vault_or_mint_are_refused() {
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    let alice = &fx.alice;
+    // A worthless mint alice controls.
+    let junk = create_payment_mint(&mut ledger, &SPL_TOKEN, 6).await;
+    let junk_source =
+        payment_account(&mut ledger, &SPL_TOKEN, &junk, &alice.pubkey(), PAYMENT_FUNDS).await;
+    let junk_dest = payment_account(&mut ledger, &SPL_TOKEN, &junk, &Pubkey::new_unique(), 0).await;
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    let ix = swap(
+        swap(swap(ix, &fx.payment_mint, &junk), &fx.payment_source(&alice.pubkey()), &junk_source),
+        &fx.payment_destination,
+        &junk_dest,
+    );
+    buy_fails(&mut ledger, &fx, alice, ix, VestingError::WrongPaymentMint.into()).await;
+    assert_eq!(ledger.token_amount(&junk_source).await, PAYMENT_FUNDS);
+    // The right mint, paid to mallory instead of the treasury.
+    let mallory_dest = fx.payment_source(&fx.mallory.pubkey());
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    let ix = swap(ix, &fx.payment_destination, &mallory_dest);
+    buy_fails(&mut ledger, &fx, alice, ix, VestingError::WrongPaymentDestination.into()).await;
+    // Wrong PDA: STK taken from another account than the sale vault.
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    let ix = swap(ix, &v.addresses.sale_vault, &v.funder_ata);
+    buy_fails(&mut ledger, &fx, alice, ix, AnchorError::ConstraintSeeds as u32).await;
+    // Wrong PDA: a forged vesting authority.
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    let ix = swap(ix, &v.addresses.vesting_authority, &alice.pubkey());
+    buy_fails(&mut ledger, &fx, alice, ix, AnchorError::ConstraintSeeds as u32).await;
+    // Wrong STK mint.
+    let fake = create_payment_mint(&mut ledger, &stk_client::TOKEN_2022, 6).await;
+    let (ix, _) = fx.purchase(&alice.pubkey(), STK);
+    let ix = swap(ix, &v.addresses.mint, &fake);
+    buy_fails(&mut ledger, &fx, alice, ix, AnchorError::ConstraintHasOne as u32).await;
+    assert_eq!(ledger.token_amount(&fx.payment_destination).await, 0);
+}
+
+#[tokio::test]
+async fn a_sold_out_sale_refuses_purchases() {
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    buy_ok(&mut ledger, &v, &fx, &fx.alice, 1_000 * STK).await;
+    let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    let left = SALE_TOTAL - sale.sold;
+    // Bob's 200 fit his cap but, grossed up for the fee, not the sale.
+    assert!(left < 200 * STK);
+    let (ix, _) = fx.purchase(&fx.bob.pubkey(), 200 * STK);
+    buy_fails(&mut ledger, &fx, &fx.bob, ix, VestingError::SoldOut.into()).await;
+    // What is left can still be bought, to the base unit, and then nothing more.
+    let fits = left - v.stk_fee(&mut ledger, left).await - 1;
+    buy_ok(&mut ledger, &v, &fx, &fx.bob, fits).await;
+    let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    assert!(sale.sold <= SALE_TOTAL);
+    let (ix, _) = fx.purchase(&fx.carol.pubkey(), 10 * STK);
+    buy_fails(&mut ledger, &fx, &fx.carol, ix, VestingError::SoldOut.into()).await;
+    assert_eq!(
+        ledger.token_amount(&v.addresses.sale_vault).await,
+        v.genesis_amount - sale.sold,
+        "the vault paid out exactly what the sale counts as sold"
+    );
+}
+
+#[tokio::test]
+async fn close_sale_returns_the_unsold_rest_once() {
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    buy_ok(&mut ledger, &v, &fx, &fx.alice, 100 * STK).await;
+    let payer = ledger.payer();
+    let close = vix::close_sale(&payer, &fx.unsold_destination);
+    ledger
+        .send(&[close.clone()], &[])
+        .await
+        .expect_failure()
+        .assert_code(VestingError::SaleStillOpen);
+
+    ledger.warp_to_timestamp(fx.args.end).await;
+    let thief = ledger.create_ata(&fx.mallory.pubkey(), &v.addresses.mint).await;
+    let ix = vix::close_sale(&payer, &thief);
+    ledger
+        .send(&[ix], &[])
+        .await
+        .expect_failure()
+        .assert_code(VestingError::WrongUnsoldDestination);
+    let ix = swap(close.clone(), &v.addresses.sale_vault, &v.funder_ata);
+    ledger.send(&[ix], &[]).await.expect_failure().assert_code(AnchorError::ConstraintSeeds as u32);
+
+    let unsold = ledger.token_amount(&v.addresses.sale_vault).await;
+    // Anyone may crank the close: the destination was fixed at open_sale.
+    let cranker = ledger.funded_keypair(SOL).await;
+    let ix = vix::close_sale(&cranker.pubkey(), &fx.unsold_destination);
+    let ok = Ledger::ok(ledger.send(&[ix], &[&cranker]).await);
+    let fee = v.stk_fee(&mut ledger, unsold).await;
+    assert_eq!(ledger.token_amount(&v.addresses.sale_vault).await, 0);
+    assert_eq!(ledger.token_amount(&fx.unsold_destination).await, unsold - fee);
+    assert_eq!(ledger.token_amount(&thief).await, 0);
+    let closed = decode_events::<events::SaleClosed>(&ok.events);
+    assert_eq!(closed[0].returned, unsold);
+    let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    assert!(sale.closed);
+
+    ledger.send(&[close], &[]).await.expect_failure().assert_code(VestingError::SaleClosed);
+    let (ix, _) = fx.purchase(&fx.alice.pubkey(), STK);
+    buy_fails(&mut ledger, &fx, &fx.alice, ix, VestingError::SaleClosed.into()).await;
+}
