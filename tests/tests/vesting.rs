@@ -1013,3 +1013,47 @@ async fn close_sale_returns_the_unsold_rest_once() {
     let (ix, _) = fx.purchase(&fx.alice.pubkey(), STK);
     buy_fails(&mut ledger, &fx, &fx.alice, ix, VestingError::SaleClosed.into()).await;
 }
+
+/// Measures how deep an allowlist a legacy `purchase` transaction can prove (the buyer pays
+/// the fee, so one signature), and buys with a real 16,384-wallet tree at that depth.
+#[tokio::test]
+async fn purchase_fits_a_packet_with_a_deep_allowlist() {
+    use stk_harness::vesting::{legacy_tx_size, PACKET_LIMIT};
+    let (mut ledger, v) = setup().await;
+    let mut fx = sale_fixture(&mut ledger, SPL_TOKEN).await;
+    let alice = fx.alice.pubkey();
+
+    let deepest = (0..=merkle::MAX_PROOF_LEN)
+        .take_while(|&n| {
+            let (ix, _) = fx.purchase_with(&alice, STK, STK, vec![[1; 32]; n]);
+            legacy_tx_size(&alice, &[ix]) <= PACKET_LIMIT
+        })
+        .last()
+        .expect("an empty proof fits");
+    let size =
+        |n| legacy_tx_size(&alice, &[fx.purchase_with(&alice, STK, STK, vec![[1; 32]; n]).0]);
+    println!("purchase tx: {} bytes with an empty proof, {} per hash; deepest proof that fits: {deepest}", size(0), size(1) - size(0));
+    assert!(deepest >= 14, "a 16,384-wallet allowlist must fit a legacy transaction");
+
+    // A real tree of 2^14 wallets, alice among them.
+    let mut entries: Vec<_> = (0..(1 << 14) - 1)
+        .map(|_| vix::AllowlistEntry { wallet: Pubkey::new_unique(), cap: 5 * STK })
+        .collect();
+    entries.insert(9_000, vix::AllowlistEntry { wallet: alice, cap: 5 * STK });
+    fx.allowlist = Allowlist::new(entries).unwrap();
+    let mut args = fx.args.clone();
+    args.allowlist_root = fx.allowlist.root();
+    Ledger::ok(ledger.send(&[open_sale_ix(&ledger.payer(), &fx, args)], &[]).await);
+    ledger.warp_to_timestamp(fx.args.start).await;
+    let (ix, _) = fx.purchase(&alice, 5 * STK);
+    assert_eq!(fx.allowlist.proof(&alice).unwrap().1.len(), 14);
+    assert!(legacy_tx_size(&alice, &[ix]) <= PACKET_LIMIT);
+    let source = fx.payment_source(&alice);
+    let before = ledger.token_amount(&source).await;
+    let (ix, grant_id) = fx.purchase(&alice, 5 * STK);
+    Ledger::ok(ledger.send_as(&fx.alice, &[ix], &[]).await);
+    assert_eq!(ledger.token_amount(&source).await, before - PRICE.cost(5 * STK).unwrap());
+    assert!(ledger.token_amount(&vix::grant_addresses(&grant_id).vault).await >= 5 * STK);
+    let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    assert!(sale.sold >= 5 * STK);
+}

@@ -147,3 +147,13 @@ pub async fn send_signed(
 ) -> TxResult {
     ledger.send(&[ix], &[signer]).await
 }
+
+/// Serialized size of a legacy transaction carrying `ixs` with `payer` as fee payer. The
+/// cluster refuses packets over 1,232 bytes; BanksServer does not, so tests check this.
+pub fn legacy_tx_size(payer: &Pubkey, ixs: &[stk_client::Instruction]) -> usize {
+    let tx = solana_transaction::Transaction::new_with_payer(ixs, Some(payer));
+    bincode::serialized_size(&tx).expect("serializable") as usize
+}
+
+/// The packet limit of a Solana transaction.
+pub const PACKET_LIMIT: usize = 1_232;
