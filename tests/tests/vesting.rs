@@ -979,7 +979,7 @@ async fn close_sale_returns_the_unsold_rest_once() {
     let payer = ledger.payer();
     let close = vix::close_sale(&payer, &fx.unsold_destination);
     ledger
-        .send(&[close.clone()], &[])
+        .send(std::slice::from_ref(&close), &[])
         .await
         .expect_failure()
         .assert_code(VestingError::SaleStillOpen);

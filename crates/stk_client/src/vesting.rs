@@ -385,9 +385,9 @@ mod tests {
     fn malformed_rows_name_their_line() {
         let ok = wallet(1).to_string();
         let cases = [
-            (format!("{ok}"), 1, "1 fields"),
+            (ok.clone(), 1, "1 fields"),
             (format!("wallet,cap\n{ok},1,2"), 2, "3 fields"),
-            (format!("\nnot-a-key,5"), 2, "not a base58"),
+            ("\nnot-a-key,5".to_string(), 2, "not a base58"),
             (format!("{ok},-5"), 1, "whole number"),
             (format!("{ok},1.5"), 1, "whole number"),
             (format!("{ok},0"), 1, "zero"),
