@@ -38,6 +38,17 @@ pub const DORMANCY_NOTICE: &[u8] = b"dormancy_notice";
 pub const VESTING_AUTHORITY: &[u8] = b"vesting_authority";
 /// The sale vault (genesis allocation for the members' initial purchase).
 pub const SALE_VAULT: &[u8] = b"sale_vault";
+/// The vesting program's state (`VestingConfig`): admin and the STK mint.
+pub const VESTING_CONFIG: &[u8] = b"vesting_config";
+/// One grant, seeded with a caller-chosen 32-byte grant id (never with the beneficiary,
+/// who may change).
+pub const GRANT: &[u8] = b"grant";
+/// A grant's own token vault, seeded with the grant's address.
+pub const GRANT_VAULT: &[u8] = b"grant_vault";
+/// The members' initial sale (one per program).
+pub const SALE: &[u8] = b"sale";
+/// What one wallet bought in the sale, seeded with the sale and the wallet.
+pub const SALE_MEMBER: &[u8] = b"sale_member";
 
 // ---- stk_staking ------------------------------------------------------------------------
 /// The staking pool of one mint, `[STAKING_POOL, mint]`; it also owns both vaults (it signs
@@ -112,6 +123,21 @@ pub fn find_reward_vault(pool: &Pubkey) -> Pubkey {
 }
 pub fn find_stake_position(pool: &Pubkey, owner: &Pubkey) -> Pubkey {
     find(&[STAKE_POSITION, pool.as_ref(), owner.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_vesting_config() -> Pubkey {
+    find(&[VESTING_CONFIG], &ids::STK_VESTING)
+}
+pub fn find_grant(grant_id: &Pubkey) -> Pubkey {
+    find(&[GRANT, grant_id.as_ref()], &ids::STK_VESTING)
+}
+pub fn find_grant_vault(grant: &Pubkey) -> Pubkey {
+    find(&[GRANT_VAULT, grant.as_ref()], &ids::STK_VESTING)
+}
+pub fn find_sale() -> Pubkey {
+    find(&[SALE], &ids::STK_VESTING)
+}
+pub fn find_sale_member(sale: &Pubkey, wallet: &Pubkey) -> Pubkey {
+    find(&[SALE_MEMBER, sale.as_ref(), wallet.as_ref()], &ids::STK_VESTING)
 }
 pub fn find_fund() -> Pubkey {
     find(&[FUND], &ids::STK_STARTUP_FUND)
