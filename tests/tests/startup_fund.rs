@@ -52,7 +52,8 @@ async fn expected_gross(ledger: &mut Ledger, fs: &FundSetup, net: u64) -> u64 {
     let data = ledger.mint_data(&fs.addresses.mint).await;
     let mint = StateWithExtensions::<MintState>::unpack(&data).unwrap();
     let epoch = ledger.clock().await.epoch;
-    let fee = mint.get_extension::<TransferFeeConfig>().unwrap().get_epoch_fee(epoch).clone();
+    let fee = mint.get_extension::<TransferFeeConfig>().unwrap().get_epoch_fee(epoch);
+    let fee = *fee;
     let gross = fee.calculate_pre_fee_amount(net).unwrap();
     assert_eq!(fee.calculate_post_fee_amount(gross), Some(net));
     gross
@@ -657,8 +658,10 @@ async fn proposals_are_cancelled_by_the_proposer_or_by_threshold() {
 #[tokio::test]
 async fn initialize_validates_council_lock_and_mint_and_runs_once() {
     let mut ledger = Ledger::start().await;
-    let mut stk_args = StkMintSetupArgs::default();
-    stk_args.startup_fund = stk_harness::Destination::Existing(seeds::find_fund_vault());
+    let stk_args = StkMintSetupArgs {
+        startup_fund: stk_harness::Destination::Existing(seeds::find_fund_vault()),
+        ..StkMintSetupArgs::default()
+    };
     let stk = StkMintSetup::initialize(&mut ledger, stk_args).await;
     let payer = ledger.payer();
     let council: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();

@@ -58,25 +58,24 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     );
     let tranche_granularity =
         tranches::granularity(args.lock_period).ok_or(FundError::LockPeriod)?;
+    // Field by field rather than `set_inner`: the state is ~1 KB and SBF stack frames are 4 KB.
     let fund = &mut ctx.accounts.fund;
-    fund.set_inner(Fund {
-        mint: ctx.accounts.mint.key(),
-        vault: ctx.accounts.vault.key(),
-        council: council::to_array(&args.council),
-        council_len: args.council.len() as u8,
-        threshold: args.threshold,
-        council_epoch: 0,
-        lock_period: args.lock_period,
-        tranche_granularity,
-        tranches: TrancheBook::default(),
-        total_deposited: 0,
-        total_returned: 0,
-        total_invested: 0,
-        next_proposal_id: 0,
-        bump: ctx.bumps.fund,
-        authority_bump: ctx.bumps.fund_authority,
-        vault_bump: ctx.bumps.vault,
-    });
+    fund.mint = ctx.accounts.mint.key();
+    fund.vault = ctx.accounts.vault.key();
+    fund.council = council::to_array(&args.council);
+    fund.council_len = args.council.len() as u8;
+    fund.threshold = args.threshold;
+    fund.council_epoch = 0;
+    fund.lock_period = args.lock_period;
+    fund.tranche_granularity = tranche_granularity;
+    fund.tranches = TrancheBook::default();
+    fund.total_deposited = 0;
+    fund.total_returned = 0;
+    fund.total_invested = 0;
+    fund.next_proposal_id = 0;
+    fund.bump = ctx.bumps.fund;
+    fund.authority_bump = ctx.bumps.fund_authority;
+    fund.vault_bump = ctx.bumps.vault;
     stk_common::event::emit(&FundInitialized {
         mint: fund.mint,
         vault: fund.vault,
