@@ -864,3 +864,60 @@ async fn wrong_mint_vault_recipient_and_pda_are_refused() {
 fn spl_token_program() -> Pubkey {
     anchor_spl::token::ID
 }
+
+#[tokio::test]
+async fn dust_deposits_cannot_overflow_the_tranche_book() {
+    let (mut ledger, fs) = setup().await;
+    let (_, unlock) = funded(&mut ledger, &fs).await;
+    ledger.warp_to_timestamp(unlock).await;
+    let (team, ata) = startup(&mut ledger, &fs).await;
+    let id = approved_investment(&mut ledger, &fs, &team, &ata, 1_000 * STK).await;
+    Ledger::ok(fs.execute_investment(&mut ledger, &fs.council[0], id, &team.pubkey(), &ata).await);
+    let g = fs.state(&mut ledger).await.tranche_granularity;
+    let dust = |team: &Keypair| {
+        t22::instruction::transfer_checked(
+            &t22::ID,
+            &ata,
+            &fs.addresses.mint,
+            &fs.addresses.vault,
+            &team.pubkey(),
+            &[],
+            STK,
+            6,
+        )
+        .unwrap()
+    };
+    // A griefer sends dust and cranks once per granularity step for longer than the lock:
+    // the book fills up to its bound, folds what unlocked, and never refuses a deposit.
+    let mut longest = 0;
+    for step in 0..40 {
+        let before = fs.state(&mut ledger).await;
+        Ledger::ok(ledger.send_as(&team, &[dust(&team), fund_ix::record_deposits()], &[]).await);
+        if step == 0 {
+            // A second deposit at the same instant joins the same tranche.
+            let first = fs.state(&mut ledger).await.tranches;
+            Ledger::ok(
+                ledger.send_as(&team, &[dust(&team), fund_ix::record_deposits()], &[]).await,
+            );
+            let second = fs.state(&mut ledger).await.tranches;
+            assert_eq!(second.pending().len(), first.pending().len());
+            let (a, b) = (first.pending().last().unwrap(), second.pending().last().unwrap());
+            assert_eq!(a.unlock_ts, b.unlock_ts);
+            assert!(b.amount > a.amount);
+        }
+        let state = fs.state(&mut ledger).await;
+        assert!(state.total_deposited > before.total_deposited);
+        assert_eq!(fs.vault_balance(&mut ledger).await, state.accounted().unwrap());
+        longest = longest.max(state.tranches.pending().len());
+        ledger.advance_seconds(g).await;
+    }
+    assert!(longest >= tranches::MAX_TRANCHES - 1, "the bound was exercised: {longest}");
+    assert!(longest <= tranches::MAX_TRANCHES);
+    // Everything deposited is either unlocked or locked, nothing lost in folding.
+    let state = fs.state(&mut ledger).await;
+    let now = ledger.now().await;
+    assert_eq!(
+        state.tranches.unlocked_total(now).unwrap() + state.tranches.locked_total(now).unwrap(),
+        state.total_deposited + state.total_returned
+    );
+}
