@@ -68,6 +68,12 @@ pub const FUND: &[u8] = b"fund";
 pub const FUND_AUTHORITY: &[u8] = b"fund_authority";
 /// The fund's vault: receives the startup-fund share of every quarter.
 pub const FUND_VAULT: &[u8] = b"fund_vault";
+/// One account per fund proposal (investment or council change), seeded with the fund and
+/// the proposal id (u64 LE).
+pub const PROPOSAL: &[u8] = b"proposal";
+/// One account per startup project the fund tracks, seeded with the fund and the project id
+/// (a pubkey chosen by the council, e.g. the startup team's wallet).
+pub const PROJECT: &[u8] = b"project";
 
 fn find(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(seeds, program).0
@@ -147,4 +153,10 @@ pub fn find_fund_authority() -> Pubkey {
 }
 pub fn find_fund_vault() -> Pubkey {
     find(&[FUND_VAULT], &ids::STK_STARTUP_FUND)
+}
+pub fn find_proposal(proposal_id: u64) -> Pubkey {
+    find(&[PROPOSAL, find_fund().as_ref(), &proposal_id.to_le_bytes()], &ids::STK_STARTUP_FUND)
+}
+pub fn find_project(project_id: &Pubkey) -> Pubkey {
+    find(&[PROJECT, find_fund().as_ref(), project_id.as_ref()], &ids::STK_STARTUP_FUND)
 }
