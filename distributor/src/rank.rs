@@ -375,4 +375,30 @@ mod tests {
         assert!(w.weeks.is_empty());
         assert_eq!(w.qualification, None);
     }
+
+    proptest::proptest! {
+        /// Without grants the rank stays within [1, learner entry], moves at most one step a
+        /// week, and only on evaluated weeks.
+        #[test]
+        fn bounded_single_steps(
+            active in proptest::collection::vec(proptest::bool::ANY, 140),
+            paid_to in 0i32..140,
+        ) {
+            let p = params();
+            let h = MemberHistory {
+                join_day: MON,
+                paid: vec![(MON, MON + paid_to)],
+                grants: vec![],
+                active_days: (0..140).filter(|i| active[*i as usize]).map(|i| MON + i).collect(),
+            };
+            let w = walk(&p, &h, MON, MON + 139);
+            for wk in &w.weeks {
+                proptest::prop_assert!((1..=6).contains(&wk.rank_end));
+                proptest::prop_assert!(wk.rank_end.abs_diff(wk.rank_start) <= 1);
+                if wk.paid_days == 0 {
+                    proptest::prop_assert_eq!(wk.rank_end, wk.rank_start);
+                }
+            }
+        }
+    }
 }
