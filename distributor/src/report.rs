@@ -154,6 +154,7 @@ pub async fn run(
     month: MonthId,
     out_dir: Option<&Path>,
 ) -> anyhow::Result<ReportOutcome> {
+    let started = std::time::Instant::now();
     let tz = config.time_zone.as_str();
     let known_tz: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
@@ -185,9 +186,20 @@ pub async fn run(
 
     let first_day: Day = days_from_civil(month.year() as i64, month.month(), 1) as Day;
     let last_day: Day = first_day + month.days() as Day - 1;
-    // The month's end instant in the zone, computed by Postgres.
-    const END: &str = "((DATE '1970-01-01' + $2::int + 1)::timestamp AT TIME ZONE $1)";
-    const START: &str = "((DATE '1970-01-01' + $3::int)::timestamp AT TIME ZONE $1)";
+    // The month's start and end instants in the zone, computed once by Postgres and bound as
+    // constants (so the scans compare against a value, not a per-row zone conversion).
+    let (start_ts, end_ts): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as(
+            "SELECT (DATE '1970-01-01' + $2::int)::timestamp AT TIME ZONE $1,
+                    (DATE '1970-01-01' + $3::int + 1)::timestamp AT TIME ZONE $1",
+        )
+        .bind(tz)
+        .bind(first_day)
+        .bind(last_day)
+        .fetch_one(pool)
+        .await?;
+    const END: &str = "$2::timestamptz";
+    const START: &str = "$3::timestamptz";
     const LOCAL_DAY: &str = "AT TIME ZONE $1)::date - DATE '1970-01-01')";
     let params = RankParams::from_config(config);
     let mut quarantine: Vec<QuarantineRow> = Vec::new();
@@ -197,7 +209,7 @@ pub async fn run(
     let members_sql = format!(
         "SELECT id, ((joined_at {LOCAL_DAY} AS join_day FROM members WHERE joined_at < {END}"
     );
-    let mut rows = sqlx::query(&members_sql).bind(tz).bind(last_day).fetch(pool);
+    let mut rows = sqlx::query(&members_sql).bind(tz).bind(end_ts).fetch(pool);
     while let Some(row) = rows.try_next().await? {
         let id: i64 = row.get(0);
         let join_day: i32 = row.get(1);
@@ -228,8 +240,8 @@ pub async fn run(
          ORDER BY member_id, granted_at, id"
     ))
     .bind(tz)
-    .bind(last_day)
-    .bind(first_day)
+    .bind(end_ts)
+    .bind(start_ts)
     .fetch_all(pool)
     .await?;
     for (id, member, name, day, in_month) in grants {
@@ -256,7 +268,7 @@ pub async fn run(
          WHERE registered_at < {END} ORDER BY member_id, registered_at DESC, id DESC"
     ))
     .bind(tz)
-    .bind(last_day)
+    .bind(end_ts)
     .fetch_all(pool)
     .await?;
     let mut wallet_of: HashMap<i64, String> = HashMap::new();
@@ -310,8 +322,8 @@ pub async fn run(
     let mut events_accepted = 0u64;
     let mut rows = sqlx::query(&sql)
         .bind(tz)
-        .bind(last_day)
-        .bind(first_day)
+        .bind(end_ts)
+        .bind(start_ts)
         .bind(&action_types)
         .bind(&categories)
         .bind(&points)
@@ -348,6 +360,7 @@ pub async fn run(
         }
     }
     drop(rows);
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "activity aggregated");
 
     // Duplicates diverted by the insert trigger, for events of this month.
     let duplicates: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
@@ -355,8 +368,8 @@ pub async fn run(
          WHERE occurred_at >= {START} AND occurred_at < {END} ORDER BY id"
     ))
     .bind(tz)
-    .bind(last_day)
-    .bind(first_day)
+    .bind(end_ts)
+    .bind(start_ts)
     .fetch_all(pool)
     .await?;
     for (id, member, original, key) in duplicates {
@@ -512,11 +525,13 @@ pub async fn run(
             .collect(),
         members: lines,
     };
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ranks walked, pool split");
     let json = render::canonical_json(&report);
     let sha256 = render::sha256_hex(&json);
 
     persist(pool, &report, &sha256).await.context("writing the distributor's tables")?;
 
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
     let mut files = Vec::new();
     if let Some(dir) = out_dir {
         let dir = dir.join(&month_key);
@@ -533,6 +548,7 @@ pub async fn run(
             files.push(path);
         }
     }
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "files written");
     Ok(ReportOutcome { report, json, sha256, files })
 }
 
