@@ -116,6 +116,9 @@ pub struct MemberLine {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct WeekLine {
     pub week_start: String,
+    /// The same Monday as a day number (not serialized).
+    #[serde(skip)]
+    pub week_start_day: Day,
     pub rank_start: u16,
     pub rank_end: u16,
     pub paid_days: u8,
@@ -463,6 +466,7 @@ pub async fn run(
                 .iter()
                 .map(|w| WeekLine {
                     week_start: day_string(w.week_start),
+                    week_start_day: w.week_start,
                     rank_start: w.rank_start,
                     rank_end: w.rank_end,
                     paid_days: w.paid_days,
@@ -648,7 +652,7 @@ async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result
         for l in chunk {
             for w in &l.weeks {
                 wm.push(l.member_id);
-                ws.push(w.week_start.clone());
+                ws.push(w.week_start_day);
                 rs.push(w.rank_start as i16);
                 re.push(w.rank_end as i16);
                 pd.push(w.paid_days as i16);
@@ -657,8 +661,8 @@ async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result
         }
         sqlx::query(
             "INSERT INTO weekly_ranks (month, member_id, week_start, rank_start, rank_end, paid_days, active_days)
-             SELECT $1, m, w::date, rs, re, pd, ad
-             FROM unnest($2::bigint[], $3::text[], $4::int2[], $5::int2[], $6::int2[], $7::int2[]) AS t(m, w, rs, re, pd, ad)",
+             SELECT $1, m, DATE '1970-01-01' + w, rs, re, pd, ad
+             FROM unnest($2::bigint[], $3::int4[], $4::int2[], $5::int2[], $6::int2[], $7::int2[]) AS t(m, w, rs, re, pd, ad)",
         )
         .bind(month)
         .bind(&wm)
