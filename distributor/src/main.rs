@@ -1,5 +1,9 @@
 //! `distributor` — the STK distributor's command line.
-use clap::{Parser, Subcommand};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use stk_common::calendar::MonthId;
+use stk_distributor::{config::Config, db, report, seed};
 
 mod demo;
 
@@ -14,17 +18,80 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Args, Debug)]
+struct DbArgs {
+    /// Postgres URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    database_url: String,
+}
+
+#[derive(Args, Debug)]
+struct ConfigArgs {
+    /// Configuration file (default: the built-in distributor/stk.toml).
+    #[arg(long, env = "STK_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    fn load(&self) -> anyhow::Result<Config> {
+        match &self.config {
+            None => Ok(Config::default_config()),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the configuration {}", path.display()))?;
+                Config::parse(&text).with_context(|| format!("in {}", path.display()))
+            }
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the suite on an embedded local ledger (in-process, nothing to install): initialize
     /// STK, mint genesis and the first quarters, print the token and its schedule.
     Demo(demo::DemoArgs),
+    /// Apply the database migrations (the Aisystant contract and the distributor's tables).
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Fill an empty contract with deterministic sample members and activity.
+    Seed {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        args: seed::SeedArgs,
+    },
+    /// Compute a month's report (dry run: nothing is sent on-chain) and write its files.
+    Report {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Directory that receives YYYY-MM/report.{json,csv,html,sha256}.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+    },
+    /// Validate a configuration file and print its hash.
+    CheckConfig {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(
-            |_| "info,solana=warn,solana_runtime=warn,solana_program_test=warn".into(),
+            |_| "info,solana=warn,solana_runtime=warn,solana_program_test=warn,sqlx=warn".into(),
         ))
         .init();
     let cli = Cli::parse();
@@ -33,5 +100,57 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     match cli.command {
         Command::Demo(args) => runtime.block_on(demo::run(args)),
+        Command::Migrate { db } => runtime.block_on(async {
+            let pool = db::connect(&db.database_url).await?;
+            db::migrate(&pool).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }),
+        Command::Seed { db, config, args } => runtime.block_on(async {
+            let config = config.load()?;
+            let pool = db::connect(&db.database_url).await?;
+            db::migrate(&pool).await?;
+            let started = std::time::Instant::now();
+            let s = seed::seed(&pool, &config, &args).await?;
+            tracing::info!(
+                members = s.members,
+                paying = s.paying,
+                events = s.events,
+                bad_rows = s.bad_rows,
+                seconds = started.elapsed().as_secs_f64(),
+                "seeded"
+            );
+            Ok(())
+        }),
+        Command::Report { db, config, month, out } => runtime.block_on(async {
+            let config = config.load()?;
+            let month_id = MonthId::parse(&month)
+                .with_context(|| format!("--month {month:?} is not YYYY-MM"))?;
+            let pool = db::connect(&db.database_url).await?;
+            let started = std::time::Instant::now();
+            let outcome = report::run(&pool, &config, month_id, Some(&out)).await?;
+            let t = &outcome.report.totals;
+            tracing::info!(
+                month = %month,
+                sha256 = %outcome.sha256,
+                pool = outcome.report.emission.pool,
+                allocated = t.allocated,
+                payable = t.payable,
+                pending_out = t.pending_out,
+                quarantined = outcome.report.quarantine.rows.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "report written"
+            );
+            for f in &outcome.files {
+                println!("{}", f.display());
+            }
+            println!("sha256 {}", outcome.sha256);
+            Ok(())
+        }),
+        Command::CheckConfig { config } => {
+            let c = config.load()?;
+            println!("configuration valid; sha256 {}", c.sha256());
+            Ok(())
+        }
     }
 }

@@ -1,0 +1,117 @@
+//! Benchmark (not a test): the monthly report over a large seeded database versus the bare SQL
+//! aggregation `GROUP BY member, day` on the same data.
+//!
+//! `cargo bench --workspace --bench report` — sizes from the environment:
+//! `STK_BENCH_MEMBERS` (default 50000), `STK_BENCH_EVENTS` (default 5000000),
+//! `STK_BENCH_DATABASE_URL` (default: a fresh `stk_bench` database next to
+//! `STK_TEST_DATABASE_URL`); `STK_BENCH_KEEP=1` keeps and reuses the seeded database.
+use sqlx::{Connection, Executor, PgConnection};
+use std::time::Instant;
+use stk_common::calendar::MonthId;
+use stk_distributor::{config::Config, db, report, seed};
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(bench())
+}
+
+async fn bench() -> anyhow::Result<()> {
+    let members = env_u64("STK_BENCH_MEMBERS", 50_000);
+    let events = env_u64("STK_BENCH_EVENTS", 5_000_000);
+    let keep = std::env::var("STK_BENCH_KEEP").is_ok_and(|v| v == "1");
+    let admin = std::env::var("STK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("stk_bench_{members}_{events}");
+    let (base, _) = admin.rsplit_once('/').expect("URL with a database");
+    let url = format!("{base}/{name}");
+    let mut conn = PgConnection::connect(&admin).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await?;
+    let config = Config::default_config();
+    let pool;
+    if exists && keep {
+        pool = db::connect(&url).await?;
+        println!("reusing database {name}");
+    } else {
+        if exists {
+            conn.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await?;
+        }
+        conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+        pool = db::connect(&url).await?;
+        db::migrate(&pool).await?;
+        let t = Instant::now();
+        let args = seed::SeedArgs {
+            members,
+            events,
+            seed: 42,
+            from: "2027-01".into(),
+            months: 2,
+            bad: 10,
+        };
+        seed::seed(&pool, &config, &args).await?;
+        println!("seeded {members} members, {events} events in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    let month = MonthId::new(2027, 2).unwrap();
+
+    // Warm the cache once with the bare aggregation, then time both, best of 2.
+    let bare_sql = "SELECT member_id, ((occurred_at AT TIME ZONE 'Europe/Moscow')::date - DATE '1970-01-01') AS day, count(*)
+                    FROM activity_events WHERE occurred_at < TIMESTAMPTZ '2027-03-01 00:00:00+03'
+                    GROUP BY member_id, day";
+    let mut bare = f64::MAX;
+    let mut groups = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let rows: Vec<(i64, i32, i64)> = sqlx::query_as(bare_sql).fetch_all(&pool).await?;
+        bare = bare.min(t.elapsed().as_secs_f64());
+        groups = rows.len();
+    }
+    let dir = std::env::temp_dir().join(format!("stk-bench-{}", std::process::id()));
+    let mut report_s = f64::MAX;
+    let mut sha = String::new();
+    for _ in 0..2 {
+        let t = Instant::now();
+        let out = report::run(&pool, &config, month, Some(&dir)).await?;
+        report_s = report_s.min(t.elapsed().as_secs_f64());
+        sha = out.sha256;
+        println!(
+            "report: {} members listed, {} credited, {} events accepted, {} quarantined",
+            out.report.totals.members_listed,
+            out.report.totals.members_credited,
+            out.report.totals.events_accepted,
+            out.report.quarantine.rows.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let hwm = vm_hwm_kib();
+    println!("members            {members}");
+    println!("events             {events}");
+    println!("groups (member,day) {groups}");
+    println!("bare GROUP BY      {bare:.3} s");
+    println!("report (full)      {report_s:.3} s");
+    println!("ratio              {:.2}", report_s / bare);
+    println!("peak memory VmHWM  {} MiB", hwm / 1024);
+    println!("report sha256      {sha}");
+    pool.close().await;
+    if !keep {
+        conn.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await?;
+    }
+    Ok(())
+}

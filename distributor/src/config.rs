@@ -1,0 +1,339 @@
+//! The distributor's configuration (`stk.toml`): typed, validated at start, hashed into every
+//! report. Every error names the key at fault.
+//!
+//! The hash is the SHA-256 of the canonical JSON of the parsed configuration (struct field
+//! order, no whitespace), so comments and formatting of the file do not change it but every
+//! value does.
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use stk_common::{calendar::MonthId, schedule::ScheduleParams};
+
+/// The documented default configuration, shipped as `distributor/stk.toml`.
+pub const DEFAULT_CONFIG_TOML: &str = include_str!("../stk.toml");
+
+/// The three activity categories of the design.
+pub const CATEGORIES: [&str; 3] =
+    ["self_development", "community_contribution", "financial_participation"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// IANA time zone in which days, weeks (Monday first) and months are cut. Resolved by
+    /// Postgres (`AT TIME ZONE`); checked against `pg_timezone_names` when a report runs.
+    pub time_zone: String,
+    /// An event whose `occurred_at` is later than its `recorded_at` plus this many seconds is
+    /// quarantined as `future_timestamp`.
+    pub future_skew_seconds: u32,
+    pub emission: EmissionConfig,
+    pub ranks: RankRules,
+    /// Rank table: entry `i` is rank `i + 1`. Rank 1 is the lowest rank.
+    pub rank_table: Vec<RankRow>,
+    /// Qualification ladder, lowest first.
+    pub qualifications: Vec<Qualification>,
+    /// Points per action type and category.
+    pub actions: Vec<ActionPoints>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmissionConfig {
+    /// Share of the schedule's monthly member allowance distributed by rank, in basis points.
+    pub member_share_bps: u16,
+    /// The on-chain schedule parameters (must equal `stk_mint`'s config).
+    pub start_month: String,
+    pub decimals: u8,
+    pub utc_offset_secs: i32,
+    pub months_per_quarter: u8,
+    pub num_quarters: u16,
+    pub decay_num: u32,
+    pub decay_den: u32,
+    pub genesis_bps: u16,
+    pub startup_fund_bps: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnpaidWeek {
+    /// A week with no paying day neither raises nor lowers the rank (default).
+    Hold,
+    /// A week with no paying day lowers the rank like an empty week.
+    Decay,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualificationLift {
+    /// From the grant's local day on (default).
+    Immediate,
+    /// From the Monday after the grant.
+    NextWeek,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankRules {
+    /// A week with at least this many active paying days raises the rank (7 = every day).
+    pub grow_min_active_days: u8,
+    /// A week with at most this many active paying days lowers the rank (0 = no active day).
+    pub decay_max_active_days: u8,
+    /// Ranks gained per full week / lost per empty week.
+    pub grow_step: u16,
+    pub decay_step: u16,
+    pub unpaid_week: UnpaidWeek,
+    pub qualification_lift: QualificationLift,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RankRow {
+    /// Maximum points credited per day at this rank (before the weight).
+    pub daily_cap: u32,
+    /// Multiplier of the day's points, in basis points (10000 = ×1).
+    pub weight_bps: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qualification {
+    /// Machine name used in `qualification_grants.qualification`.
+    pub name: String,
+    /// Human title for the report.
+    pub title: String,
+    pub entry_rank: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionPoints {
+    pub action_type: String,
+    pub category: String,
+    pub points: u32,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("configuration is not valid TOML or has a wrong type: {0}")]
+    Parse(String),
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), message: message.into() }
+}
+
+/// Credit units per point: credits are `points × weight_bps`, so no division ever rounds.
+pub const CREDIT_UNITS_PER_POINT: u64 = 10_000;
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn default_config() -> Config {
+        Config::parse(DEFAULT_CONFIG_TOML).expect("the shipped stk.toml is valid")
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let tz = &self.time_zone;
+        if tz.is_empty()
+            || tz.len() > 64
+            || !tz.chars().all(|c| c.is_ascii_alphanumeric() || "/_+-".contains(c))
+        {
+            return Err(invalid("time_zone", "must be an IANA zone name such as Europe/Moscow"));
+        }
+        if self.future_skew_seconds > 86_400 {
+            return Err(invalid("future_skew_seconds", "must be at most 86400"));
+        }
+        let e = &self.emission;
+        if e.member_share_bps == 0 || e.member_share_bps > 10_000 {
+            return Err(invalid("emission.member_share_bps", "must be 1..=10000"));
+        }
+        if MonthId::parse(&e.start_month).is_none() {
+            return Err(invalid("emission.start_month", "must be YYYY-MM"));
+        }
+        if stk_common::cap_base_units(e.decimals).is_none() {
+            return Err(invalid("emission.decimals", "the cap does not fit u64 at these decimals"));
+        }
+        self.schedule()
+            .validate()
+            .map_err(|err| invalid(format!("emission.{}", schedule_key(err)), err.to_string()))?;
+
+        let r = &self.ranks;
+        if r.grow_min_active_days == 0 || r.grow_min_active_days > 7 {
+            return Err(invalid("ranks.grow_min_active_days", "must be 1..=7"));
+        }
+        if r.decay_max_active_days >= r.grow_min_active_days {
+            return Err(invalid(
+                "ranks.decay_max_active_days",
+                "must be below ranks.grow_min_active_days",
+            ));
+        }
+        if r.grow_step == 0 {
+            return Err(invalid("ranks.grow_step", "must be at least 1"));
+        }
+        if r.decay_step == 0 {
+            return Err(invalid("ranks.decay_step", "must be at least 1"));
+        }
+
+        if self.rank_table.is_empty() || self.rank_table.len() > 1000 {
+            return Err(invalid("rank_table", "must list 1..=1000 ranks"));
+        }
+        for (i, row) in self.rank_table.iter().enumerate() {
+            if row.weight_bps == 0 || row.weight_bps > 1_000_000 {
+                return Err(invalid(format!("rank_table[{i}].weight_bps"), "must be 1..=1000000"));
+            }
+            if row.daily_cap == 0 {
+                return Err(invalid(format!("rank_table[{i}].daily_cap"), "must be positive"));
+            }
+            if i > 0 {
+                let prev = self.rank_table[i - 1];
+                if row.weight_bps < prev.weight_bps || row.daily_cap < prev.daily_cap {
+                    return Err(invalid(
+                        format!("rank_table[{i}]"),
+                        "daily_cap and weight_bps must not decrease with the rank",
+                    ));
+                }
+            }
+        }
+
+        if self.qualifications.is_empty() {
+            return Err(invalid("qualifications", "the ladder needs at least one qualification"));
+        }
+        let max_rank = self.max_rank();
+        for (i, q) in self.qualifications.iter().enumerate() {
+            let key = format!("qualifications[{i}]");
+            if q.name.is_empty() || !q.name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                return Err(invalid(format!("{key}.name"), "must be lowercase ascii/underscore"));
+            }
+            if self.qualifications[..i].iter().any(|p| p.name == q.name) {
+                return Err(invalid(format!("{key}.name"), format!("duplicate `{}`", q.name)));
+            }
+            if q.entry_rank == 0 || q.entry_rank > max_rank {
+                return Err(invalid(
+                    format!("{key}.entry_rank"),
+                    format!("must be within the rank table, 1..={max_rank}"),
+                ));
+            }
+            if i > 0 && q.entry_rank <= self.qualifications[i - 1].entry_rank {
+                return Err(invalid(
+                    format!("{key}.entry_rank"),
+                    "entry ranks must strictly increase up the ladder",
+                ));
+            }
+        }
+
+        if self.actions.is_empty() {
+            return Err(invalid("actions", "list at least one action type"));
+        }
+        for (i, a) in self.actions.iter().enumerate() {
+            let key = format!("actions[{i}]");
+            if a.action_type.is_empty() {
+                return Err(invalid(format!("{key}.action_type"), "must not be empty"));
+            }
+            if !CATEGORIES.contains(&a.category.as_str()) {
+                return Err(invalid(
+                    format!("{key}.category"),
+                    format!("must be one of {}", CATEGORIES.join(", ")),
+                ));
+            }
+            if a.points > 1_000_000 {
+                return Err(invalid(format!("{key}.points"), "must be at most 1000000"));
+            }
+            if self.actions[..i]
+                .iter()
+                .any(|p| p.action_type == a.action_type && p.category == a.category)
+            {
+                return Err(invalid(
+                    format!("{key}"),
+                    format!("duplicate action `{}`/`{}`", a.action_type, a.category),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The highest rank (the length of the rank table).
+    pub fn max_rank(&self) -> u16 {
+        self.rank_table.len() as u16
+    }
+
+    pub fn schedule(&self) -> ScheduleParams {
+        let e = &self.emission;
+        ScheduleParams {
+            start_month: MonthId::parse(&e.start_month).map(|m| m.0).unwrap_or(0),
+            utc_offset_secs: e.utc_offset_secs,
+            months_per_quarter: e.months_per_quarter,
+            num_quarters: e.num_quarters,
+            decay_num: e.decay_num,
+            decay_den: e.decay_den,
+            genesis_bps: e.genesis_bps,
+            startup_fund_bps: e.startup_fund_bps,
+            cap: stk_common::cap_base_units(e.decimals).unwrap_or(0),
+        }
+    }
+
+    /// The members' pool of `month`: the schedule's allowance times `member_share_bps`.
+    pub fn month_pool(&self, month: MonthId) -> Result<u64, String> {
+        let allowance = self.schedule().month_allowance(month).map_err(|e| {
+            format!(
+                "month {month} has no allowance in the emission schedule (starts {}): {e}",
+                self.emission.start_month
+            )
+        })?;
+        Ok(stk_common::schedule::mul_div(
+            allowance,
+            self.emission.member_share_bps as u64,
+            stk_common::BPS_DENOMINATOR,
+        ))
+    }
+
+    /// SHA-256 (hex) of the canonical JSON of the configuration.
+    pub fn sha256(&self) -> String {
+        let json = serde_json::to_vec(self).expect("config serializes");
+        hex::encode(Sha256::digest(&json))
+    }
+}
+
+fn schedule_key(err: stk_common::schedule::ScheduleError) -> &'static str {
+    use stk_common::schedule::ScheduleError as E;
+    match err {
+        E::NumQuarters => "num_quarters",
+        E::MonthsPerQuarter => "months_per_quarter",
+        E::DecayRatio | E::NotDecreasing => "decay_num",
+        E::GenesisShare => "genesis_bps",
+        E::StartupFundShare => "startup_fund_bps",
+        E::Cap => "decimals",
+        E::StartMonth => "start_month",
+        E::UtcOffset => "utc_offset_secs",
+        E::QuarterOutOfRange | E::Overflow => "num_quarters",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_default_is_valid_and_matches_schedule_default() {
+        let c = Config::default_config();
+        assert_eq!(
+            c.schedule(),
+            ScheduleParams::default_for(MonthId::new(2027, 1).unwrap(), 6),
+            "stk.toml's schedule must equal ScheduleParams::default_for(2027-01, 6)"
+        );
+        assert_eq!(c.sha256().len(), 64);
+    }
+
+    #[test]
+    fn hash_ignores_formatting_but_not_values() {
+        let a = Config::default_config();
+        let b = Config::parse(&format!("# a comment\n{DEFAULT_CONFIG_TOML}\n\n")).unwrap();
+        assert_eq!(a.sha256(), b.sha256());
+        let mut c = a.clone();
+        c.actions[0].points += 1;
+        assert_ne!(a.sha256(), c.sha256());
+    }
+}

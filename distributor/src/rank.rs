@@ -1,0 +1,404 @@
+//! The rank engine (pure): the weekly walk of DESIGN §4.
+//!
+//! Days are local calendar days numbered from 1970-01-01 (the time zone cut happens in SQL);
+//! weeks run Monday to Sunday. Per member, from the week of joining:
+//!
+//! * a member starts at the entry rank of the highest qualification held on the joining day
+//!   (every member holds at least the lowest qualification of the ladder);
+//! * a qualification granted later lifts the rank to (at least) its entry rank — from the
+//!   grant's day (`immediate`) or the next Monday (`next_week`); qualifications are never lost;
+//! * at the end of each week: a week with at least `grow_min_active_days` active *paying*
+//!   days raises the rank by `grow_step`, capped at the entry rank of the next qualification
+//!   above the highest one held (the top qualification is capped by the rank table); a week
+//!   with at most `decay_max_active_days` lowers it by `decay_step`, down to rank 1 (the
+//!   qualification stays); anything in between holds. A week without a single paying day
+//!   holds or decays per `unpaid_week`.
+//!
+//! Only days on which the person was a paying member count, so a week is "full" only if it
+//! was paid and active on every day (with the default threshold of 7).
+use crate::config::{Config, QualificationLift, RankRules, UnpaidWeek};
+
+/// A local calendar day, days since 1970-01-01.
+pub type Day = i32;
+
+/// Monday = 0 … Sunday = 6 (1970-01-01 was a Thursday).
+pub fn weekday(day: Day) -> i32 {
+    (day + 3).rem_euclid(7)
+}
+
+/// The Monday of `day`'s week.
+pub fn week_start(day: Day) -> Day {
+    day - weekday(day)
+}
+
+/// The parameters of the walk, extracted from the configuration.
+#[derive(Debug, Clone)]
+pub struct RankParams {
+    pub rules: RankRules,
+    /// Entry rank of each qualification, lowest first (strictly increasing).
+    pub entry_ranks: Vec<u16>,
+    pub max_rank: u16,
+}
+
+impl RankParams {
+    pub fn from_config(config: &Config) -> Self {
+        RankParams {
+            rules: config.ranks.clone(),
+            entry_ranks: config.qualifications.iter().map(|q| q.entry_rank).collect(),
+            max_rank: config.max_rank(),
+        }
+    }
+
+    /// The highest rank weekly growth can reach while `top` is the highest qualification held.
+    pub fn growth_cap(&self, top: usize) -> u16 {
+        self.entry_ranks.get(top + 1).copied().unwrap_or(self.max_rank)
+    }
+}
+
+/// What the walk needs to know about one member.
+#[derive(Debug, Clone, Default)]
+pub struct MemberHistory {
+    pub join_day: Day,
+    /// Paid periods, both ends inclusive, any order.
+    pub paid: Vec<(Day, Day)>,
+    /// `(day, qualification index)` grants, sorted by day.
+    pub grants: Vec<(Day, usize)>,
+    /// Days with at least one accepted action, sorted, unique.
+    pub active_days: Vec<Day>,
+}
+
+impl MemberHistory {
+    pub fn is_paid(&self, day: Day) -> bool {
+        self.paid.iter().any(|&(s, e)| s <= day && day <= e)
+    }
+}
+
+/// One evaluated week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekRank {
+    pub week_start: Day,
+    /// The rank the week started with (before any lift inside the week).
+    pub rank_start: u16,
+    /// The rank the next week starts with (after the evaluation and any pending lift). For a
+    /// week that ends after the walk's last day, the rank held at that day (not evaluated).
+    pub rank_end: u16,
+    /// Paying member days of the week, and of those the active ones.
+    pub paid_days: u8,
+    pub active_days: u8,
+    /// Whether the week ended inside the walk and was evaluated.
+    pub evaluated: bool,
+}
+
+/// The result of a walk over `[from, to]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankWalk {
+    /// Rank on each day of `[from, to]`; 0 before the member joined.
+    pub day_ranks: Vec<u16>,
+    /// Weeks that intersect `[from, to]` (and the member's membership).
+    pub weeks: Vec<WeekRank>,
+    /// Highest qualification held on `to`, if the member had joined by then.
+    pub qualification: Option<usize>,
+}
+
+/// Walks one member from joining through `to`, reporting the days `[from, to]`.
+pub fn walk(params: &RankParams, history: &MemberHistory, from: Day, to: Day) -> RankWalk {
+    let rules = &params.rules;
+    let mut out = RankWalk {
+        day_ranks: Vec::with_capacity((to - from + 1).max(0) as usize),
+        weeks: Vec::new(),
+        qualification: None,
+    };
+    let join = history.join_day;
+    if join > to {
+        out.day_ranks.resize((to - from + 1).max(0) as usize, 0);
+        return out;
+    }
+    for d in from..join.min(to + 1) {
+        let _ = d;
+        out.day_ranks.push(0);
+    }
+
+    let mut grants = history.grants.iter().peekable();
+    let mut active = history.active_days.iter().peekable();
+    let mut top: usize = 0;
+    let mut rank: u16 = 0; // set on the joining day
+    let mut pending_lift: u16 = 0;
+    let mut ws = week_start(join);
+    while ws <= to {
+        let rank_start_of_week = rank;
+        let (mut paid_days, mut active_days) = (0u8, 0u8);
+        let mut week_rank_start = None;
+        for d in ws..ws + 7 {
+            if d > to {
+                break;
+            }
+            if d < join {
+                continue;
+            }
+            // Grants up to and including today.
+            let mut lifted_to: u16 = 0;
+            while let Some(&&(gday, q)) = grants.peek() {
+                if gday > d {
+                    break;
+                }
+                grants.next();
+                let q = q.min(params.entry_ranks.len() - 1);
+                top = top.max(q);
+                lifted_to = lifted_to.max(params.entry_ranks[q]);
+            }
+            if d == join {
+                rank = params.entry_ranks[top].max(1);
+            } else if lifted_to > 0 {
+                match rules.qualification_lift {
+                    QualificationLift::Immediate => rank = rank.max(lifted_to),
+                    QualificationLift::NextWeek => pending_lift = pending_lift.max(lifted_to),
+                }
+            }
+            if week_rank_start.is_none() {
+                week_rank_start = Some(if d == join { rank } else { rank_start_of_week });
+            }
+            while active.peek().is_some_and(|&&a| a < d) {
+                active.next();
+            }
+            let is_active = active.peek().is_some_and(|&&a| a == d);
+            if history.is_paid(d) {
+                paid_days += 1;
+                if is_active {
+                    active_days += 1;
+                }
+            }
+            if d >= from {
+                out.day_ranks.push(rank);
+            }
+        }
+        let evaluated = ws + 6 <= to;
+        if evaluated {
+            let grow = if paid_days == 0 {
+                match rules.unpaid_week {
+                    UnpaidWeek::Hold => None,
+                    UnpaidWeek::Decay => Some(false),
+                }
+            } else if active_days >= rules.grow_min_active_days {
+                Some(true)
+            } else if active_days <= rules.decay_max_active_days {
+                Some(false)
+            } else {
+                None
+            };
+            match grow {
+                Some(true) => {
+                    let cap = params.growth_cap(top);
+                    if rank < cap {
+                        rank = rank.saturating_add(rules.grow_step).min(cap);
+                    }
+                }
+                Some(false) => rank = rank.saturating_sub(rules.decay_step).max(1),
+                None => {}
+            }
+            if pending_lift > 0 {
+                rank = rank.max(pending_lift);
+                pending_lift = 0;
+            }
+        }
+        if ws + 6 >= from {
+            out.weeks.push(WeekRank {
+                week_start: ws,
+                rank_start: week_rank_start.unwrap_or(rank),
+                rank_end: rank,
+                paid_days,
+                active_days,
+                evaluated,
+            });
+        }
+        ws += 7;
+    }
+    out.qualification = Some(top);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn params() -> RankParams {
+        RankParams::from_config(&Config::default_config())
+    }
+
+    /// 2027-01-04, a Monday.
+    const MON: Day = 20_822;
+
+    fn all_days(from: Day, to: Day) -> Vec<Day> {
+        (from..=to).collect()
+    }
+
+    #[test]
+    fn monday_is_monday() {
+        assert_eq!(weekday(MON), 0);
+        assert_eq!(crate::rank::week_start(MON + 6), MON);
+        assert_eq!(stk_common::calendar::civil_from_days(MON as i64), (2027, 1, 4));
+    }
+
+    #[test]
+    fn five_full_weeks_reach_the_next_entry_rank_and_stop() {
+        let p = params();
+        let h = MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 100)],
+            grants: vec![],
+            active_days: all_days(MON, MON + 100),
+        };
+        let w = walk(&p, &h, MON, MON + 7 * 7 - 1);
+        let ends: Vec<u16> = w.weeks.iter().map(|w| w.rank_end).collect();
+        // Freshman entry 1, Learner entry 6: +1 per full week, capped at 6 (still a freshman).
+        assert_eq!(ends, vec![2, 3, 4, 5, 6, 6, 6]);
+        assert_eq!(w.qualification, Some(0));
+        assert_eq!(w.day_ranks[0], 1);
+        assert_eq!(w.day_ranks[7 * 5], 6);
+    }
+
+    #[test]
+    fn idle_master_falls_to_the_lowest_rank_but_stays_master() {
+        let p = params();
+        let h = MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 400)],
+            grants: vec![(MON, 3)],
+            active_days: vec![],
+        };
+        let w = walk(&p, &h, MON, MON + 7 * 20 - 1);
+        assert_eq!(w.weeks[0].rank_start, 16);
+        let ends: Vec<u16> = w.weeks.iter().map(|w| w.rank_end).collect();
+        assert_eq!(&ends[..4], &[15, 14, 13, 12]);
+        assert!(ends[15..].iter().all(|&r| r == 1), "{ends:?}");
+        assert_eq!(w.qualification, Some(3), "a master stays a master");
+        // Activity again: grows back towards the reformer entry rank, one step per week.
+        let mut h2 = h.clone();
+        h2.active_days = all_days(MON + 140, MON + 160);
+        let w2 = walk(&p, &h2, MON + 140, MON + 154);
+        assert_eq!(w2.weeks[0].rank_end, 2);
+        assert_eq!(w2.weeks[1].rank_end, 3);
+    }
+
+    #[test]
+    fn partial_weeks_hold() {
+        let p = params();
+        let active: Vec<Day> = (MON..MON + 28).filter(|d| weekday(*d) != 2).collect();
+        let h = MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 100)],
+            grants: vec![(MON, 1)],
+            active_days: active,
+        };
+        let w = walk(&p, &h, MON, MON + 27);
+        assert!(w.weeks.iter().all(|w| w.rank_end == 6 && w.active_days == 6));
+    }
+
+    #[test]
+    fn subscription_gap_days_do_not_count() {
+        let p = params();
+        // Active every day, but unpaid on Wednesday of week 2 and all of week 3.
+        let h = MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 8), (MON + 10, MON + 13), (MON + 21, MON + 100)],
+            grants: vec![],
+            active_days: all_days(MON, MON + 100),
+        };
+        let w = walk(&p, &h, MON, MON + 34);
+        let rows: Vec<(u16, u8, u8)> =
+            w.weeks.iter().map(|w| (w.rank_end, w.paid_days, w.active_days)).collect();
+        assert_eq!(rows, vec![(2, 7, 7), (2, 6, 6), (2, 0, 0), (3, 7, 7), (4, 7, 7)]);
+
+        // With unpaid_week = decay, the unpaid week lowers the rank.
+        let mut p2 = p.clone();
+        p2.rules.unpaid_week = UnpaidWeek::Decay;
+        let w = walk(&p2, &h, MON, MON + 34);
+        let ends: Vec<u16> = w.weeks.iter().map(|w| w.rank_end).collect();
+        assert_eq!(ends, vec![2, 2, 1, 2, 3]);
+    }
+
+    #[test]
+    fn unpaid_activity_is_not_a_full_week() {
+        let p = params();
+        let h = MemberHistory {
+            join_day: MON,
+            paid: vec![],
+            grants: vec![],
+            active_days: all_days(MON, MON + 30),
+        };
+        let w = walk(&p, &h, MON, MON + 27);
+        assert!(w.weeks.iter().all(|w| w.rank_end == 1 && w.paid_days == 0));
+    }
+
+    #[test]
+    fn qualification_granted_mid_week() {
+        let p = params();
+        let h = MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 100)],
+            // Learner granted on Thursday of week 2 (rank was 2).
+            grants: vec![(MON + 10, 1)],
+            active_days: all_days(MON, MON + 100),
+        };
+        let w = walk(&p, &h, MON, MON + 20);
+        assert_eq!(&w.day_ranks[7..10], &[2, 2, 2]);
+        assert_eq!(&w.day_ranks[10..14], &[6, 6, 6, 6], "immediate lift from the grant day");
+        assert_eq!(w.weeks[1].rank_start, 2);
+        // Week 2 was full: +1 from the lifted rank, cap is now the practitioner entry (11).
+        assert_eq!(w.weeks[1].rank_end, 7);
+        assert_eq!(w.qualification, Some(1));
+
+        let mut p2 = p.clone();
+        p2.rules.qualification_lift = QualificationLift::NextWeek;
+        let w = walk(&p2, &h, MON, MON + 20);
+        assert_eq!(&w.day_ranks[10..14], &[2, 2, 2, 2], "next_week: no lift inside the week");
+        assert_eq!(w.weeks[1].rank_end, 6, "max(2 + 1, entry 6)");
+    }
+
+    #[test]
+    fn join_mid_week_and_join_after_window() {
+        let p = params();
+        let h = MemberHistory {
+            join_day: MON + 3,
+            paid: vec![(MON + 3, MON + 100)],
+            grants: vec![],
+            active_days: all_days(MON, MON + 100),
+        };
+        let w = walk(&p, &h, MON, MON + 13);
+        assert_eq!(&w.day_ranks[..4], &[0, 0, 0, 1]);
+        assert_eq!(w.weeks[0].paid_days, 4);
+        assert_eq!(w.weeks[0].rank_end, 1, "a partial first week holds");
+        assert_eq!(w.weeks[1].rank_end, 2);
+        let late = MemberHistory { join_day: MON + 50, ..h };
+        let w = walk(&p, &late, MON, MON + 13);
+        assert_eq!(w.day_ranks, vec![0; 14]);
+        assert!(w.weeks.is_empty());
+        assert_eq!(w.qualification, None);
+    }
+
+    proptest::proptest! {
+        /// Without grants the rank stays within [1, learner entry], moves at most one step a
+        /// week, and only on evaluated weeks.
+        #[test]
+        fn bounded_single_steps(
+            active in proptest::collection::vec(proptest::bool::ANY, 140),
+            paid_to in 0i32..140,
+        ) {
+            let p = params();
+            let h = MemberHistory {
+                join_day: MON,
+                paid: vec![(MON, MON + paid_to)],
+                grants: vec![],
+                active_days: (0..140).filter(|i| active[*i as usize]).map(|i| MON + i).collect(),
+            };
+            let w = walk(&p, &h, MON, MON + 139);
+            for wk in &w.weeks {
+                proptest::prop_assert!((1..=6).contains(&wk.rank_end));
+                proptest::prop_assert!(wk.rank_end.abs_diff(wk.rank_start) <= 1);
+                if wk.paid_days == 0 {
+                    proptest::prop_assert_eq!(wk.rank_end, wk.rank_start);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,733 @@
+//! The monthly report: reads the contract tables, quarantines bad input, walks the ranks,
+//! credits the days, splits the pool, carries pending allocations, writes the distributor's
+//! tables and renders the canonical report.
+//!
+//! Everything is a function of the database and the configuration: rows are read in a fixed
+//! order or aggregated and then sorted, no clock is read, and the rendered bytes carry no
+//! generation time — so recomputing gives the same bytes.
+use crate::{
+    allocation::{daily_credit, split_pool},
+    config::Config,
+    rank::{walk, Day, MemberHistory, RankParams},
+    render,
+    wallet::parse_wallet,
+};
+use anyhow::{anyhow, bail, Context};
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::{Path, PathBuf},
+};
+use stk_common::calendar::{civil_from_days, days_from_civil, MonthId};
+
+/// Quarantine reasons (the `reason` column and the report's counters).
+pub mod reason {
+    pub const UNKNOWN_MEMBER: &str = "unknown_member";
+    pub const UNKNOWN_ACTION_TYPE: &str = "unknown_action_type";
+    pub const FUTURE_TIMESTAMP: &str = "future_timestamp";
+    pub const BEFORE_JOINING: &str = "before_joining";
+    pub const DUPLICATE_IDEMPOTENCY_KEY: &str = "duplicate_idempotency_key";
+    pub const MALFORMED_WALLET: &str = "malformed_wallet";
+    pub const UNKNOWN_QUALIFICATION: &str = "unknown_qualification";
+}
+
+/// The canonical report. Field order is the serialization order; every list is sorted.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Report {
+    pub format: &'static str,
+    pub month: String,
+    pub time_zone: String,
+    pub config_sha256: String,
+    pub emission: EmissionSummary,
+    pub totals: Totals,
+    pub quarantine: QuarantineSummary,
+    /// Members per rank on the month's last day (rank, count), ascending; paying members only.
+    pub rank_distribution: Vec<RankCount>,
+    pub members: Vec<MemberLine>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EmissionSummary {
+    pub month_allowance: u64,
+    pub member_share_bps: u16,
+    pub pool: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Members listed below: paid at least one day of the month, or carry pending.
+    pub members_listed: u64,
+    pub members_credited: u64,
+    /// People with accepted activity in the month but no paying day: they get nothing.
+    pub free_users_active: u64,
+    pub events_accepted: u64,
+    pub events_quarantined: u64,
+    pub total_credit: u64,
+    pub allocated: u64,
+    /// The pool minus what was allocated (non-zero only when nobody earned credit).
+    pub unallocated: u64,
+    pub pending_in: u64,
+    pub payable: u64,
+    pub pending_out: u64,
+    pub members_without_valid_wallet: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct QuarantineSummary {
+    pub counts: BTreeMap<String, u64>,
+    pub rows: Vec<QuarantineRow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct QuarantineRow {
+    pub source_table: String,
+    pub source_id: i64,
+    pub reason: String,
+    pub member_id: Option<i64>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RankCount {
+    pub rank: u16,
+    pub members: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct MemberLine {
+    pub member_id: i64,
+    pub qualification: String,
+    pub rank_end: u16,
+    pub days_paid: u32,
+    pub days_active: u32,
+    pub points: u64,
+    /// Credit units (1/10000 point after weight and cap).
+    pub credit: u64,
+    pub allocation: u64,
+    pub pending_in: u64,
+    pub payable: u64,
+    pub pending_out: u64,
+    pub wallet: Option<String>,
+    pub weeks: Vec<WeekLine>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WeekLine {
+    pub week_start: String,
+    /// The same Monday as a day number (not serialized).
+    #[serde(skip)]
+    pub week_start_day: Day,
+    pub rank_start: u16,
+    pub rank_end: u16,
+    pub paid_days: u8,
+    pub active_days: u8,
+    pub evaluated: bool,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct ReportOutcome {
+    pub report: Report,
+    pub json: Vec<u8>,
+    pub sha256: String,
+    pub files: Vec<PathBuf>,
+}
+
+pub fn day_string(day: Day) -> String {
+    let (y, m, d) = civil_from_days(day as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[derive(Default)]
+struct MemberState {
+    history: MemberHistory,
+    /// Accepted points per day of the month.
+    month_points: Vec<(Day, u64)>,
+    events_in_month: u64,
+}
+
+/// Computes the report of `month`, writes the distributor's tables (unless the month is
+/// frozen, which is an error) and, with `out_dir`, the files `report.{json,csv,html}` and
+/// `report.sha256` under `out_dir/YYYY-MM/`.
+pub async fn run(
+    pool: &PgPool,
+    config: &Config,
+    month: MonthId,
+    out_dir: Option<&Path>,
+) -> anyhow::Result<ReportOutcome> {
+    let started = std::time::Instant::now();
+    let tz = config.time_zone.as_str();
+    let known_tz: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)")
+            .bind(tz)
+            .fetch_one(pool)
+            .await?;
+    if !known_tz {
+        bail!("configuration key `time_zone`: Postgres does not know the zone `{tz}`");
+    }
+    let month_key = month.to_string();
+    let frozen: Option<bool> =
+        sqlx::query_scalar("SELECT frozen FROM monthly_reports WHERE month = $1")
+            .bind(&month_key)
+            .fetch_optional(pool)
+            .await?;
+    if frozen == Some(true) {
+        bail!(
+            "the report of {month_key} is frozen (its payout has started); it cannot be recomputed"
+        );
+    }
+    let month_allowance = config.schedule().month_allowance(month).map_err(|e| {
+        anyhow!(
+            "month {month_key} is outside the emission schedule (emission.start_month = {}, {} quarters): {e}",
+            config.emission.start_month,
+            config.emission.num_quarters
+        )
+    })?;
+    let pool_amount = config.month_pool(month).map_err(|e| anyhow!(e))?;
+
+    let first_day: Day = days_from_civil(month.year() as i64, month.month(), 1) as Day;
+    let last_day: Day = first_day + month.days() as Day - 1;
+    // The month's start and end instants in the zone, computed once by Postgres and bound as
+    // constants (so the scans compare against a value, not a per-row zone conversion).
+    let (start_ts, end_ts): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as(
+            "SELECT (DATE '1970-01-01' + $2::int)::timestamp AT TIME ZONE $1,
+                    (DATE '1970-01-01' + $3::int + 1)::timestamp AT TIME ZONE $1",
+        )
+        .bind(tz)
+        .bind(first_day)
+        .bind(last_day)
+        .fetch_one(pool)
+        .await?;
+    const END: &str = "$2::timestamptz";
+    const START: &str = "$3::timestamptz";
+    const LOCAL_DAY: &str = "AT TIME ZONE $1)::date - DATE '1970-01-01')";
+    let params = RankParams::from_config(config);
+    let mut quarantine: Vec<QuarantineRow> = Vec::new();
+
+    // Members who joined by the month's end.
+    let mut members: HashMap<i64, MemberState> = HashMap::new();
+    let members_sql = format!(
+        "SELECT id, ((joined_at {LOCAL_DAY} AS join_day FROM members WHERE joined_at < {END}"
+    );
+    let mut rows = sqlx::query(&members_sql).bind(tz).bind(end_ts).fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        let id: i64 = row.get(0);
+        let join_day: i32 = row.get(1);
+        members.entry(id).or_default().history.join_day = join_day;
+    }
+    drop(rows);
+    tracing::info!(month = %month_key, members = members.len(), "members loaded");
+
+    let subs: Vec<(i64, i32, i32)> = sqlx::query_as(
+        "SELECT member_id, starts_on - DATE '1970-01-01', ends_on - DATE '1970-01-01'
+         FROM subscriptions WHERE starts_on <= DATE '1970-01-01' + $1::int
+         ORDER BY member_id, starts_on, id",
+    )
+    .bind(last_day)
+    .fetch_all(pool)
+    .await?;
+    for (member, s, e) in subs {
+        if let Some(m) = members.get_mut(&member) {
+            m.history.paid.push((s, e));
+        }
+    }
+
+    let qual_index: HashMap<&str, usize> =
+        config.qualifications.iter().enumerate().map(|(i, q)| (q.name.as_str(), i)).collect();
+    let grants: Vec<(i64, i64, String, i32, bool)> = sqlx::query_as(&format!(
+        "SELECT id, member_id, qualification, ((granted_at {LOCAL_DAY}, granted_at >= {START}
+         FROM qualification_grants WHERE granted_at < {END}
+         ORDER BY member_id, granted_at, id"
+    ))
+    .bind(tz)
+    .bind(end_ts)
+    .bind(start_ts)
+    .fetch_all(pool)
+    .await?;
+    for (id, member, name, day, in_month) in grants {
+        match qual_index.get(name.as_str()) {
+            Some(&q) => {
+                if let Some(m) = members.get_mut(&member) {
+                    m.history.grants.push((day, q));
+                }
+            }
+            None if in_month => quarantine.push(QuarantineRow {
+                source_table: "qualification_grants".into(),
+                source_id: id,
+                reason: reason::UNKNOWN_QUALIFICATION.into(),
+                member_id: Some(member),
+                detail: format!("qualification `{name}` is not in the ladder"),
+            }),
+            None => {}
+        }
+    }
+
+    // The wallet in force: each member's latest registration by the month's end.
+    let wallets: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT ON (member_id) id, member_id, address FROM wallets
+         WHERE registered_at < {END} ORDER BY member_id, registered_at DESC, id DESC"
+    ))
+    .bind(tz)
+    .bind(end_ts)
+    .fetch_all(pool)
+    .await?;
+    let mut wallet_of: HashMap<i64, String> = HashMap::new();
+    for (id, member, address) in wallets {
+        match parse_wallet(&address) {
+            Ok(_) => {
+                wallet_of.insert(member, address);
+            }
+            Err(why) => quarantine.push(QuarantineRow {
+                source_table: "wallets".into(),
+                source_id: id,
+                reason: reason::MALFORMED_WALLET.into(),
+                member_id: Some(member),
+                detail: format!("{why}: {address:?}"),
+            }),
+        }
+    }
+
+    // Activity: one pass, aggregated per (member, local day) in SQL. Bad rows are classified
+    // in the same pass and returned by id (they are rare).
+    let action_types: Vec<String> = config.actions.iter().map(|a| a.action_type.clone()).collect();
+    let categories: Vec<String> = config.actions.iter().map(|a| a.category.clone()).collect();
+    let points: Vec<i64> = config.actions.iter().map(|a| a.points as i64).collect();
+    let sql = format!(
+        "WITH actions AS (
+             SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[]) AS a(action_type, category, points)
+         ),
+         classified AS (
+             SELECT e.id, e.member_id, ((e.occurred_at {LOCAL_DAY} AS day, a.points,
+                 CASE WHEN m.id IS NULL THEN '{}'
+                      WHEN a.points IS NULL THEN '{}'
+                      WHEN e.occurred_at > e.recorded_at + make_interval(secs => $7::int) THEN '{}'
+                      WHEN e.occurred_at < m.joined_at THEN '{}'
+                 END AS reason
+             FROM activity_events e
+             LEFT JOIN members m ON m.id = e.member_id
+             LEFT JOIN actions a ON a.action_type = e.action_type AND a.category = e.category
+             WHERE e.occurred_at < {END}
+         )
+         SELECT member_id, day,
+                COALESCE(SUM(points) FILTER (WHERE reason IS NULL), 0)::bigint,
+                COUNT(*) FILTER (WHERE reason IS NULL),
+                array_agg(id) FILTER (WHERE reason IS NOT NULL),
+                array_agg(reason) FILTER (WHERE reason IS NOT NULL)
+         FROM classified GROUP BY member_id, day",
+        reason::UNKNOWN_MEMBER,
+        reason::UNKNOWN_ACTION_TYPE,
+        reason::FUTURE_TIMESTAMP,
+        reason::BEFORE_JOINING,
+    );
+    let mut events_accepted = 0u64;
+    let mut rows = sqlx::query(&sql)
+        .bind(tz)
+        .bind(end_ts)
+        .bind(start_ts)
+        .bind(&action_types)
+        .bind(&categories)
+        .bind(&points)
+        .bind(config.future_skew_seconds as i32)
+        .fetch(pool);
+    while let Some(row) = rows.try_next().await? {
+        let member: i64 = row.get(0);
+        let day: i32 = row.get(1);
+        let day_points: i64 = row.get(2);
+        let accepted: i64 = row.get(3);
+        let in_month = day >= first_day;
+        if let (true, Some(ids), Some(reasons)) =
+            (in_month, row.get::<Option<Vec<i64>>, _>(4), row.get::<Option<Vec<String>>, _>(5))
+        {
+            for (id, why) in ids.into_iter().zip(reasons) {
+                quarantine.push(QuarantineRow {
+                    source_table: "activity_events".into(),
+                    source_id: id,
+                    detail: format!("local day {}", day_string(day)),
+                    member_id: Some(member),
+                    reason: why,
+                });
+            }
+        }
+        if accepted > 0 {
+            if let Some(m) = members.get_mut(&member) {
+                m.history.active_days.push(day);
+                if in_month {
+                    m.month_points.push((day, day_points as u64));
+                    m.events_in_month += accepted as u64;
+                    events_accepted += accepted as u64;
+                }
+            }
+        }
+    }
+    drop(rows);
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "activity aggregated");
+
+    // Duplicates diverted by the insert trigger, for events of this month.
+    let duplicates: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, member_id, original_event_id, idempotency_key FROM activity_event_duplicates
+         WHERE occurred_at >= {START} AND occurred_at < {END} ORDER BY id"
+    ))
+    .bind(tz)
+    .bind(end_ts)
+    .bind(start_ts)
+    .fetch_all(pool)
+    .await?;
+    for (id, member, original, key) in duplicates {
+        quarantine.push(QuarantineRow {
+            source_table: "activity_event_duplicates".into(),
+            source_id: id,
+            reason: reason::DUPLICATE_IDEMPOTENCY_KEY.into(),
+            member_id: Some(member),
+            detail: format!("key {key:?} already used by activity_events.id {original}"),
+        });
+    }
+
+    // Pending allocations open at the start of this month.
+    let pending: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT member_id, SUM(amount)::bigint FROM pending_allocations
+         WHERE origin_month < $1 AND (settled_month IS NULL OR settled_month >= $1)
+         GROUP BY member_id ORDER BY member_id",
+    )
+    .bind(&month_key)
+    .fetch_all(pool)
+    .await?;
+    let pending_in: HashMap<i64, u64> = pending.into_iter().map(|(m, a)| (m, a as u64)).collect();
+
+    // Walk, credit, and list.
+    let mut ids: Vec<i64> = members.keys().copied().collect();
+    ids.extend(pending_in.keys().filter(|id| !members.contains_key(id)));
+    ids.sort_unstable();
+    let mut lines: Vec<MemberLine> = Vec::new();
+    let mut rank_counts: BTreeMap<u16, u64> = BTreeMap::new();
+    let mut totals = Totals { events_accepted, ..Totals::default() };
+    for id in ids {
+        let carried = pending_in.get(&id).copied().unwrap_or(0);
+        let Some(state) = members.get_mut(&id) else {
+            // Pending for someone no longer in `members` (should not happen): still listed.
+            lines.push(empty_line(id, carried, wallet_of.get(&id).cloned()));
+            continue;
+        };
+        state.history.active_days.sort_unstable();
+        state.history.grants.sort_by_key(|g| g.0);
+        let rw = walk(&params, &state.history, first_day, last_day);
+        let mut days_paid = 0u32;
+        let mut days_active = 0u32;
+        for d in first_day..=last_day {
+            if d >= state.history.join_day && state.history.is_paid(d) {
+                days_paid += 1;
+            }
+        }
+        let (mut month_points, mut credit) = (0u64, 0u64);
+        for &(d, p) in &state.month_points {
+            if d < state.history.join_day || !state.history.is_paid(d) {
+                continue;
+            }
+            let rank = rw.day_ranks[(d - first_day) as usize];
+            if rank == 0 {
+                continue;
+            }
+            days_active += 1;
+            month_points += p;
+            credit += daily_credit(p, config.rank_table[rank as usize - 1]);
+        }
+        if days_paid == 0 {
+            if !state.month_points.is_empty() {
+                totals.free_users_active += 1;
+            }
+            if carried == 0 {
+                continue;
+            }
+        }
+        let rank_end = rw.day_ranks.last().copied().unwrap_or(0);
+        if days_paid > 0 && rank_end > 0 {
+            *rank_counts.entry(rank_end).or_default() += 1;
+        }
+        lines.push(MemberLine {
+            member_id: id,
+            qualification: rw
+                .qualification
+                .map(|q| config.qualifications[q].name.clone())
+                .unwrap_or_default(),
+            rank_end,
+            days_paid,
+            days_active,
+            points: month_points,
+            credit,
+            allocation: 0,
+            pending_in: carried,
+            payable: 0,
+            pending_out: 0,
+            wallet: wallet_of.get(&id).cloned(),
+            weeks: rw
+                .weeks
+                .iter()
+                .map(|w| WeekLine {
+                    week_start: day_string(w.week_start),
+                    week_start_day: w.week_start,
+                    rank_start: w.rank_start,
+                    rank_end: w.rank_end,
+                    paid_days: w.paid_days,
+                    active_days: w.active_days,
+                    evaluated: w.evaluated,
+                })
+                .collect(),
+        });
+    }
+
+    let credits: Vec<(i64, u64)> = lines.iter().map(|l| (l.member_id, l.credit)).collect();
+    let shares = split_pool(pool_amount, &credits);
+    for (line, share) in lines.iter_mut().zip(shares) {
+        line.allocation = share;
+        let owed = share + line.pending_in;
+        if line.wallet.is_some() {
+            line.payable = owed;
+        } else {
+            line.pending_out = owed;
+            if owed > 0 {
+                totals.members_without_valid_wallet += 1;
+            }
+        }
+        totals.members_listed += 1;
+        if line.credit > 0 {
+            totals.members_credited += 1;
+        }
+        totals.total_credit += line.credit;
+        totals.allocated += line.allocation;
+        totals.pending_in += line.pending_in;
+        totals.payable += line.payable;
+        totals.pending_out += line.pending_out;
+    }
+    totals.unallocated = pool_amount - totals.allocated;
+
+    quarantine.sort();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for q in &quarantine {
+        *counts.entry(q.reason.clone()).or_default() += 1;
+        if q.source_table != "wallets" && q.source_table != "qualification_grants" {
+            totals.events_quarantined += 1;
+        }
+    }
+
+    let report = Report {
+        format: "stk-monthly-report/1",
+        month: month_key.clone(),
+        time_zone: config.time_zone.clone(),
+        config_sha256: config.sha256(),
+        emission: EmissionSummary {
+            month_allowance,
+            member_share_bps: config.emission.member_share_bps,
+            pool: pool_amount,
+        },
+        totals,
+        quarantine: QuarantineSummary { counts, rows: quarantine },
+        rank_distribution: rank_counts
+            .into_iter()
+            .map(|(rank, members)| RankCount { rank, members })
+            .collect(),
+        members: lines,
+    };
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ranks walked, pool split");
+    let json = render::canonical_json(&report);
+    let sha256 = render::sha256_hex(&json);
+
+    persist(pool, &report, &sha256).await.context("writing the distributor's tables")?;
+
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
+    let mut files = Vec::new();
+    if let Some(dir) = out_dir {
+        let dir = dir.join(&month_key);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let outputs: [(&str, Vec<u8>); 4] = [
+            ("report.json", json.clone()),
+            ("report.sha256", format!("{sha256}  report.json\n").into_bytes()),
+            ("report.csv", render::csv(&report)),
+            ("report.html", render::html(&report, &sha256, config)),
+        ];
+        for (name, bytes) in outputs {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            files.push(path);
+        }
+    }
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "files written");
+    Ok(ReportOutcome { report, json, sha256, files })
+}
+
+fn empty_line(id: i64, carried: u64, wallet: Option<String>) -> MemberLine {
+    MemberLine {
+        member_id: id,
+        qualification: String::new(),
+        rank_end: 0,
+        days_paid: 0,
+        days_active: 0,
+        points: 0,
+        credit: 0,
+        allocation: 0,
+        pending_in: carried,
+        payable: 0,
+        pending_out: 0,
+        wallet,
+        weeks: Vec::new(),
+    }
+}
+
+/// Replaces the month's derived rows in one transaction.
+async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result<()> {
+    let month = report.month.as_str();
+    let mut tx = pool.begin().await?;
+    // Serialize concurrent runs for the same month.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('stk-report:' || $1))")
+        .bind(month)
+        .execute(&mut *tx)
+        .await?;
+    let frozen: Option<bool> =
+        sqlx::query_scalar("SELECT frozen FROM monthly_reports WHERE month = $1 FOR UPDATE")
+            .bind(month)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if frozen == Some(true) {
+        bail!("the report of {month} was frozen meanwhile");
+    }
+    sqlx::query("DELETE FROM monthly_reports WHERE month = $1")
+        .bind(month)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM pending_allocations WHERE origin_month = $1")
+        .bind(month)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE pending_allocations SET settled_month = NULL WHERE settled_month = $1")
+        .bind(month)
+        .execute(&mut *tx)
+        .await?;
+    let t = &report.totals;
+    sqlx::query(
+        "INSERT INTO monthly_reports (month, config_sha256, report_sha256, pool, allocated_total,
+             payable_total, pending_total, members_credited, quarantined)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(month)
+    .bind(&report.config_sha256)
+    .bind(sha256)
+    .bind(report.emission.pool as i64)
+    .bind(t.allocated as i64)
+    .bind(t.payable as i64)
+    .bind(t.pending_out as i64)
+    .bind(t.members_credited as i32)
+    .bind(report.quarantine.rows.len() as i32)
+    .execute(&mut *tx)
+    .await?;
+
+    for chunk in report.members.chunks(20_000) {
+        let mut ids = Vec::with_capacity(chunk.len());
+        let (mut credit, mut alloc, mut pin, mut payable, mut wallet) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for l in chunk {
+            ids.push(l.member_id);
+            credit.push(l.credit as i64);
+            alloc.push(l.allocation as i64);
+            pin.push(l.pending_in as i64);
+            payable.push(l.payable as i64);
+            wallet.push(l.wallet.clone());
+        }
+        sqlx::query(
+            "INSERT INTO allocations (month, member_id, credit, allocation, pending_in, payable, wallet)
+             SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])",
+        )
+        .bind(month)
+        .bind(&ids)
+        .bind(&credit)
+        .bind(&alloc)
+        .bind(&pin)
+        .bind(&payable)
+        .bind(&wallet)
+        .execute(&mut *tx)
+        .await?;
+
+        let (mut wm, mut ws, mut rs, mut re, mut pd, mut ad) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for l in chunk {
+            for w in &l.weeks {
+                wm.push(l.member_id);
+                ws.push(w.week_start_day);
+                rs.push(w.rank_start as i16);
+                re.push(w.rank_end as i16);
+                pd.push(w.paid_days as i16);
+                ad.push(w.active_days as i16);
+            }
+        }
+        sqlx::query(
+            "INSERT INTO weekly_ranks (month, member_id, week_start, rank_start, rank_end, paid_days, active_days)
+             SELECT $1, m, DATE '1970-01-01' + w, rs, re, pd, ad
+             FROM unnest($2::bigint[], $3::int4[], $4::int2[], $5::int2[], $6::int2[], $7::int2[]) AS t(m, w, rs, re, pd, ad)",
+        )
+        .bind(month)
+        .bind(&wm)
+        .bind(&ws)
+        .bind(&rs)
+        .bind(&re)
+        .bind(&pd)
+        .bind(&ad)
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    if !report.quarantine.rows.is_empty() {
+        for chunk in report.quarantine.rows.chunks(5_000) {
+            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+                "INSERT INTO quarantined_inputs (month, source_table, source_id, member_id, reason, detail) ",
+            );
+            qb.push_values(chunk, |mut b, q| {
+                b.push_bind(month)
+                    .push_bind(&q.source_table)
+                    .push_bind(q.source_id)
+                    .push_bind(q.member_id)
+                    .push_bind(&q.reason)
+                    .push_bind(&q.detail);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+    }
+
+    // Carry: allocations of members without a valid wallet become pending; open pending of
+    // members who now have one is settled into this month (their `payable` includes it).
+    let new_pending: Vec<(i64, i64)> = report
+        .members
+        .iter()
+        .filter(|l| l.wallet.is_none() && l.allocation > 0)
+        .map(|l| (l.member_id, l.allocation as i64))
+        .collect();
+    if !new_pending.is_empty() {
+        let (m, a): (Vec<i64>, Vec<i64>) = new_pending.into_iter().unzip();
+        sqlx::query(
+            "INSERT INTO pending_allocations (member_id, origin_month, amount)
+             SELECT m, $1, a FROM unnest($2::bigint[], $3::bigint[]) AS t(m, a)",
+        )
+        .bind(month)
+        .bind(&m)
+        .bind(&a)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let settled: Vec<i64> = report
+        .members
+        .iter()
+        .filter(|l| l.wallet.is_some() && l.pending_in > 0)
+        .map(|l| l.member_id)
+        .collect();
+    if !settled.is_empty() {
+        sqlx::query(
+            "UPDATE pending_allocations SET settled_month = $1
+             WHERE member_id = ANY($2) AND origin_month < $1 AND settled_month IS NULL",
+        )
+        .bind(month)
+        .bind(&settled)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! A fresh Postgres database per test, migrated with the crate's migrations.
+#![allow(dead_code)]
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+
+pub fn admin_url() -> String {
+    std::env::var("STK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+fn url_for(db: &str) -> String {
+    let admin = admin_url();
+    let (base, _) = admin.rsplit_once('/').expect("database URL has a path");
+    format!("{base}/{db}")
+}
+
+pub struct TestDb {
+    pub pool: PgPool,
+    pub name: String,
+}
+
+impl TestDb {
+    pub async fn new(tag: &str) -> TestDb {
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let name = format!("stk_test_{tag}_{}_{}", std::process::id(), nanos % 1_000_000_000);
+        let mut admin =
+            PgConnection::connect(&admin_url()).await.expect("connect to test Postgres");
+        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+        let pool = stk_distributor::db::connect(&url_for(&name)).await.unwrap();
+        stk_distributor::db::migrate(&pool).await.unwrap();
+        TestDb { pool, name }
+    }
+
+    pub async fn drop_db(self) {
+        self.pool.close().await;
+        if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
+                .await;
+        }
+    }
+
+    pub async fn exec(&self, sql: &str) {
+        sqlx::raw_sql(sql).execute(&self.pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// A member joined at local midnight of `day` (Moscow), paying from `day` through `paid_to`
+    /// (inclusive) if given, with a wallet if given.
+    pub async fn member(&self, id: i64, day: &str, paid_to: Option<&str>, wallet: Option<&str>) {
+        self.exec(&format!(
+            "INSERT INTO members (id, display_name, joined_at) VALUES ({id}, 'm{id}', '{day} 00:00:00+03')"
+        ))
+        .await;
+        if let Some(to) = paid_to {
+            self.exec(&format!(
+                "INSERT INTO subscriptions (member_id, starts_on, ends_on) VALUES ({id}, '{day}', '{to}')"
+            ))
+            .await;
+        }
+        if let Some(w) = wallet {
+            self.exec(&format!(
+                "INSERT INTO wallets (member_id, address, registered_at) VALUES ({id}, '{w}', '{day} 00:00:00+03')"
+            ))
+            .await;
+        }
+    }
+
+    /// One event at noon (Moscow) of `day`, recorded a minute later.
+    pub async fn event(&self, member: i64, action: &str, category: &str, day: &str, key: &str) {
+        self.exec(&format!(
+            "INSERT INTO activity_events (member_id, action_type, category, occurred_at, recorded_at, source, idempotency_key)
+             VALUES ({member}, '{action}', '{category}', '{day} 12:00:00+03', '{day} 12:01:00+03', 'test', '{key}')"
+        ))
+        .await;
+    }
+
+    /// One `lesson_completed` (10 points) per day from `from` for `days` days.
+    pub async fn daily_lessons(&self, member: i64, from: &str, days: i32) {
+        self.exec(&format!(
+            "INSERT INTO activity_events (member_id, action_type, category, occurred_at, recorded_at, source, idempotency_key)
+             SELECT {member}, 'lesson_completed', 'self_development', d + interval '12 hours', d + interval '13 hours', 'test',
+                    'lesson-{member}-' || to_char(d, 'YYYY-MM-DD')
+             FROM generate_series(('{from}'::date)::timestamp AT TIME ZONE 'Europe/Moscow',
+                                  ('{from}'::date + {days} - 1)::timestamp AT TIME ZONE 'Europe/Moscow',
+                                  interval '1 day') AS d"
+        ))
+        .await;
+    }
+}
+
+pub const WALLET_A: &str = "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T";
+pub const WALLET_B: &str = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
+pub const WALLET_C: &str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";

@@ -1,0 +1,355 @@
+//! The monthly report against a real Postgres (a fresh database per test).
+mod common;
+
+use common::*;
+use stk_common::calendar::MonthId;
+use stk_distributor::{
+    config::{Config, ConfigError, DEFAULT_CONFIG_TOML},
+    report::{self, MemberLine, Report},
+    seed::{self, SeedArgs},
+};
+
+fn jan() -> MonthId {
+    MonthId::new(2027, 1).unwrap()
+}
+fn feb() -> MonthId {
+    MonthId::new(2027, 2).unwrap()
+}
+
+async fn run(db: &TestDb, month: MonthId) -> report::ReportOutcome {
+    report::run(&db.pool, &Config::default_config(), month, None).await.unwrap()
+}
+
+fn line(r: &Report, id: i64) -> &MemberLine {
+    r.members.iter().find(|l| l.member_id == id).unwrap_or_else(|| panic!("member {id} listed"))
+}
+
+fn week_ends(l: &MemberLine) -> Vec<u16> {
+    l.weeks.iter().map(|w| w.rank_end).collect()
+}
+
+#[tokio::test]
+async fn rank_walks() {
+    let db = TestDb::new("ranks").await;
+    // 1: daily learner from Monday 2027-01-04 for six weeks, then idle.
+    db.member(1, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+    db.daily_lessons(1, "2027-01-04", 42).await;
+    // 2: a master since October 2026 who never does anything.
+    db.member(2, "2026-10-05", Some("2027-06-30"), Some(WALLET_B)).await;
+    db.exec("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES (2, 'master', '2026-10-05 00:00:00+03')").await;
+    // 3: daily learner granted "learner" on Thursday 2027-02-04.
+    db.member(3, "2027-01-04", Some("2027-06-30"), Some(WALLET_C)).await;
+    db.daily_lessons(3, "2027-01-04", 56).await;
+    db.exec("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES (3, 'learner', '2027-02-04 15:00:00+03')").await;
+    // 4: active every day, but the subscription has a gap 2027-01-14..17 (Thu..Sun).
+    db.member(4, "2027-01-04", None, Some(WALLET_A)).await;
+    db.exec("INSERT INTO subscriptions (member_id, starts_on, ends_on) VALUES (4, '2027-01-04', '2027-01-13'), (4, '2027-01-18', '2027-06-30')").await;
+    db.daily_lessons(4, "2027-01-04", 56).await;
+
+    let j = run(&db, jan()).await.report;
+    assert_eq!(week_ends(line(&j, 1)), vec![2, 3, 4, 5]);
+    assert_eq!(line(&j, 1).days_active, 28);
+    // Gap week (3 paid days) holds; unpaid days earn nothing.
+    assert_eq!(week_ends(line(&j, 4)), vec![2, 2, 3, 4]);
+    assert_eq!(line(&j, 4).days_paid, 24);
+    assert_eq!(line(&j, 4).days_active, 24);
+
+    let f = run(&db, feb()).await.report;
+    // Fifth full week reaches the learner entry rank (6) and stops there; then idle weeks fall.
+    assert_eq!(week_ends(line(&f, 1)), vec![6, 6, 5, 4]);
+    assert_eq!(line(&f, 1).qualification, "freshman");
+    // 21 idle weeks: the master is at the lowest rank, still a master.
+    assert_eq!(line(&f, 2).rank_end, 1);
+    assert_eq!(line(&f, 2).qualification, "master");
+    assert_eq!(line(&f, 2).credit, 0);
+    // Granted mid-week: lifted to 6 on Thursday, the full week adds one step.
+    let l3 = line(&f, 3);
+    assert_eq!(l3.qualification, "learner");
+    assert_eq!((l3.weeks[0].rank_start, l3.weeks[0].rank_end), (5, 7));
+    assert_eq!(week_ends(l3), vec![7, 8, 9, 10]);
+    // The weekly walk is stored for part 2 and audits.
+    let stored: Vec<(i16,)> = sqlx::query_as(
+        "SELECT rank_end FROM weekly_ranks WHERE month = '2027-02' AND member_id = 3 ORDER BY week_start",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, vec![(7,), (8,), (9,), (10,)]);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn allocation_sums_to_the_pool_with_deterministic_tie_break() {
+    let db = TestDb::new("alloc").await;
+    let config = Config::default_config();
+    let pool = config.month_pool(jan()).unwrap();
+    for id in [5, 3, 7] {
+        db.member(id, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+        db.daily_lessons(id, "2027-01-04", 10).await;
+    }
+    // 8: a heavier member (more points per day, capped by the rank's daily cap).
+    db.member(8, "2027-01-04", Some("2027-06-30"), Some(WALLET_B)).await;
+    for d in 4..=20 {
+        for k in 0..5 {
+            db.event(
+                8,
+                "mentoring_session",
+                "community_contribution",
+                &format!("2027-01-{d:02}"),
+                &format!("m8-{d}-{k}"),
+            )
+            .await;
+        }
+    }
+    // 30: a free user (no subscription) with activity gets nothing and is not listed.
+    db.member(30, "2027-01-04", None, Some(WALLET_C)).await;
+    db.daily_lessons(30, "2027-01-04", 20).await;
+
+    let r = run(&db, jan()).await.report;
+    let total: u64 = r.members.iter().map(|l| l.allocation).sum();
+    assert_eq!(total, pool);
+    assert_eq!(r.totals.allocated, pool);
+    assert_eq!(r.totals.unallocated, 0);
+    assert_eq!(r.totals.free_users_active, 1);
+    assert!(r.members.iter().all(|l| l.member_id != 30));
+    let (a3, a5, a7) = (line(&r, 3).allocation, line(&r, 5).allocation, line(&r, 7).allocation);
+    assert_eq!(line(&r, 3).credit, line(&r, 7).credit);
+    // Equal credits: the spare units go to the smallest ids first.
+    assert!(a3 >= a5 && a5 >= a7 && a3 - a7 <= 1, "{a3} {a5} {a7}");
+    // Capped heavy member: 5 × 40 points × weight > daily cap, so credit = Σ caps.
+    let l8 = line(&r, 8);
+    assert!(l8.credit > line(&r, 3).credit);
+    // Exactly proportional within one unit.
+    let tc: u128 = r.members.iter().map(|l| l.credit as u128).sum();
+    for l in &r.members {
+        let exact = pool as u128 * l.credit as u128 / tc;
+        assert!(l.allocation as u128 - exact <= 1);
+    }
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT SUM(allocation)::bigint FROM allocations WHERE month = '2027-01'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored as u64, pool);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn pending_is_carried_and_paid_once_a_wallet_exists() {
+    let db = TestDb::new("pending").await;
+    db.member(20, "2027-01-04", Some("2027-06-30"), None).await;
+    db.member(21, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+    db.daily_lessons(20, "2027-01-04", 56).await;
+    db.daily_lessons(21, "2027-01-04", 56).await;
+
+    let j = run(&db, jan()).await.report;
+    let jan20 = line(&j, 20).allocation;
+    assert!(jan20 > 0);
+    assert_eq!((line(&j, 20).payable, line(&j, 20).pending_out), (0, jan20));
+    assert_eq!(j.totals.members_without_valid_wallet, 1);
+    assert_eq!(j.totals.payable + j.totals.pending_out, j.emission.pool);
+
+    // February without a wallet: both months pending.
+    let f1 = run(&db, feb()).await.report;
+    let feb20 = line(&f1, 20).allocation;
+    assert_eq!(line(&f1, 20).pending_in, jan20);
+    assert_eq!(line(&f1, 20).pending_out, jan20 + feb20);
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pending_allocations WHERE member_id = 20 AND settled_month IS NULL",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(open, 2);
+
+    // A wallet registered in February: the recomputed February pays both.
+    db.exec(&format!("INSERT INTO wallets (member_id, address, registered_at) VALUES (20, '{WALLET_B}', '2027-02-10 10:00:00+03')")).await;
+    let f2 = run(&db, feb()).await;
+    let l = line(&f2.report, 20);
+    assert_eq!(
+        (l.pending_in, l.allocation, l.payable, l.pending_out),
+        (jan20, feb20, jan20 + feb20, 0)
+    );
+    assert_eq!(f2.report.totals.payable, f2.report.emission.pool + jan20);
+    let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT origin_month, amount, settled_month FROM pending_allocations WHERE member_id = 20 ORDER BY origin_month",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, vec![("2027-01".into(), jan20 as i64, Some("2027-02".into()))]);
+    // Recomputing February is idempotent.
+    let f3 = run(&db, feb()).await;
+    assert_eq!(f3.sha256, f2.sha256);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn bad_input_is_quarantined_counted_and_the_run_continues() {
+    let db = TestDb::new("quarantine").await;
+    db.member(10, "2027-01-10", Some("2027-06-30"), Some("not-a-wallet")).await;
+    db.event(999, "lesson_completed", "self_development", "2027-01-15", "q-unknown-member").await;
+    db.event(10, "teleportation", "self_development", "2027-01-15", "q-unknown-action").await;
+    db.event(10, "lesson_completed", "community_contribution", "2027-01-15", "q-wrong-category")
+        .await;
+    db.exec("INSERT INTO activity_events (member_id, action_type, category, occurred_at, recorded_at, source, idempotency_key)
+             VALUES (10, 'lesson_completed', 'self_development', '2027-01-20 12:00:00+03', '2027-01-19 12:00:00+03', 'test', 'q-future')").await;
+    db.event(10, "lesson_completed", "self_development", "2027-01-05", "q-before-joining").await;
+    db.event(10, "lesson_completed", "self_development", "2027-01-16", "q-good").await;
+    db.event(10, "peer_review", "community_contribution", "2027-01-17", "q-good").await;
+    db.exec("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES (10, 'wizard', '2027-01-12 10:00:00+03')").await;
+
+    // The duplicate did not fail the insert and was not lost.
+    let dups: i64 = sqlx::query_scalar("SELECT count(*) FROM activity_event_duplicates")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(dups, 1);
+
+    let r = run(&db, jan()).await.report;
+    let c = &r.quarantine.counts;
+    for (reason, n) in [
+        ("unknown_member", 1),
+        ("unknown_action_type", 2),
+        ("future_timestamp", 1),
+        ("before_joining", 1),
+        ("duplicate_idempotency_key", 1),
+        ("malformed_wallet", 1),
+        ("unknown_qualification", 1),
+    ] {
+        assert_eq!(c.get(reason).copied(), Some(n), "{reason}: {c:?}");
+    }
+    assert_eq!(r.totals.events_quarantined, 6);
+    assert_eq!(r.totals.events_accepted, 1);
+    // The member still gets the whole pool, pending (the wallet is malformed).
+    let l = line(&r, 10);
+    assert_eq!(l.wallet, None);
+    assert_eq!((l.allocation, l.payable, l.pending_out), (r.emission.pool, 0, r.emission.pool));
+    assert_eq!(l.days_active, 1);
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM quarantined_inputs WHERE month = '2027-01'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, 8);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn report_is_reproducible_byte_for_byte() {
+    let db = TestDb::new("repro").await;
+    let config = Config::default_config();
+    let args = SeedArgs {
+        members: 400,
+        events: 30_000,
+        seed: 7,
+        from: "2027-01".into(),
+        months: 2,
+        bad: 2,
+    };
+    let s = seed::seed(&db.pool, &config, &args).await.unwrap();
+    assert_eq!(s.events, 30_000);
+    let dir = std::env::temp_dir().join(format!("stk-repro-{}", db.name));
+    // January first: its pending allocations are February's input.
+    let j = report::run(&db.pool, &config, jan(), Some(&dir.join("j"))).await.unwrap();
+    let a = report::run(&db.pool, &config, feb(), Some(&dir.join("a"))).await.unwrap();
+    let b = report::run(&db.pool, &config, feb(), Some(&dir.join("b"))).await.unwrap();
+    assert!(a.report.totals.members_credited > 50);
+    assert!(
+        a.report.quarantine.rows.len() + j.report.quarantine.rows.len() >= 6,
+        "{:?} {:?}",
+        a.report.quarantine.counts,
+        j.report.quarantine.counts
+    );
+    for name in ["report.json", "report.csv", "report.html", "report.sha256"] {
+        let x = std::fs::read(dir.join("a/2027-02").join(name)).unwrap();
+        let y = std::fs::read(dir.join("b/2027-02").join(name)).unwrap();
+        assert!(x == y, "{name} differs between runs");
+        assert!(!x.is_empty());
+    }
+    let a_json = std::fs::read(dir.join("a/2027-02/report.json")).unwrap();
+    assert_eq!(stk_distributor::render::sha256_hex(&a_json), a.sha256);
+    assert_eq!(a.sha256, b.sha256);
+    let html =
+        String::from_utf8(std::fs::read(dir.join("a/2027-02/report.html")).unwrap()).unwrap();
+    assert!(html.contains("<svg") && !html.contains("<script"));
+    // The same seed produces the same database: a second seeded database gives the same hash.
+    let db2 = TestDb::new("repro2").await;
+    seed::seed(&db2.pool, &config, &args).await.unwrap();
+    report::run(&db2.pool, &config, jan(), None).await.unwrap();
+    let c = report::run(&db2.pool, &config, feb(), None).await.unwrap();
+    assert_eq!(c.sha256, a.sha256);
+    let _ = std::fs::remove_dir_all(&dir);
+    db2.drop_db().await;
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn frozen_months_and_bad_months_are_refused() {
+    let db = TestDb::new("frozen").await;
+    db.member(1, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+    db.daily_lessons(1, "2027-01-04", 7).await;
+    let first = run(&db, jan()).await;
+    db.exec("UPDATE monthly_reports SET frozen = true WHERE month = '2027-01'").await;
+    let err = report::run(&db.pool, &Config::default_config(), jan(), None).await.unwrap_err();
+    assert!(err.to_string().contains("frozen"), "{err}");
+    let sha: String =
+        sqlx::query_scalar("SELECT report_sha256 FROM monthly_reports WHERE month = '2027-01'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(sha, first.sha256);
+    let err =
+        report::run(&db.pool, &Config::default_config(), MonthId::new(2026, 12).unwrap(), None)
+            .await
+            .unwrap_err();
+    assert!(err.to_string().contains("outside the emission schedule"), "{err}");
+    // A zone name that is well-formed but unknown to Postgres names the key.
+    let mut c = Config::default_config();
+    c.time_zone = "Mars/Olympus_Mons".into();
+    let err = report::run(&db.pool, &c, jan(), None).await.unwrap_err();
+    assert!(err.to_string().contains("`time_zone`"), "{err}");
+    db.drop_db().await;
+}
+
+#[test]
+fn config_validation_errors_name_the_key() {
+    let cases: [(&str, &str, &str); 9] = [
+        ("time_zone = \"Europe/Moscow\"", "time_zone = \"Europe Moscow\"", "time_zone"),
+        ("member_share_bps = 10000", "member_share_bps = 0", "emission.member_share_bps"),
+        ("decay_num = 95", "decay_num = 105", "emission.decay_num"),
+        ("entry_rank = 6", "entry_rank = 1", "qualifications[1].entry_rank"),
+        ("name = \"learner\"", "name = \"freshman\"", "qualifications[1].name"),
+        ("category = \"self_development\"", "category = \"gardening\"", "actions[0].category"),
+        (
+            "{ daily_cap = 60, weight_bps = 10000 }",
+            "{ daily_cap = 60, weight_bps = 0 }",
+            "rank_table[0].weight_bps",
+        ),
+        ("grow_min_active_days = 7", "grow_min_active_days = 8", "ranks.grow_min_active_days"),
+        ("decay_max_active_days = 0", "decay_max_active_days = 7", "ranks.decay_max_active_days"),
+    ];
+    for (from, to, key) in cases {
+        assert!(DEFAULT_CONFIG_TOML.contains(from), "{from}");
+        let text = DEFAULT_CONFIG_TOML.replacen(from, to, 1);
+        match Config::parse(&text) {
+            Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{to}"),
+            other => panic!("{to}: expected an error on {key}, got {other:?}"),
+        }
+        let msg = Config::parse(&text).unwrap_err().to_string();
+        assert!(msg.contains(&format!("`{key}`")), "{msg}");
+    }
+    // Unknown keys and wrong types are refused by the parser, naming the key.
+    let err =
+        Config::parse(&format!("surprise = 1\n{DEFAULT_CONFIG_TOML}")).unwrap_err().to_string();
+    assert!(err.contains("surprise"), "{err}");
+    let err = Config::parse(&DEFAULT_CONFIG_TOML.replacen(
+        "future_skew_seconds = 300",
+        "future_skew_seconds = \"soon\"",
+        1,
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("future_skew_seconds"), "{err}");
+}
