@@ -1,0 +1,3 @@
+//! The STK distributor as a library: chain backends and the exactly-once payout engine.
+pub mod chain;
+pub mod payout;
