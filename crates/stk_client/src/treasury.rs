@@ -1,1 +1,313 @@
-//! `stk_treasury` instructions (filled in by the treasury issue).
+//! `stk_treasury` instructions.
+use crate::{anchor_ix, AccountMeta, Instruction, TOKEN_2022};
+use anchor_lang::prelude::Pubkey;
+use stk_common::seeds;
+use stk_treasury::{
+    accounts, instruction,
+    instructions::InitializeArgs,
+    state::{AuthorityRole, FeeSplit},
+};
+
+/// Largest batch of `distribute_batch` in one **legacy** transaction (no compute-budget
+/// instruction; the distributor is the fee payer): bound by the 1,232-byte packet. Measured
+/// by `cargo bench --workspace --bench batch_size`.
+pub const MAX_RECIPIENTS_LEGACY: usize = 20;
+/// Largest batch in one **v0 transaction with an address lookup table** holding the fixed
+/// accounts and the recipients, with a `SetComputeUnitLimit` instruction: bound by the
+/// 64-account-lock limit (9 fixed keys + 55 recipients). Measured by the same benchmark.
+pub const MAX_RECIPIENTS_WITH_LOOKUP_TABLE: usize = 55;
+/// Compute units to request per recipient of a batch (Token-2022 fee-bearing transfer ≈3.6k
+/// CU plus the program's own per-recipient work on SBF), and the fixed part.
+pub const COMPUTE_UNITS_PER_RECIPIENT: u32 = 6_000;
+pub const COMPUTE_UNITS_BASE: u32 = 30_000;
+
+/// The addresses `stk_treasury` uses.
+#[derive(Debug, Clone, Copy)]
+pub struct TreasuryAddresses {
+    pub treasury: Pubkey,
+    pub treasury_authority: Pubkey,
+    pub permanent_delegate: Pubkey,
+    pub distribution_vault: Pubkey,
+    pub fee_vault: Pubkey,
+    pub mint: Pubkey,
+    pub mint_config: Pubkey,
+}
+
+pub fn addresses() -> TreasuryAddresses {
+    TreasuryAddresses {
+        treasury: seeds::find_treasury(),
+        treasury_authority: seeds::find_treasury_authority(),
+        permanent_delegate: seeds::find_permanent_delegate(),
+        distribution_vault: seeds::find_distribution_vault(),
+        fee_vault: seeds::find_fee_vault(),
+        mint: seeds::find_stk_mint(),
+        mint_config: seeds::find_mint_config(),
+    }
+}
+
+pub fn initialize(admin: &Pubkey, args: InitializeArgs) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::Initialize {
+            admin: *admin,
+            treasury: a.treasury,
+            mint_config: a.mint_config,
+            mint: a.mint,
+            treasury_authority: a.treasury_authority,
+            permanent_delegate: a.permanent_delegate,
+            distribution_vault: a.distribution_vault,
+            fee_vault: a.fee_vault,
+            token_program: TOKEN_2022,
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::Initialize { args },
+    )
+}
+
+pub fn propose_authority(admin: &Pubkey, role: AuthorityRole, candidate: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::ProposeAuthority { admin: *admin, treasury: addresses().treasury },
+        instruction::ProposeAuthority { role, candidate: *candidate },
+    )
+}
+
+pub fn accept_authority(candidate: &Pubkey, role: AuthorityRole) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::AcceptAuthority { candidate: *candidate, treasury: addresses().treasury },
+        instruction::AcceptAuthority { role },
+    )
+}
+
+pub fn open_epoch(
+    distributor: &Pubkey,
+    month: u32,
+    total: u64,
+    report_hash: [u8; 32],
+    batch_count: u16,
+) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::OpenEpoch {
+            distributor: *distributor,
+            treasury: a.treasury,
+            mint_config: a.mint_config,
+            epoch: seeds::find_epoch(month),
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::OpenEpoch { month, total, report_hash, batch_count },
+    )
+}
+
+/// One batch: `recipients[i]` (STK token accounts) receives exactly `amounts[i]`.
+pub fn distribute_batch(
+    distributor: &Pubkey,
+    month: u32,
+    batch_index: u16,
+    recipients: &[Pubkey],
+    amounts: Vec<u64>,
+) -> Instruction {
+    let a = addresses();
+    let mut ix = anchor_ix(
+        stk_treasury::ID,
+        accounts::DistributeBatch {
+            distributor: *distributor,
+            treasury: a.treasury,
+            epoch: seeds::find_epoch(month),
+            treasury_authority: a.treasury_authority,
+            distribution_vault: a.distribution_vault,
+            mint: a.mint,
+            token_program: TOKEN_2022,
+        },
+        instruction::DistributeBatch { month, batch_index, amounts },
+    );
+    ix.accounts.extend(recipients.iter().map(|r| AccountMeta::new(*r, false)));
+    ix
+}
+
+/// The fixed (non-recipient) accounts of `distribute_batch`, e.g. for an address lookup table.
+pub fn distribute_batch_fixed_accounts(month: u32) -> Vec<Pubkey> {
+    let a = addresses();
+    vec![
+        a.treasury,
+        seeds::find_epoch(month),
+        a.treasury_authority,
+        a.distribution_vault,
+        a.mint,
+        TOKEN_2022,
+    ]
+}
+
+/// `ComputeBudget::SetComputeUnitLimit` sized for a batch of `recipients`.
+pub fn batch_compute_unit_limit(recipients: usize) -> Instruction {
+    let units = COMPUTE_UNITS_BASE
+        .saturating_add(COMPUTE_UNITS_PER_RECIPIENT.saturating_mul(recipients as u32))
+        .min(1_400_000);
+    let mut data = vec![2u8]; // SetComputeUnitLimit
+    data.extend_from_slice(&units.to_le_bytes());
+    Instruction { program_id: COMPUTE_BUDGET, accounts: vec![], data }
+}
+
+/// The compute-budget program id.
+pub const COMPUTE_BUDGET: Pubkey =
+    anchor_lang::prelude::pubkey!("ComputeBudget111111111111111111111111111111");
+
+/// Closes an epoch: `authority` is the distributor (after every batch) or the admin (abort).
+pub fn close_epoch(authority: &Pubkey, month: u32) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::CloseEpoch {
+            authority: *authority,
+            treasury: addresses().treasury,
+            epoch: seeds::find_epoch(month),
+        },
+        instruction::CloseEpoch { month },
+    )
+}
+
+/// Sweeps the withheld fees of `sources` (STK token accounts) and of the mint.
+pub fn harvest_fees(sources: &[Pubkey]) -> Instruction {
+    let a = addresses();
+    let mut ix = anchor_ix(
+        stk_treasury::ID,
+        accounts::HarvestFees {
+            treasury: a.treasury,
+            mint: a.mint,
+            treasury_authority: a.treasury_authority,
+            fee_vault: a.fee_vault,
+            token_program: TOKEN_2022,
+        },
+        instruction::HarvestFees {},
+    );
+    ix.accounts.extend(sources.iter().map(|s| AccountMeta::new(*s, false)));
+    ix
+}
+
+pub fn set_fee_split(admin: &Pubkey, fee_split: FeeSplit) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::SetFeeSplit { admin: *admin, treasury: addresses().treasury },
+        instruction::SetFeeSplit { fee_split },
+    )
+}
+
+pub fn split_fees(admin: &Pubkey, fee_split: &FeeSplit) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::SplitFees {
+            admin: *admin,
+            treasury: a.treasury,
+            mint: a.mint,
+            treasury_authority: a.treasury_authority,
+            fee_vault: a.fee_vault,
+            distribution_vault: a.distribution_vault,
+            staking_rewards_destination: fee_split.staking_rewards_destination,
+            startup_fund_destination: fee_split.startup_fund_destination,
+            token_program: TOKEN_2022,
+        },
+        instruction::SplitFees {},
+    )
+}
+
+pub fn record_quarter_budget(
+    admin: &Pubkey,
+    quarter: u16,
+    budget: u64,
+    backing_bps: u16,
+) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::RecordQuarterBudget {
+            admin: *admin,
+            treasury: addresses().treasury,
+            quarter_quote: seeds::find_quarter_quote(quarter),
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::RecordQuarterBudget { quarter, budget, backing_bps },
+    )
+}
+
+pub fn record_one_time_receipt(admin: &Pubkey, amount: u64, spread_quarters: u16) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::RecordOneTimeReceipt { admin: *admin, treasury: addresses().treasury },
+        instruction::RecordOneTimeReceipt { amount, spread_quarters },
+    )
+}
+
+pub fn publish_quote(admin: &Pubkey, quarter: u16) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::PublishQuote {
+            admin: *admin,
+            treasury: a.treasury,
+            mint_config: a.mint_config,
+            quarter_quote: seeds::find_quarter_quote(quarter),
+        },
+        instruction::PublishQuote { quarter },
+    )
+}
+
+pub fn flag_dormant(admin: &Pubkey, owner_token_account: &Pubkey, reason_code: u16) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::FlagDormant {
+            admin: *admin,
+            treasury: a.treasury,
+            mint: a.mint,
+            owner_token_account: *owner_token_account,
+            notice: seeds::find_dormancy_notice(owner_token_account),
+            token_program: TOKEN_2022,
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::FlagDormant { reason_code },
+    )
+}
+
+pub fn cancel_dormancy(owner: &Pubkey, owner_token_account: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::CancelDormancy {
+            owner: *owner,
+            owner_token_account: *owner_token_account,
+            notice: seeds::find_dormancy_notice(owner_token_account),
+        },
+        instruction::CancelDormancy {},
+    )
+}
+
+pub fn reintegrate(owner_token_account: &Pubkey) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::Reintegrate {
+            treasury: a.treasury,
+            notice: seeds::find_dormancy_notice(owner_token_account),
+            owner_token_account: *owner_token_account,
+            mint: a.mint,
+            permanent_delegate: a.permanent_delegate,
+            distribution_vault: a.distribution_vault,
+            token_program: TOKEN_2022,
+        },
+        instruction::Reintegrate {},
+    )
+}
+
+/// Closes a resolved dormancy notice of `owner_token_account` (admin; rent back to the admin).
+pub fn close_dormancy_notice(admin: &Pubkey, owner_token_account: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::CloseDormancyNotice {
+            admin: *admin,
+            treasury: addresses().treasury,
+            notice: seeds::find_dormancy_notice(owner_token_account),
+        },
+        instruction::CloseDormancyNotice {},
+    )
+}

@@ -379,3 +379,97 @@ mod tests {
         }
     }
 }
+
+impl ScheduleParams {
+    /// The members' cumulative allowance through `month`: Σ [`ScheduleParams::month_allowance`]
+    /// over every schedule month up to and including `month`, in one pass over the quarters
+    /// (O(num_quarters), where summing `month_allowance` would be quadratic). Errors for a
+    /// month outside the schedule.
+    ///
+    /// The treasury bounds everything it ever commits to members by this number.
+    pub fn cumulative_allowance_through(
+        &self,
+        month: MonthId,
+    ) -> core::result::Result<u64, ScheduleError> {
+        let k = self.month_index(month).ok_or(ScheduleError::QuarterOutOfRange)?;
+        let mpq = self.months_per_quarter as u32;
+        let target_quarter = k / mpq;
+        let months_into_quarter = (k % mpq + 1) as u64;
+        let weight_sum: u128 = self.weights().sum();
+        let last = self.num_quarters as u32 - 1;
+        let mut emitted_before: u64 = 0;
+        let mut allowance: u64 = 0;
+        for (q, w) in self.weights().enumerate().take(target_quarter as usize + 1) {
+            let q = q as u32;
+            let emission = if q == last {
+                self.emitted_total().checked_sub(emitted_before).ok_or(ScheduleError::Overflow)?
+            } else {
+                self.rounded_share(w, weight_sum)?
+            };
+            emitted_before = emitted_before.checked_add(emission).ok_or(ScheduleError::Overflow)?;
+            let (_, distributable) = self.split(emission);
+            let part = if q < target_quarter || months_into_quarter == mpq as u64 {
+                distributable
+            } else {
+                (distributable / mpq as u64) * months_into_quarter
+            };
+            allowance = allowance.checked_add(part).ok_or(ScheduleError::Overflow)?;
+        }
+        Ok(allowance)
+    }
+}
+
+#[cfg(test)]
+mod cumulative_allowance_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive(p: &ScheduleParams, month: MonthId) -> u64 {
+        (p.start_month..=month.0).map(|m| p.month_allowance(MonthId(m)).unwrap()).sum()
+    }
+
+    #[test]
+    fn equals_the_naive_sum_for_every_default_month() {
+        let p = ScheduleParams::default_for(MonthId::new(2027, 1).unwrap(), 6);
+        for m in p.start_month..p.start_month + p.total_months() {
+            assert_eq!(p.cumulative_allowance_through(MonthId(m)).unwrap(), naive(&p, MonthId(m)));
+        }
+        // The whole schedule: everything but genesis and the startup-fund shares.
+        let last = MonthId(p.start_month + p.total_months() - 1);
+        let fund: u64 =
+            (0..p.num_quarters).map(|q| p.split(p.quarter_emission(q).unwrap()).0).sum();
+        assert_eq!(p.cumulative_allowance_through(last).unwrap(), p.emitted_total() - fund);
+        assert!(p.cumulative_allowance_through(MonthId(p.start_month - 1)).is_err());
+        assert!(p.cumulative_allowance_through(MonthId(last.0 + 1)).is_err());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn equals_the_naive_sum(
+            num_quarters in 1u16..=60,
+            months_per_quarter in 1u8..=12,
+            den in 1u32..=1_000_000,
+            num_frac in 0.5f64..1.0,
+            genesis_bps in 0u16..=2_000,
+            fund_bps in 0u16..=5_000,
+            month_pick in 0u32..10_000,
+        ) {
+            let num = ((den as f64 * num_frac) as u32).clamp(1, den);
+            let p = ScheduleParams {
+                start_month: MonthId::new(2027, 1).unwrap().0,
+                utc_offset_secs: 10_800,
+                months_per_quarter,
+                num_quarters,
+                decay_num: num,
+                decay_den: den,
+                genesis_bps,
+                startup_fund_bps: fund_bps,
+                cap: crate::cap_base_units(6).unwrap(),
+            };
+            prop_assume!(p.validate().is_ok());
+            let month = MonthId(p.start_month + month_pick % p.total_months());
+            prop_assert_eq!(p.cumulative_allowance_through(month).unwrap(), naive(&p, month));
+        }
+    }
+}

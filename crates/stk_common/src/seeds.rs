@@ -27,6 +27,11 @@ pub const DISTRIBUTION_VAULT: &[u8] = b"distribution_vault";
 pub const FEE_VAULT: &[u8] = b"fee_vault";
 /// One account per monthly distribution epoch, seeded with the month id (u32 LE).
 pub const EPOCH: &[u8] = b"epoch";
+/// One directive-quote account per quarter (its budget, backing and published price), seeded
+/// with the quarter index (u16 LE): together they are the quote's on-chain history.
+pub const QUARTER_QUOTE: &[u8] = b"quarter_quote";
+/// One public dormancy notice per flagged token account, seeded with the account's address.
+pub const DORMANCY_NOTICE: &[u8] = b"dormancy_notice";
 
 // ---- stk_vesting ------------------------------------------------------------------------
 /// Owner of vesting vaults, including the sale vault that receives the genesis allocation.
@@ -75,6 +80,12 @@ pub fn find_fee_vault() -> Pubkey {
 }
 pub fn find_epoch(month_id: u32) -> Pubkey {
     find(&[EPOCH, &month_id.to_le_bytes()], &ids::STK_TREASURY)
+}
+pub fn find_quarter_quote(quarter: u16) -> Pubkey {
+    find(&[QUARTER_QUOTE, &quarter.to_le_bytes()], &ids::STK_TREASURY)
+}
+pub fn find_dormancy_notice(token_account: &Pubkey) -> Pubkey {
+    find(&[DORMANCY_NOTICE, token_account.as_ref()], &ids::STK_TREASURY)
 }
 pub fn find_vesting_authority() -> Pubkey {
     find(&[VESTING_AUTHORITY], &ids::STK_VESTING)

@@ -1,8 +1,163 @@
-//! Placeholder: this program's instructions land with its own issue. It exists now so that
-//! the workspace, `Anchor.toml` and the test harness know its id from day one.
+//! # stk_treasury — custody, monthly distribution, fees, the directive quote, dormancy
+//!
+//! The treasury holds what `stk_mint` emits for the members and pays it out under rules that
+//! no key can bypass:
+//!
+//! * **Custody.** Two vaults, both Token-2022 accounts owned by the `["treasury_authority"]`
+//!   PDA: the distribution vault (the mint's `distribution_destination`) and the fee vault.
+//!   Tokens leave them only through the instructions below. Two authorities, the admin and the
+//!   distributor, rotate by a two-step propose/accept so a typo cannot lock the treasury.
+//! * **Monthly distribution, exactly once.** The distributor opens one epoch per month with the
+//!   total and the SHA-256 of its reproducible report. Everything ever committed (open epochs'
+//!   totals plus closed epochs' actual payouts) stays within the members' cumulative allowance
+//!   from the emission schedule ([`stk_common::schedule::ScheduleParams::cumulative_allowance_through`]),
+//!   so unspent and pending amounts roll forward without ever exceeding the schedule. Each
+//!   batch is a bit in the epoch's bitmap: a batch is paid at most once whatever the daemon
+//!   does, and an epoch never pays more than its total. Payouts gross up the Token-2022
+//!   transfer fee so members receive exactly their allocation.
+//! * **Fees.** Anyone may sweep withheld transfer fees into the fee vault; the admin splits the
+//!   fee vault by configured percentages to staking rewards and the startup fund, the rest
+//!   refilling the distribution vault (which pays the payouts' fees).
+//! * **Directive quote.** Quarterly fiat budgets (their backing share) and one-time receipts
+//!   spread over later quarters accumulate into the backing; the quote of a quarter is
+//!   backing / STK issued (read from `stk_mint`'s config), stored once per quarter as history.
+//! * **Dormancy.** A public, time-locked notice: the admin flags a token account, its owner
+//!   cancels with any signature, and only after the notice period may anyone move the balance
+//!   back to the distribution vault — the sole use of the mint's permanent-delegate PDA.
+//!
+//! Invariants are listed in this program's README, each with the test that attacks it.
 use anchor_lang::prelude::*;
+
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod math;
+pub mod state;
+
+use instructions::*;
+use state::{AuthorityRole, FeeSplit};
 
 declare_id!("5YRio3o1CWEJAtupk7DHKXRR8DiSCdRSLQXA75mw4b8R");
 
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "STK stk_treasury",
+    project_url: "https://github.com/systok/stk",
+    contacts: "email:security@systok.org",
+    policy: "https://github.com/systok/stk/blob/main/SECURITY.md",
+    source_code: "https://github.com/systok/stk"
+}
+
 #[program]
-pub mod stk_treasury {}
+pub mod stk_treasury {
+    use super::*;
+
+    /// Creates the treasury state and its two PDA-owned vaults. The mint's admin only.
+    pub fn initialize(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
+        instructions::initialize::handler(ctx, args)
+    }
+
+    /// Admin: proposes a new admin or distributor (`Pubkey::default()` withdraws a proposal).
+    pub fn propose_authority(
+        ctx: Context<ProposeAuthority>,
+        role: AuthorityRole,
+        candidate: Pubkey,
+    ) -> Result<()> {
+        instructions::propose_authority::handler(ctx, role, candidate)
+    }
+
+    /// The proposed key takes the role by signing.
+    pub fn accept_authority(ctx: Context<AcceptAuthority>, role: AuthorityRole) -> Result<()> {
+        instructions::accept_authority::handler(ctx, role)
+    }
+
+    /// Distributor: opens month `month`'s epoch with its net total, report hash and batches.
+    pub fn open_epoch(
+        ctx: Context<OpenEpoch>,
+        month: u32,
+        total: u64,
+        report_hash: [u8; 32],
+        batch_count: u16,
+    ) -> Result<()> {
+        instructions::open_epoch::handler(ctx, month, total, report_hash, batch_count)
+    }
+
+    /// Distributor: pays one batch (recipients are the remaining accounts), at most once.
+    pub fn distribute_batch<'info>(
+        ctx: Context<'info, DistributeBatch<'info>>,
+        month: u32,
+        batch_index: u16,
+        amounts: Vec<u64>,
+    ) -> Result<()> {
+        instructions::distribute_batch::handler(ctx, month, batch_index, amounts)
+    }
+
+    /// Distributor after every batch, or admin at any time (abort): closes the epoch and
+    /// returns its unpaid remainder to the pool.
+    pub fn close_epoch(ctx: Context<CloseEpoch>, month: u32) -> Result<()> {
+        instructions::close_epoch::handler(ctx, month)
+    }
+
+    /// Anyone: sweeps withheld transfer fees of the given accounts and of the mint into the fee
+    /// vault.
+    pub fn harvest_fees<'info>(ctx: Context<'info, HarvestFees<'info>>) -> Result<()> {
+        instructions::harvest_fees::handler(ctx)
+    }
+
+    /// Admin: changes the fee split's destinations and percentages.
+    pub fn set_fee_split(ctx: Context<SetFeeSplit>, fee_split: FeeSplit) -> Result<()> {
+        instructions::set_fee_split::handler(ctx, fee_split)
+    }
+
+    /// Admin: splits the fee vault to staking rewards, the startup fund and the distribution
+    /// vault (the rest).
+    pub fn split_fees(ctx: Context<SplitFees>) -> Result<()> {
+        instructions::split_fees::handler(ctx)
+    }
+
+    /// Admin: records quarter `quarter`'s fiat budget and the share that backs the token.
+    pub fn record_quarter_budget(
+        ctx: Context<RecordQuarterBudget>,
+        quarter: u16,
+        budget: u64,
+        backing_bps: u16,
+    ) -> Result<()> {
+        instructions::record_quarter_budget::handler(ctx, quarter, budget, backing_bps)
+    }
+
+    /// Admin: records a one-time receipt, recognized evenly over the next `spread_quarters`.
+    pub fn record_one_time_receipt(
+        ctx: Context<RecordOneTimeReceipt>,
+        amount: u64,
+        spread_quarters: u16,
+    ) -> Result<()> {
+        instructions::record_one_time_receipt::handler(ctx, amount, spread_quarters)
+    }
+
+    /// Admin: publishes quarter `quarter`'s quote = backing so far / STK issued so far.
+    pub fn publish_quote(ctx: Context<PublishQuote>, quarter: u16) -> Result<()> {
+        instructions::publish_quote::handler(ctx, quarter)
+    }
+
+    /// Admin: flags an STK token account as dormant, starting its public notice period.
+    pub fn flag_dormant(ctx: Context<FlagDormant>, reason_code: u16) -> Result<()> {
+        instructions::flag_dormant::handler(ctx, reason_code)
+    }
+
+    /// The token account's owner: cancels a pending notice.
+    pub fn cancel_dormancy(ctx: Context<CancelDormancy>) -> Result<()> {
+        instructions::cancel_dormancy::handler(ctx)
+    }
+
+    /// Anyone, after the notice period: moves the balance to the distribution vault through
+    /// the permanent-delegate PDA.
+    pub fn reintegrate(ctx: Context<Reintegrate>) -> Result<()> {
+        instructions::reintegrate::handler(ctx)
+    }
+
+    /// Admin: closes a resolved (cancelled or reintegrated) notice so the account can be
+    /// flagged again; the rent returns to the admin.
+    pub fn close_dormancy_notice(ctx: Context<CloseDormancyNotice>) -> Result<()> {
+        instructions::close_dormancy_notice::handler(ctx)
+    }
+}

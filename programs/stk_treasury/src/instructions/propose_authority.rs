@@ -1,0 +1,31 @@
+use crate::{
+    errors::TreasuryError,
+    events::AuthorityProposed,
+    state::{AuthorityRole, Treasury},
+};
+use anchor_lang::prelude::*;
+use stk_common::seeds;
+
+#[derive(Accounts)]
+pub struct ProposeAuthority<'info> {
+    /// The current admin: only it proposes either role.
+    pub admin: Signer<'info>,
+    #[account(mut, seeds = [seeds::TREASURY], bump = treasury.bump, has_one = admin @ TreasuryError::NotAdmin)]
+    pub treasury: Box<Account<'info, Treasury>>,
+}
+
+/// Checks: signer is the admin. The role changes only when `candidate` accepts, so a mistyped
+/// key cannot take or lock the treasury; proposing `Pubkey::default()` withdraws a proposal.
+pub fn handler(
+    ctx: Context<ProposeAuthority>,
+    role: AuthorityRole,
+    candidate: Pubkey,
+) -> Result<()> {
+    let treasury = &mut ctx.accounts.treasury;
+    match role {
+        AuthorityRole::Admin => treasury.pending_admin = candidate,
+        AuthorityRole::Distributor => treasury.pending_distributor = candidate,
+    }
+    stk_common::event::emit(&AuthorityProposed { role, candidate });
+    Ok(())
+}
