@@ -77,7 +77,10 @@ impl ChainBackend for EmbeddedBackend {
         Ok(())
     }
 
-    async fn signature_status(&mut self, signature: &Signature) -> Result<SignatureStatus, ChainError> {
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError> {
         Ok(self.statuses.get(signature).cloned().unwrap_or(SignatureStatus::Unknown))
     }
 

@@ -116,7 +116,10 @@ impl<B: ChainBackend> ChainBackend for FaultyBackend<B> {
         }
         Ok(())
     }
-    async fn signature_status(&mut self, signature: &Signature) -> Result<SignatureStatus, ChainError> {
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError> {
         self.inner.signature_status(signature).await
     }
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {

@@ -57,7 +57,10 @@ pub trait ChainBackend {
     async fn block_height(&mut self) -> Result<u64, ChainError>;
     /// Submits without waiting. `Ok` means handed over, not landed.
     async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError>;
-    async fn signature_status(&mut self, signature: &Signature) -> Result<SignatureStatus, ChainError>;
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError>;
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError>;
     /// Lets time pass while waiting for confirmations (a sleep on a cluster; the embedded
     /// ledger, which produces no blocks on its own, advances its slot instead).

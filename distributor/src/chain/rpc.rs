@@ -107,12 +107,18 @@ impl RpcBackend {
     }
 
     /// The compute-unit price for transactions writing `accounts`.
-    pub async fn priority_fee(&self, fee: PriorityFee, accounts: &[Pubkey]) -> Result<u64, ChainError> {
+    pub async fn priority_fee(
+        &self,
+        fee: PriorityFee,
+        accounts: &[Pubkey],
+    ) -> Result<u64, ChainError> {
         match fee {
             PriorityFee::Fixed { micro_lamports } => Ok(micro_lamports),
             PriorityFee::Recent { percentile, max_micro_lamports } => {
                 let mut fees: Vec<u64> = self
-                    .read("getRecentPrioritizationFees", || self.client.get_recent_prioritization_fees(accounts))
+                    .read("getRecentPrioritizationFees", || {
+                        self.client.get_recent_prioritization_fees(accounts)
+                    })
                     .await?
                     .into_iter()
                     .map(|f| f.prioritization_fee)
@@ -145,14 +151,17 @@ impl ChainBackend for RpcBackend {
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
         let commitment = self.settings.commitment;
         let (blockhash, last_valid_block_height) = self
-            .read("getLatestBlockhash", || self.client.get_latest_blockhash_with_commitment(commitment))
+            .read("getLatestBlockhash", || {
+                self.client.get_latest_blockhash_with_commitment(commitment)
+            })
             .await?;
         Ok(RecentBlockhash { blockhash, last_valid_block_height })
     }
 
     async fn block_height(&mut self) -> Result<u64, ChainError> {
         let commitment = self.settings.commitment;
-        self.read("getBlockHeight", || self.client.get_block_height_with_commitment(commitment)).await
+        self.read("getBlockHeight", || self.client.get_block_height_with_commitment(commitment))
+            .await
     }
 
     async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError> {
@@ -170,9 +179,14 @@ impl ChainBackend for RpcBackend {
             .map_err(|e| classify(&e))
     }
 
-    async fn signature_status(&mut self, signature: &Signature) -> Result<SignatureStatus, ChainError> {
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError> {
         let statuses = self
-            .read("getSignatureStatuses", || self.client.get_signature_statuses(std::slice::from_ref(signature)))
+            .read("getSignatureStatuses", || {
+                self.client.get_signature_statuses(std::slice::from_ref(signature))
+            })
             .await?;
         Ok(match statuses.value.into_iter().next().flatten() {
             None => SignatureStatus::Unknown,

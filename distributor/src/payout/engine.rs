@@ -4,7 +4,9 @@ use super::{
     plan::PlannedBatch,
     store::{self, BatchState, StoreError, StoredBatch, StoredPlan},
 };
-use crate::chain::{faults::CrashPlan, faults::CrashPoint, ChainBackend, ChainError, SignatureStatus};
+use crate::chain::{
+    faults::CrashPlan, faults::CrashPoint, ChainBackend, ChainError, SignatureStatus,
+};
 use anchor_lang::prelude::Pubkey;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 use solana_signer::Signer;
@@ -16,6 +18,10 @@ use stk_common::calendar::MonthId;
 
 /// The largest transaction a validator accepts, in bytes.
 pub const PACKET_DATA_SIZE: u64 = 1232;
+
+/// Recipients per legacy payout transaction: the treasury's measured maximum less one, which
+/// makes room for the compute-budget instructions every payout carries (limit and price).
+pub const RECIPIENTS_PER_LEGACY_BATCH: usize = stk_client::treasury::MAX_RECIPIENTS_LEGACY - 1;
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
@@ -60,7 +66,9 @@ pub enum EngineError {
     Refused { what: String, error: String },
     #[error("{what}: still unconfirmed after {waits} waits; run again to resume")]
     Stuck { what: String, waits: u32 },
-    #[error("a transaction of {0} bytes exceeds the 1,232-byte packet limit; lower the batch size")]
+    #[error(
+        "a transaction of {0} bytes exceeds the 1,232-byte packet limit; lower the batch size"
+    )]
     TooLarge(u64),
     #[error("batch {index}: gave up after {attempts} signatures; last error: {error}")]
     GaveUp { index: u32, attempts: u32, error: String },
@@ -89,7 +97,14 @@ pub struct PayoutEngine<'a, B: ChainBackend> {
 
 impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     pub fn new(backend: &'a mut B, db: &'a PgPool, mint: Pubkey, settings: EngineSettings) -> Self {
-        PayoutEngine { backend, db, mint, settings, crash: CrashPlan::none(), summary: PayoutSummary::default() }
+        PayoutEngine {
+            backend,
+            db,
+            mint,
+            settings,
+            crash: CrashPlan::none(),
+            summary: PayoutSummary::default(),
+        }
     }
 
     pub fn with_crash(mut self, crash: CrashPlan) -> Self {
@@ -144,19 +159,30 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     }
 
     fn budget_instructions(&self) -> Vec<Instruction> {
-        let mut ixs =
-            vec![ComputeBudgetInstruction::set_compute_unit_limit(self.settings.compute_unit_limit)];
+        let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_limit(
+            self.settings.compute_unit_limit,
+        )];
         if self.settings.compute_unit_price > 0 {
-            ixs.push(ComputeBudgetInstruction::set_compute_unit_price(self.settings.compute_unit_price));
+            ixs.push(ComputeBudgetInstruction::set_compute_unit_price(
+                self.settings.compute_unit_price,
+            ));
         }
         ixs
     }
 
-    async fn sign(&mut self, ixs: &[Instruction]) -> Result<(VersionedTransaction, u64), EngineError> {
+    async fn sign(
+        &mut self,
+        ixs: &[Instruction],
+    ) -> Result<(VersionedTransaction, u64), EngineError> {
         let recent = self.backend.latest_blockhash().await?;
         let payer = self.backend.payer();
-        let tx: VersionedTransaction =
-            Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], recent.blockhash).into();
+        let tx: VersionedTransaction = Transaction::new_signed_with_payer(
+            ixs,
+            Some(&payer.pubkey()),
+            &[payer],
+            recent.blockhash,
+        )
+        .into();
         // Nodes drop packets over 1,232 bytes without a word; refuse to send one.
         let size = bincode::serialized_size(&tx).unwrap_or(u64::MAX);
         if size > PACKET_DATA_SIZE {
@@ -181,14 +207,25 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         }
     }
 
-    async fn open_epoch(&mut self, plan: &StoredPlan, report_hash: [u8; 32]) -> Result<(), EngineError> {
+    async fn open_epoch(
+        &mut self,
+        plan: &StoredPlan,
+        report_hash: [u8; 32],
+    ) -> Result<(), EngineError> {
         let month = plan.month;
         let distributor = self.backend.payer().pubkey();
-        let batch_count = u16::try_from(plan.batches.len()).map_err(|_| StoreError::Corrupt("batch count".into()))?;
+        let batch_count = u16::try_from(plan.batches.len())
+            .map_err(|_| StoreError::Corrupt("batch count".into()))?;
         let ix = onchain::open_epoch(&distributor, month, plan.total, report_hash, batch_count);
         self.crash_at(CrashPoint::BeforeOpenEpochSent)?;
         let landed = self
-            .until_epoch(month, "open_epoch", ix, |e| e.is_some(), Some(CrashPoint::AfterOpenEpochSent))
+            .until_epoch(
+                month,
+                "open_epoch",
+                ix,
+                |e| e.is_some(),
+                Some(CrashPoint::AfterOpenEpochSent),
+            )
             .await?;
         self.summary.epoch_opened_now = landed;
         Ok(())
@@ -202,7 +239,13 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         }
         self.crash_at(CrashPoint::BeforeCloseEpochSent)?;
         let landed = self
-            .until_epoch(month, "close_epoch", ix, |e| e.is_some_and(|e| e.closed), Some(CrashPoint::AfterCloseEpochSent))
+            .until_epoch(
+                month,
+                "close_epoch",
+                ix,
+                |e| e.is_some_and(|e| e.closed),
+                Some(CrashPoint::AfterCloseEpochSent),
+            )
             .await?;
         self.summary.epoch_closed_now = landed;
         Ok(())
@@ -224,7 +267,11 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             }
             attempts += 1;
             if attempts > self.settings.max_attempts {
-                return Err(EngineError::GaveUp { index: u32::MAX, attempts, error: format!("{what} never landed") });
+                return Err(EngineError::GaveUp {
+                    index: u32::MAX,
+                    attempts,
+                    error: format!("{what} never landed"),
+                });
             }
             let mut ixs = self.budget_instructions();
             ixs.push(ix.clone());
@@ -273,12 +320,19 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     }
 
     /// Pays one batch exactly once: the on-chain bitmap decides whether it is paid.
-    async fn pay_batch(&mut self, month: MonthId, stored: &mut StoredBatch) -> Result<(), EngineError> {
+    async fn pay_batch(
+        &mut self,
+        month: MonthId,
+        stored: &mut StoredBatch,
+    ) -> Result<(), EngineError> {
         let index = stored.batch.index;
         let what = format!("batch {index}");
         let mut last_error = String::new();
         loop {
-            let epoch = self.epoch(month).await?.ok_or_else(|| StoreError::Corrupt(format!("epoch {month} vanished")))?;
+            let epoch = self
+                .epoch(month)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("epoch {month} vanished")))?;
             if epoch.is_batch_paid(index) {
                 self.crash_at(CrashPoint::AfterBatchLandedBeforeRecorded(index))?;
                 store::record_confirmed(self.db, month, index).await?;
@@ -308,10 +362,18 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 continue;
             }
             if stored.attempts >= self.settings.max_attempts {
-                return Err(EngineError::GaveUp { index, attempts: stored.attempts, error: last_error });
+                return Err(EngineError::GaveUp {
+                    index,
+                    attempts: stored.attempts,
+                    error: last_error,
+                });
             }
             let mut ixs = self.budget_instructions();
-            ixs.push(onchain::distribute_batch(&self.backend.payer().pubkey(), month, &stored.batch));
+            ixs.push(onchain::distribute_batch(
+                &self.backend.payer().pubkey(),
+                month,
+                &stored.batch,
+            ));
             let (tx, last_valid) = self.sign(&ixs).await?;
             let signature = tx.signatures[0].to_string();
             store::record_sent(self.db, month, index, &signature, last_valid).await?;
@@ -357,12 +419,18 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 match self.await_signature(&signature, last_valid, "create token accounts").await? {
                     SignatureStatus::Succeeded => break,
                     SignatureStatus::Failed { error, .. } => {
-                        return Err(EngineError::Refused { what: "create token accounts".into(), error })
+                        return Err(EngineError::Refused {
+                            what: "create token accounts".into(),
+                            error,
+                        })
                     }
                     SignatureStatus::Unknown => {
                         attempts += 1;
                         if attempts >= self.settings.max_attempts {
-                            return Err(EngineError::Stuck { what: "create token accounts".into(), waits: attempts });
+                            return Err(EngineError::Stuck {
+                                what: "create token accounts".into(),
+                                waits: attempts,
+                            });
                         }
                     }
                 }
@@ -374,7 +442,8 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
 }
 
 fn parse_hash(hex_hash: &str) -> Result<[u8; 32], EngineError> {
-    let bytes = hex::decode(hex_hash).map_err(|_| StoreError::Corrupt(format!("report hash {hex_hash:?}")))?;
+    let bytes = hex::decode(hex_hash)
+        .map_err(|_| StoreError::Corrupt(format!("report hash {hex_hash:?}")))?;
     bytes.try_into().map_err(|_| StoreError::Corrupt(format!("report hash {hex_hash:?}")).into())
 }
 

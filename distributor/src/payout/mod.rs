@@ -11,7 +11,7 @@
 //!    says which batches are paid — whoever sent them — and the program refuses to pay a batch
 //!    twice. A batch is re-sent only when its bit is clear and its last signature can no
 //!    longer land (the blockhash's last valid block height has passed).
-//pub mod engine;
-//pub mod onchain;
+pub mod engine;
+pub mod onchain;
 pub mod plan;
 pub mod store;

@@ -67,7 +67,12 @@ mod tests {
     use super::*;
 
     fn payee(id: i64, amount: u64) -> Payee {
-        Payee { member_id: id, wallet: Pubkey::new_unique(), token_account: Pubkey::new_unique(), amount }
+        Payee {
+            member_id: id,
+            wallet: Pubkey::new_unique(),
+            token_account: Pubkey::new_unique(),
+            amount,
+        }
     }
 
     #[test]
@@ -75,7 +80,8 @@ mod tests {
         let payees: Vec<Payee> = (0..50).rev().map(|i| payee(i, 10 + i as u64)).collect();
         let batches = plan_batches(payees.clone(), 21, 100).unwrap();
         assert_eq!(batches.iter().map(|b| b.payees.len()).collect::<Vec<_>>(), vec![21, 21, 8]);
-        let ids: Vec<i64> = batches.iter().flat_map(|b| b.payees.iter().map(|p| p.member_id)).collect();
+        let ids: Vec<i64> =
+            batches.iter().flat_map(|b| b.payees.iter().map(|p| p.member_id)).collect();
         assert_eq!(ids, (0..50).collect::<Vec<_>>());
         let total: u64 = batches.iter().map(|b| b.total()).sum();
         assert_eq!(total, payees.iter().map(|p| p.amount).sum::<u64>());
@@ -90,10 +96,16 @@ mod tests {
         let batches = plan_batches(vec![payee(1, 0), payee(2, 5)], 10, 10).unwrap();
         assert_eq!(batches.len(), 1);
         assert_eq!(batches[0].payees.len(), 1);
-        assert_eq!(plan_batches(vec![payee(1, 1), payee(1, 2)], 10, 10), Err(PlanError::DuplicateMember(1)));
+        assert_eq!(
+            plan_batches(vec![payee(1, 1), payee(1, 2)], 10, 10),
+            Err(PlanError::DuplicateMember(1))
+        );
         assert_eq!(plan_batches(vec![payee(1, 1)], 0, 10), Err(PlanError::BatchSize));
         let many: Vec<Payee> = (0..30).map(|i| payee(i, 1)).collect();
         assert_eq!(plan_batches(many, 10, 2), Err(PlanError::TooManyBatches(3, 2)));
-        assert_eq!(plan_batches(vec![payee(1, u64::MAX), payee(2, 1)], 10, 10), Err(PlanError::Overflow));
+        assert_eq!(
+            plan_batches(vec![payee(1, u64::MAX), payee(2, 1)], 10, 10),
+            Err(PlanError::Overflow)
+        );
     }
 }

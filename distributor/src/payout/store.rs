@@ -135,10 +135,11 @@ pub async fn save_plan(
 }
 
 pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>, StoreError> {
-    let Some(epoch) = sqlx::query("SELECT report_sha256, total, state FROM payout_epochs WHERE month = $1")
-        .bind(month.to_string())
-        .fetch_optional(db)
-        .await?
+    let Some(epoch) =
+        sqlx::query("SELECT report_sha256, total, state FROM payout_epochs WHERE month = $1")
+            .bind(month.to_string())
+            .fetch_optional(db)
+            .await?
     else {
         return Ok(None);
     };
@@ -158,7 +159,9 @@ pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>
     for row in batch_rows {
         let index: i32 = row.get("batch_index");
         if index as usize != batches.len() {
-            return Err(StoreError::Corrupt(format!("batch indices of {month} are not dense at {index}")));
+            return Err(StoreError::Corrupt(format!(
+                "batch indices of {month} are not dense at {index}"
+            )));
         }
         batches.push(StoredBatch {
             batch: PlannedBatch { index: index as u32, payees: vec![] },
@@ -223,7 +226,12 @@ pub async fn record_confirmed(db: &PgPool, month: MonthId, index: u32) -> Result
     Ok(())
 }
 
-pub async fn record_error(db: &PgPool, month: MonthId, index: u32, error: &str) -> Result<(), StoreError> {
+pub async fn record_error(
+    db: &PgPool,
+    month: MonthId,
+    index: u32,
+    error: &str,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE payout_batches SET last_error = $3, updated_at = now() WHERE month = $1 AND batch_index = $2")
         .bind(month.to_string())
         .bind(index as i32)
