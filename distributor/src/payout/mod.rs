@@ -12,6 +12,7 @@
 //!    twice. A batch is re-sent only when its bit is clear and its last signature can no
 //!    longer land (the blockhash's last valid block height has passed).
 pub mod engine;
+pub mod from_report;
 pub mod onchain;
 pub mod plan;
 pub mod store;
