@@ -7,7 +7,8 @@
 //! * [`seeds`] — every PDA seed and the derivations built on them,
 //! * [`schedule`] — the quarterly emission schedule (pure integer math, usable on-chain),
 //! * [`calendar`] — months, quarters and their start instants in the community's time zone,
-//! * [`fixed`] — the fixed-point format of on-chain prices.
+//! * [`fixed`] — the fixed-point format of on-chain prices,
+//! * [`merkle`] — the sale allowlist's leaf/node hashing, proof check and tree builder.
 //!
 //! The crate is `no_std`-friendly in spirit: no floats, no clocks, no allocation in the math,
 //! so the programs can use it under SBF and the distributor gets bit-identical answers.
@@ -16,6 +17,7 @@ pub mod calendar;
 pub mod event;
 pub mod fixed;
 pub mod ids;
+pub mod merkle;
 pub mod schedule;
 pub mod seeds;
 pub mod token;

@@ -38,9 +38,28 @@ pub const DORMANCY_NOTICE: &[u8] = b"dormancy_notice";
 pub const VESTING_AUTHORITY: &[u8] = b"vesting_authority";
 /// The sale vault (genesis allocation for the members' initial purchase).
 pub const SALE_VAULT: &[u8] = b"sale_vault";
+/// The vesting program's state (`VestingConfig`): admin and the STK mint.
+pub const VESTING_CONFIG: &[u8] = b"vesting_config";
+/// One grant, seeded with a caller-chosen 32-byte grant id (never with the beneficiary,
+/// who may change).
+pub const GRANT: &[u8] = b"grant";
+/// A grant's own token vault, seeded with the grant's address.
+pub const GRANT_VAULT: &[u8] = b"grant_vault";
+/// The members' initial sale (one per program).
+pub const SALE: &[u8] = b"sale";
+/// What one wallet bought in the sale, seeded with the sale and the wallet.
+pub const SALE_MEMBER: &[u8] = b"sale_member";
 
 // ---- stk_staking ------------------------------------------------------------------------
+/// The staking pool of one mint, `[STAKING_POOL, mint]`; it also owns both vaults (it signs
+/// unstake and claim transfers with these seeds).
 pub const STAKING_POOL: &[u8] = b"staking_pool";
+/// The pool's stake vault, `[STAKE_VAULT, pool]`: holds exactly Σ position amounts.
+pub const STAKE_VAULT: &[u8] = b"stake_vault";
+/// The pool's reward vault, `[REWARD_VAULT, pool]`: funded by `fund_rewards`, pays claims.
+pub const REWARD_VAULT: &[u8] = b"reward_vault";
+/// One position per (pool, owner), `[STAKE_POSITION, pool, owner]`.
+pub const STAKE_POSITION: &[u8] = b"stake_position";
 
 // ---- stk_startup_fund -------------------------------------------------------------------
 /// The fund's state.
@@ -49,6 +68,12 @@ pub const FUND: &[u8] = b"fund";
 pub const FUND_AUTHORITY: &[u8] = b"fund_authority";
 /// The fund's vault: receives the startup-fund share of every quarter.
 pub const FUND_VAULT: &[u8] = b"fund_vault";
+/// One account per fund proposal (investment or council change), seeded with the fund and
+/// the proposal id (u64 LE).
+pub const PROPOSAL: &[u8] = b"proposal";
+/// One account per startup project the fund tracks, seeded with the fund and the project id
+/// (a pubkey chosen by the council, e.g. the startup team's wallet).
+pub const PROJECT: &[u8] = b"project";
 
 fn find(seeds: &[&[u8]], program: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(seeds, program).0
@@ -93,6 +118,33 @@ pub fn find_vesting_authority() -> Pubkey {
 pub fn find_sale_vault() -> Pubkey {
     find(&[SALE_VAULT], &ids::STK_VESTING)
 }
+pub fn find_staking_pool(mint: &Pubkey) -> Pubkey {
+    find(&[STAKING_POOL, mint.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_stake_vault(pool: &Pubkey) -> Pubkey {
+    find(&[STAKE_VAULT, pool.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_reward_vault(pool: &Pubkey) -> Pubkey {
+    find(&[REWARD_VAULT, pool.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_stake_position(pool: &Pubkey, owner: &Pubkey) -> Pubkey {
+    find(&[STAKE_POSITION, pool.as_ref(), owner.as_ref()], &ids::STK_STAKING)
+}
+pub fn find_vesting_config() -> Pubkey {
+    find(&[VESTING_CONFIG], &ids::STK_VESTING)
+}
+pub fn find_grant(grant_id: &Pubkey) -> Pubkey {
+    find(&[GRANT, grant_id.as_ref()], &ids::STK_VESTING)
+}
+pub fn find_grant_vault(grant: &Pubkey) -> Pubkey {
+    find(&[GRANT_VAULT, grant.as_ref()], &ids::STK_VESTING)
+}
+pub fn find_sale() -> Pubkey {
+    find(&[SALE], &ids::STK_VESTING)
+}
+pub fn find_sale_member(sale: &Pubkey, wallet: &Pubkey) -> Pubkey {
+    find(&[SALE_MEMBER, sale.as_ref(), wallet.as_ref()], &ids::STK_VESTING)
+}
 pub fn find_fund() -> Pubkey {
     find(&[FUND], &ids::STK_STARTUP_FUND)
 }
@@ -101,4 +153,10 @@ pub fn find_fund_authority() -> Pubkey {
 }
 pub fn find_fund_vault() -> Pubkey {
     find(&[FUND_VAULT], &ids::STK_STARTUP_FUND)
+}
+pub fn find_proposal(proposal_id: u64) -> Pubkey {
+    find(&[PROPOSAL, find_fund().as_ref(), &proposal_id.to_le_bytes()], &ids::STK_STARTUP_FUND)
+}
+pub fn find_project(project_id: &Pubkey) -> Pubkey {
+    find(&[PROJECT, find_fund().as_ref(), project_id.as_ref()], &ids::STK_STARTUP_FUND)
 }

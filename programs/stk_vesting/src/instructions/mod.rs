@@ -1,0 +1,53 @@
+// Anchor needs every accounts struct (and its generated client module) at the crate root;
+// the per-instruction `handler`s clash harmlessly in the glob.
+#![allow(ambiguous_glob_reexports)]
+pub mod claim;
+pub mod close_sale;
+pub mod create_grant;
+pub mod initialize;
+pub mod open_sale;
+pub mod purchase;
+pub mod revoke;
+pub mod transfer_beneficiary;
+
+pub use claim::*;
+pub use close_sale::*;
+pub use create_grant::*;
+pub use initialize::*;
+pub use open_sale::*;
+pub use purchase::*;
+pub use revoke::*;
+pub use transfer_beneficiary::*;
+
+use crate::errors::VestingError;
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount};
+use stk_common::seeds;
+
+/// Sends `amount` out of a vault owned by the vesting authority and checks that the vault
+/// really shrank by `amount` (a CPI that silently did nothing must not pass).
+pub(crate) fn send_from_vault<'info>(
+    token_program: &AccountInfo<'info>,
+    vault: &mut InterfaceAccount<'info, TokenAccount>,
+    mint: &InterfaceAccount<'info, Mint>,
+    to: &AccountInfo<'info>,
+    vesting_authority: &AccountInfo<'info>,
+    authority_bump: u8,
+    amount: u64,
+) -> Result<()> {
+    let before = vault.amount;
+    let signer: &[&[u8]] = &[seeds::VESTING_AUTHORITY, &[authority_bump]];
+    stk_common::token::transfer_signed(
+        token_program,
+        &vault.to_account_info(),
+        &mint.to_account_info(),
+        to,
+        vesting_authority,
+        signer,
+        amount,
+        mint.decimals,
+    )?;
+    vault.reload()?;
+    require!(before.checked_sub(vault.amount) == Some(amount), VestingError::TransferMismatch);
+    Ok(())
+}
