@@ -43,3 +43,11 @@ CREATE TABLE payout_recipients (
     UNIQUE (month, member_id),
     FOREIGN KEY (month, batch_index) REFERENCES payout_batches (month, batch_index)
 );
+
+-- Operator approvals (`distributor approve --month`), required when `require_approval = true`.
+CREATE TABLE payout_approvals (
+    month        TEXT PRIMARY KEY,
+    report_sha256 TEXT NOT NULL,       -- the report the operator saw and approved
+    approved_by  TEXT NOT NULL,
+    approved_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);

@@ -3,3 +3,4 @@ pub mod chain;
 pub mod keypair;
 pub mod metrics;
 pub mod payout;
+pub mod schedule_clock;
