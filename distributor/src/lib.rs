@@ -3,18 +3,26 @@
 //! The off-chain half of STK (DESIGN §4): reads members and their activity from the Postgres
 //! contract that Aisystant writes (`migrations/`), computes weekly ranks and the
 //! rank-weighted monthly allocation of the emission, and writes a reproducible monthly report.
-//! Payouts (part 2) execute a frozen report.
+//! Payouts execute a frozen report, exactly once.
 //!
 //! * [`config`] — `stk.toml`, typed and validated; its hash goes into every report,
 //! * [`rank`] — the pure weekly rank walk,
 //! * [`allocation`] — daily credits and the largest-remainder split of the pool,
 //! * [`report`] — the monthly run against Postgres, [`render`] — its JSON/CSV/HTML,
-//! * [`seed`] — deterministic sample data, [`db`] — connection and migrations.
+//! * [`seed`] — deterministic sample data, [`db`] — connection and migrations,
+//! * [`payout`] — exactly-once batched payouts of a frozen report over a [`chain`] backend
+//!   (JSON-RPC or the embedded ledger), [`schedule_clock`] — when a month's payout is due,
+//! * [`keypair`] — the distributor's key file, [`metrics`] — health and Prometheus endpoint.
 pub mod allocation;
+pub mod chain;
 pub mod config;
 pub mod db;
+pub mod keypair;
+pub mod metrics;
+pub mod payout;
 pub mod rank;
 pub mod render;
 pub mod report;
+pub mod schedule_clock;
 pub mod seed;
 pub mod wallet;

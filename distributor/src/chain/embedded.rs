@@ -1,0 +1,96 @@
+//! The embedded local ledger: the program-test bank of `stk-harness`, in this process, with all
+//! five programs (native) and the real SPL programs. Used by the demo and the tests.
+//!
+//! It produces no blocks on its own, so "block height" is its slot, a blockhash is valid for
+//! [`VALID_SLOTS`] slots after it was handed out, and [`ChainBackend::wait`] warps the slot
+//! forward. Transactions are processed synchronously inside `send`; their outcome is kept for
+//! `signature_status`, like a node's status cache.
+use super::{ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
+use anchor_lang::prelude::{Clock, Pubkey};
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_transaction::versioned::VersionedTransaction;
+use std::collections::HashMap;
+use stk_harness::{Ledger, TxFailure};
+
+/// How many slots a blockhash stays usable (mainnet: 150 blocks).
+pub const VALID_SLOTS: u64 = 150;
+/// How far one `wait` moves the slot.
+pub const WAIT_SLOTS: u64 = 20;
+
+pub struct EmbeddedBackend {
+    pub ledger: Ledger,
+    statuses: HashMap<Signature, SignatureStatus>,
+}
+
+impl EmbeddedBackend {
+    pub fn new(ledger: Ledger) -> Self {
+        EmbeddedBackend { ledger, statuses: HashMap::new() }
+    }
+
+    async fn slot(&mut self) -> Result<u64, ChainError> {
+        let clock: Clock = self
+            .ledger
+            .ctx
+            .banks_client
+            .get_sysvar()
+            .await
+            .map_err(|e| ChainError::Transport(e.to_string()))?;
+        Ok(clock.slot)
+    }
+}
+
+fn failure_status(failure: &TxFailure) -> SignatureStatus {
+    SignatureStatus::Failed { error: failure.to_string(), custom_code: failure.custom_code() }
+}
+
+impl ChainBackend for EmbeddedBackend {
+    fn payer(&self) -> &Keypair {
+        &self.ledger.ctx.payer
+    }
+
+    async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
+        let blockhash = self
+            .ledger
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .map_err(|e| ChainError::Transport(e.to_string()))?;
+        let slot = self.slot().await?;
+        Ok(RecentBlockhash { blockhash, last_valid_block_height: slot + VALID_SLOTS })
+    }
+
+    async fn block_height(&mut self) -> Result<u64, ChainError> {
+        self.slot().await
+    }
+
+    async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError> {
+        let signature = tx.signatures[0];
+        if self.statuses.contains_key(&signature) {
+            return Ok(()); // a node ignores a duplicate of a processed transaction
+        }
+        let status = match self.ledger.send_versioned(tx.clone()).await {
+            Ok(_) => SignatureStatus::Succeeded,
+            Err(failure) => failure_status(&failure),
+        };
+        self.statuses.insert(signature, status);
+        Ok(())
+    }
+
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError> {
+        Ok(self.statuses.get(signature).cloned().unwrap_or(SignatureStatus::Unknown))
+    }
+
+    async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
+        Ok(self.ledger.account(address).await.map(|a| a.data))
+    }
+
+    async fn wait(&mut self) {
+        if let Ok(slot) = self.slot().await {
+            let _ = self.ledger.ctx.warp_to_slot(slot + WAIT_SLOTS);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Chain backends behind one trait: the payout engine does not know whether it talks to a
+//! cluster over JSON-RPC or to the embedded ledger in this process.
+//!
+//! The contract is deliberately small — latest blockhash with its last valid block height,
+//! current block height, fire-and-forget send, signature status, account data — because the
+//! engine's safety does not rest on the backend: it rests on the treasury's on-chain batch
+//! bitmap (a paid batch can never be paid again) and on write-ahead records in Postgres.
+use anchor_lang::prelude::Pubkey;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_transaction::versioned::VersionedTransaction;
+
+#[cfg(feature = "embedded")]
+pub mod embedded;
+pub mod faults;
+pub mod rpc;
+
+/// A blockhash and the last block height at which a transaction using it can land.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentBlockhash {
+    pub blockhash: Hash,
+    pub last_valid_block_height: u64,
+}
+
+/// What the chain says about a signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureStatus {
+    /// Not seen (yet, or ever).
+    Unknown,
+    /// Landed and succeeded at the backend's commitment.
+    Succeeded,
+    /// Landed and failed; the transaction error rendered, with the custom code if any.
+    Failed { error: String, custom_code: Option<u32> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The request may or may not have reached the chain (timeouts, connection resets).
+    #[error("transport error (outcome unknown): {0}")]
+    Transport(String),
+    /// The node answered with an error (bad request, simulation failure, rate limit).
+    #[error("node refused the request: {0}")]
+    Rejected(String),
+}
+
+/// One chain connection, with the key that pays fees and signs as the distributor.
+#[allow(async_fn_in_trait)]
+pub trait ChainBackend {
+    /// The fee payer, also the treasury's distributor authority.
+    fn payer(&self) -> &Keypair;
+    /// Whether the backend can create and use address lookup tables.
+    fn supports_lookup_tables(&self) -> bool {
+        false
+    }
+    async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError>;
+    async fn block_height(&mut self) -> Result<u64, ChainError>;
+    /// Submits without waiting. `Ok` means handed over, not landed.
+    async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError>;
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError>;
+    async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError>;
+    /// Lets time pass while waiting for confirmations (a sleep on a cluster; the embedded
+    /// ledger, which produces no blocks on its own, advances its slot instead).
+    async fn wait(&mut self);
+}

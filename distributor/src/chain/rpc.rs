@@ -1,0 +1,237 @@
+//! JSON-RPC backend on `solana-client`'s nonblocking client: configurable commitment, retries
+//! with exponential backoff for reads, errors that say whether the outcome is unknown
+//! (transport) or known (the node refused), and the priority fee from configuration or from
+//! the node's recent prioritization fees.
+use super::{ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
+use anchor_lang::prelude::Pubkey;
+use solana_client::{
+    client_error::{ClientError, ClientErrorKind},
+    nonblocking::rpc_client::RpcClient,
+    rpc_config::RpcSendTransactionConfig,
+};
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_transaction::versioned::VersionedTransaction;
+use std::time::Duration;
+
+/// How the compute-unit price of payout transactions is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "mode")]
+pub enum PriorityFee {
+    /// A fixed price in micro-lamports per compute unit.
+    Fixed { micro_lamports: u64 },
+    /// A percentile of the node's recent prioritization fees for the accounts written, capped.
+    Recent { percentile: u8, max_micro_lamports: u64 },
+}
+
+#[derive(Debug, Clone)]
+pub struct RpcSettings {
+    pub url: String,
+    pub commitment: CommitmentConfig,
+    /// Reads are retried this many times on transport errors, with doubling delays.
+    pub read_retries: u32,
+    pub initial_backoff: Duration,
+    /// How long `wait` sleeps between confirmation polls.
+    pub poll_interval: Duration,
+    pub request_timeout: Duration,
+    pub skip_preflight: bool,
+}
+
+impl Default for RpcSettings {
+    fn default() -> Self {
+        RpcSettings {
+            url: "http://127.0.0.1:8899".into(),
+            commitment: CommitmentConfig::confirmed(),
+            read_retries: 5,
+            initial_backoff: Duration::from_millis(250),
+            poll_interval: Duration::from_millis(500),
+            request_timeout: Duration::from_secs(30),
+            skip_preflight: false,
+        }
+    }
+}
+
+pub struct RpcBackend {
+    client: RpcClient,
+    payer: Keypair,
+    settings: RpcSettings,
+}
+
+/// Sorts a client error into "outcome unknown" and "refused".
+pub fn classify(error: &ClientError) -> ChainError {
+    match error.kind() {
+        ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) | ClientErrorKind::Middleware(_) => {
+            ChainError::Transport(error.to_string())
+        }
+        _ => ChainError::Rejected(error.to_string()),
+    }
+}
+
+impl RpcBackend {
+    pub fn new(payer: Keypair, settings: RpcSettings) -> Self {
+        let client = RpcClient::new_with_timeout_and_commitment(
+            settings.url.clone(),
+            settings.request_timeout,
+            settings.commitment,
+        );
+        RpcBackend { client, payer, settings }
+    }
+
+    pub fn client(&self) -> &RpcClient {
+        &self.client
+    }
+
+    /// Runs a read with retries on transport errors.
+    async fn read<T, F, Fut>(&self, what: &str, call: F) -> Result<T, ChainError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let mut delay = self.settings.initial_backoff;
+        let mut attempt = 0;
+        loop {
+            match call().await {
+                Ok(v) => return Ok(v),
+                Err(e) => match classify(&e) {
+                    ChainError::Transport(msg) if attempt < self.settings.read_retries => {
+                        tracing::warn!(what, attempt, error = %msg, "RPC read failed; retrying");
+                        tokio::time::sleep(delay).await;
+                        delay = delay.saturating_mul(2);
+                        attempt += 1;
+                    }
+                    other => return Err(other),
+                },
+            }
+        }
+    }
+
+    /// The compute-unit price for transactions writing `accounts`.
+    pub async fn priority_fee(
+        &self,
+        fee: PriorityFee,
+        accounts: &[Pubkey],
+    ) -> Result<u64, ChainError> {
+        match fee {
+            PriorityFee::Fixed { micro_lamports } => Ok(micro_lamports),
+            PriorityFee::Recent { percentile, max_micro_lamports } => {
+                let mut fees: Vec<u64> = self
+                    .read("getRecentPrioritizationFees", || {
+                        self.client.get_recent_prioritization_fees(accounts)
+                    })
+                    .await?
+                    .into_iter()
+                    .map(|f| f.prioritization_fee)
+                    .collect();
+                Ok(percentile_of(&mut fees, percentile).min(max_micro_lamports))
+            }
+        }
+    }
+}
+
+/// The `percentile`-th value (nearest rank) of `values`, 0 when empty.
+pub fn percentile_of(values: &mut [u64], percentile: u8) -> u64 {
+    if values.is_empty() {
+        return 0;
+    }
+    values.sort_unstable();
+    let rank = (percentile.min(100) as usize * values.len()).div_ceil(100).max(1);
+    values[rank - 1]
+}
+
+impl ChainBackend for RpcBackend {
+    fn payer(&self) -> &Keypair {
+        &self.payer
+    }
+
+    fn supports_lookup_tables(&self) -> bool {
+        true
+    }
+
+    async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
+        let commitment = self.settings.commitment;
+        let (blockhash, last_valid_block_height) = self
+            .read("getLatestBlockhash", || {
+                self.client.get_latest_blockhash_with_commitment(commitment)
+            })
+            .await?;
+        Ok(RecentBlockhash { blockhash, last_valid_block_height })
+    }
+
+    async fn block_height(&mut self) -> Result<u64, ChainError> {
+        let commitment = self.settings.commitment;
+        self.read("getBlockHeight", || self.client.get_block_height_with_commitment(commitment))
+            .await
+    }
+
+    async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError> {
+        let config = RpcSendTransactionConfig {
+            skip_preflight: self.settings.skip_preflight,
+            preflight_commitment: Some(self.settings.commitment.commitment),
+            // The engine re-signs on expiry; the node's own rebroadcast is fine meanwhile.
+            max_retries: None,
+            ..RpcSendTransactionConfig::default()
+        };
+        self.client
+            .send_transaction_with_config(tx, config)
+            .await
+            .map(|_| ())
+            .map_err(|e| classify(&e))
+    }
+
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError> {
+        let statuses = self
+            .read("getSignatureStatuses", || {
+                self.client.get_signature_statuses(std::slice::from_ref(signature))
+            })
+            .await?;
+        Ok(match statuses.value.into_iter().next().flatten() {
+            None => SignatureStatus::Unknown,
+            Some(status) if !status.satisfies_commitment(self.settings.commitment) => {
+                SignatureStatus::Unknown
+            }
+            Some(status) => match status.err {
+                None => SignatureStatus::Succeeded,
+                Some(err) => {
+                    let custom_code = match &err {
+                        solana_transaction_error::TransactionError::InstructionError(
+                            _,
+                            solana_instruction::error::InstructionError::Custom(code),
+                        ) => Some(*code),
+                        _ => None,
+                    };
+                    SignatureStatus::Failed { error: format!("{err:?}"), custom_code }
+                }
+            },
+        })
+    }
+
+    async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
+        let commitment = self.settings.commitment;
+        let response = self
+            .read("getAccountInfo", || self.client.get_account_with_commitment(address, commitment))
+            .await?;
+        Ok(response.value.map(|a| a.data))
+    }
+
+    async fn wait(&mut self) {
+        tokio::time::sleep(self.settings.poll_interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentile_uses_nearest_rank() {
+        assert_eq!(percentile_of(&mut [], 75), 0);
+        assert_eq!(percentile_of(&mut [5], 0), 5);
+        assert_eq!(percentile_of(&mut [40, 10, 30, 20], 50), 20);
+        assert_eq!(percentile_of(&mut [40, 10, 30, 20], 75), 30);
+        assert_eq!(percentile_of(&mut [40, 10, 30, 20], 100), 40);
+    }
+}

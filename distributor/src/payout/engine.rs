@@ -1,0 +1,452 @@
+//! The payout state machine. See the module documentation of [`crate::payout`].
+use super::{
+    onchain::{self, EpochView},
+    plan::PlannedBatch,
+    store::{self, BatchState, StoreError, StoredBatch, StoredPlan},
+};
+use crate::chain::{
+    faults::CrashPlan, faults::CrashPoint, ChainBackend, ChainError, SignatureStatus,
+};
+use anchor_lang::prelude::Pubkey;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_signer::Signer;
+use solana_transaction::{versioned::VersionedTransaction, Transaction};
+use sqlx::PgPool;
+use std::collections::BTreeSet;
+use stk_client::Instruction;
+use stk_common::calendar::MonthId;
+
+/// The largest transaction a validator accepts, in bytes.
+pub const PACKET_DATA_SIZE: u64 = 1232;
+
+/// Recipients per legacy payout transaction: the treasury's measured maximum less one, which
+/// makes room for the compute-budget instructions every payout carries (limit and price).
+pub const RECIPIENTS_PER_LEGACY_BATCH: usize = stk_client::treasury::MAX_RECIPIENTS_LEGACY - 1;
+
+#[derive(Debug, Clone)]
+pub struct EngineSettings {
+    /// Compute-unit limit of a payout transaction (our program's per-recipient cost on SBF is
+    /// not measurable here: keep room, see SOLANA.md).
+    pub compute_unit_limit: u32,
+    /// Compute-unit price in micro-lamports (0: no priority fee).
+    pub compute_unit_price: u64,
+    /// A batch whose sends keep failing is given up after this many signatures.
+    pub max_attempts: u32,
+    /// How many waits for one signature before the engine gives up this run.
+    pub max_waits: u32,
+    /// Token accounts created per transaction when recipients lack one.
+    pub token_accounts_per_tx: usize,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            compute_unit_limit: 1_400_000,
+            compute_unit_price: 0,
+            max_attempts: 8,
+            max_waits: 400,
+            token_accounts_per_tx: 8,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("injected crash at {0:?}")]
+    Crashed(CrashPoint),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no payout plan for {0}: build and freeze the report first")]
+    NoPlan(MonthId),
+    #[error("the on-chain epoch of {0} was opened for another report")]
+    ReportMismatch(MonthId),
+    #[error("{what} failed on-chain: {error}")]
+    Refused { what: String, error: String },
+    #[error("{what}: still unconfirmed after {waits} waits; run again to resume")]
+    Stuck { what: String, waits: u32 },
+    #[error(
+        "a transaction of {0} bytes exceeds the 1,232-byte packet limit; lower the batch size"
+    )]
+    TooLarge(u64),
+    #[error("batch {index}: gave up after {attempts} signatures; last error: {error}")]
+    GaveUp { index: u32, attempts: u32, error: String },
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PayoutSummary {
+    pub batches: usize,
+    pub batches_confirmed_now: usize,
+    pub recipients: usize,
+    pub transactions_sent: usize,
+    pub token_accounts_created: usize,
+    pub epoch_opened_now: bool,
+    pub epoch_closed_now: bool,
+}
+
+pub struct PayoutEngine<'a, B: ChainBackend> {
+    pub backend: &'a mut B,
+    pub db: &'a PgPool,
+    pub mint: Pubkey,
+    pub settings: EngineSettings,
+    pub crash: CrashPlan,
+    summary: PayoutSummary,
+}
+
+impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
+    pub fn new(backend: &'a mut B, db: &'a PgPool, mint: Pubkey, settings: EngineSettings) -> Self {
+        PayoutEngine {
+            backend,
+            db,
+            mint,
+            settings,
+            crash: CrashPlan::none(),
+            summary: PayoutSummary::default(),
+        }
+    }
+
+    pub fn with_crash(mut self, crash: CrashPlan) -> Self {
+        self.crash = crash;
+        self
+    }
+
+    fn crash_at(&mut self, point: CrashPoint) -> Result<(), EngineError> {
+        self.crash.check(point).map_err(EngineError::Crashed)
+    }
+
+    /// Pays the planned month, resuming wherever an earlier run stopped.
+    pub async fn run(mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
+        let mut plan = store::load_plan(self.db, month).await?.ok_or(EngineError::NoPlan(month))?;
+        self.summary.batches = plan.batches.len();
+        self.summary.recipients = plan.batches.iter().map(|b| b.batch.payees.len()).sum();
+        self.crash_at(CrashPoint::AfterPlanLoaded)?;
+        let report_hash = parse_hash(&plan.report_sha256)?;
+
+        let epoch = self.epoch(month).await?;
+        let closed = epoch.as_ref().is_some_and(|e| e.closed);
+        if let Some(e) = &epoch {
+            if e.report_hash != report_hash {
+                return Err(EngineError::ReportMismatch(month));
+            }
+        }
+        if !closed && plan.batches.iter().any(|b| b.state != BatchState::Confirmed) {
+            self.ensure_token_accounts(&plan).await?;
+        }
+        self.crash_at(CrashPoint::AfterTokenAccountsCreated)?;
+
+        if epoch.is_none() {
+            self.open_epoch(&plan, report_hash).await?;
+        }
+        store::set_epoch_state(self.db, month, "open", None).await?;
+
+        if !closed {
+            for stored in plan.batches.iter_mut() {
+                if stored.state != BatchState::Confirmed {
+                    self.pay_batch(month, stored).await?;
+                }
+            }
+            self.close_epoch(month).await?;
+        }
+        store::set_epoch_state(self.db, month, "closed", None).await?;
+        Ok(self.summary)
+    }
+
+    async fn epoch(&mut self, month: MonthId) -> Result<Option<EpochView>, EngineError> {
+        let data = self.backend.account_data(&onchain::epoch_address(month)).await?;
+        onchain::decode_epoch(data).map_err(|e| StoreError::Corrupt(e).into())
+    }
+
+    fn budget_instructions(&self) -> Vec<Instruction> {
+        let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_limit(
+            self.settings.compute_unit_limit,
+        )];
+        if self.settings.compute_unit_price > 0 {
+            ixs.push(ComputeBudgetInstruction::set_compute_unit_price(
+                self.settings.compute_unit_price,
+            ));
+        }
+        ixs
+    }
+
+    async fn sign(
+        &mut self,
+        ixs: &[Instruction],
+    ) -> Result<(VersionedTransaction, u64), EngineError> {
+        let recent = self.backend.latest_blockhash().await?;
+        let payer = self.backend.payer();
+        let tx: VersionedTransaction = Transaction::new_signed_with_payer(
+            ixs,
+            Some(&payer.pubkey()),
+            &[payer],
+            recent.blockhash,
+        )
+        .into();
+        // Nodes drop packets over 1,232 bytes without a word; refuse to send one.
+        let size = bincode::serialized_size(&tx).unwrap_or(u64::MAX);
+        if size > PACKET_DATA_SIZE {
+            return Err(EngineError::TooLarge(size));
+        }
+        Ok((tx, recent.last_valid_block_height))
+    }
+
+    /// Sends `tx` and reports transport errors as "outcome unknown" rather than failure.
+    async fn send(&mut self, tx: &VersionedTransaction, what: &str) -> Result<(), EngineError> {
+        self.summary.transactions_sent += 1;
+        match self.backend.send(tx).await {
+            Ok(()) => Ok(()),
+            Err(ChainError::Transport(e)) => {
+                tracing::warn!(what, error = %e, "send outcome unknown; will reconcile with the chain");
+                Ok(())
+            }
+            Err(ChainError::Rejected(e)) => {
+                tracing::warn!(what, error = %e, "node refused the transaction");
+                Ok(())
+            }
+        }
+    }
+
+    async fn open_epoch(
+        &mut self,
+        plan: &StoredPlan,
+        report_hash: [u8; 32],
+    ) -> Result<(), EngineError> {
+        let month = plan.month;
+        let distributor = self.backend.payer().pubkey();
+        let batch_count = u16::try_from(plan.batches.len())
+            .map_err(|_| StoreError::Corrupt("batch count".into()))?;
+        let ix = onchain::open_epoch(&distributor, month, plan.total, report_hash, batch_count);
+        self.crash_at(CrashPoint::BeforeOpenEpochSent)?;
+        let landed = self
+            .until_epoch(
+                month,
+                "open_epoch",
+                ix,
+                |e| e.is_some(),
+                Some(CrashPoint::AfterOpenEpochSent),
+            )
+            .await?;
+        self.summary.epoch_opened_now = landed;
+        Ok(())
+    }
+
+    async fn close_epoch(&mut self, month: MonthId) -> Result<(), EngineError> {
+        let authority = self.backend.payer().pubkey();
+        let ix = onchain::close_epoch(&authority, month);
+        if self.epoch(month).await?.is_some_and(|e| e.closed) {
+            return Ok(());
+        }
+        self.crash_at(CrashPoint::BeforeCloseEpochSent)?;
+        let landed = self
+            .until_epoch(
+                month,
+                "close_epoch",
+                ix,
+                |e| e.is_some_and(|e| e.closed),
+                Some(CrashPoint::AfterCloseEpochSent),
+            )
+            .await?;
+        self.summary.epoch_closed_now = landed;
+        Ok(())
+    }
+
+    /// Sends `ix` until the epoch satisfies `done`. Returns whether this run's transaction did it.
+    async fn until_epoch(
+        &mut self,
+        month: MonthId,
+        what: &str,
+        ix: Instruction,
+        done: impl Fn(Option<&EpochView>) -> bool,
+        crash_after_send: Option<CrashPoint>,
+    ) -> Result<bool, EngineError> {
+        let mut attempts = 0;
+        loop {
+            if done(self.epoch(month).await?.as_ref()) {
+                return Ok(false);
+            }
+            attempts += 1;
+            if attempts > self.settings.max_attempts {
+                return Err(EngineError::GaveUp {
+                    index: u32::MAX,
+                    attempts,
+                    error: format!("{what} never landed"),
+                });
+            }
+            let mut ixs = self.budget_instructions();
+            ixs.push(ix.clone());
+            let (tx, last_valid) = self.sign(&ixs).await?;
+            let signature = tx.signatures[0];
+            self.send(&tx, what).await?;
+            if let Some(point) = crash_after_send {
+                self.crash_at(point)?;
+            }
+            match self.await_signature(&signature, last_valid, what).await? {
+                SignatureStatus::Succeeded => {
+                    if done(self.epoch(month).await?.as_ref()) {
+                        return Ok(true);
+                    }
+                }
+                SignatureStatus::Failed { error, .. } => {
+                    if done(self.epoch(month).await?.as_ref()) {
+                        return Ok(false);
+                    }
+                    return Err(EngineError::Refused { what: what.to_string(), error });
+                }
+                SignatureStatus::Unknown => {} // expired: sign again
+            }
+        }
+    }
+
+    /// Polls a signature until it lands or its blockhash expires (then `Unknown`).
+    async fn await_signature(
+        &mut self,
+        signature: &solana_signature::Signature,
+        last_valid_block_height: u64,
+        what: &str,
+    ) -> Result<SignatureStatus, EngineError> {
+        for _ in 0..self.settings.max_waits {
+            match self.backend.signature_status(signature).await? {
+                SignatureStatus::Unknown => {}
+                landed => return Ok(landed),
+            }
+            if self.backend.block_height().await? > last_valid_block_height {
+                // One last look: it may have landed in the final valid block.
+                return Ok(self.backend.signature_status(signature).await?);
+            }
+            self.backend.wait().await;
+        }
+        Err(EngineError::Stuck { what: what.to_string(), waits: self.settings.max_waits })
+    }
+
+    /// Pays one batch exactly once: the on-chain bitmap decides whether it is paid.
+    async fn pay_batch(
+        &mut self,
+        month: MonthId,
+        stored: &mut StoredBatch,
+    ) -> Result<(), EngineError> {
+        let index = stored.batch.index;
+        let what = format!("batch {index}");
+        let mut last_error = String::new();
+        loop {
+            let epoch = self
+                .epoch(month)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("epoch {month} vanished")))?;
+            if epoch.is_batch_paid(index) {
+                self.crash_at(CrashPoint::AfterBatchLandedBeforeRecorded(index))?;
+                store::record_confirmed(self.db, month, index).await?;
+                stored.state = BatchState::Confirmed;
+                self.summary.batches_confirmed_now += 1;
+                self.crash_at(CrashPoint::AfterBatchConfirmed(index))?;
+                return Ok(());
+            }
+            // A recorded signature that may still land must be waited for, never doubled.
+            if let (BatchState::Sent, Some(sig), Some(last_valid)) =
+                (stored.state, stored.signature.as_deref(), stored.last_valid_block_height)
+            {
+                let signature: solana_signature::Signature =
+                    sig.parse().map_err(|_| StoreError::Corrupt(format!("signature {sig:?}")))?;
+                match self.await_signature(&signature, last_valid, &what).await? {
+                    SignatureStatus::Succeeded | SignatureStatus::Unknown => {}
+                    SignatureStatus::Failed { error, custom_code } => {
+                        if custom_code != Some(onchain::batch_already_paid_code()) {
+                            tracing::warn!(batch = index, %error, "payout transaction failed");
+                            store::record_error(self.db, month, index, &error).await?;
+                            last_error = error;
+                        }
+                    }
+                }
+                // Whatever happened, that signature can no longer land twice: re-read the bitmap.
+                stored.state = BatchState::Planned;
+                continue;
+            }
+            if stored.attempts >= self.settings.max_attempts {
+                return Err(EngineError::GaveUp {
+                    index,
+                    attempts: stored.attempts,
+                    error: last_error,
+                });
+            }
+            let mut ixs = self.budget_instructions();
+            ixs.push(onchain::distribute_batch(
+                &self.backend.payer().pubkey(),
+                month,
+                &stored.batch,
+            ));
+            let (tx, last_valid) = self.sign(&ixs).await?;
+            let signature = tx.signatures[0].to_string();
+            store::record_sent(self.db, month, index, &signature, last_valid).await?;
+            stored.state = BatchState::Sent;
+            stored.signature = Some(signature);
+            stored.last_valid_block_height = Some(last_valid);
+            stored.attempts += 1;
+            self.crash_at(CrashPoint::AfterBatchRecordedBeforeSend(index))?;
+            self.send(&tx, &what).await?;
+            self.crash_at(CrashPoint::AfterBatchSent(index))?;
+        }
+    }
+
+    /// Creates the missing recipients' token accounts (idempotent instructions).
+    async fn ensure_token_accounts(&mut self, plan: &StoredPlan) -> Result<(), EngineError> {
+        let mut missing: BTreeSet<(Pubkey, Pubkey)> = BTreeSet::new();
+        for stored in plan.batches.iter().filter(|b| b.state != BatchState::Confirmed) {
+            for payee in &stored.batch.payees {
+                if self.backend.account_data(&payee.token_account).await?.is_none() {
+                    missing.insert((payee.wallet, payee.token_account));
+                }
+            }
+        }
+        let missing: Vec<(Pubkey, Pubkey)> = missing.into_iter().collect();
+        let payer = self.backend.payer().pubkey();
+        for chunk in missing.chunks(self.settings.token_accounts_per_tx.max(1)) {
+            let ixs: Vec<Instruction> = chunk
+                .iter()
+                .map(|(wallet, _)| {
+                    spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+                        &payer,
+                        wallet,
+                        &self.mint,
+                        &stk_client::TOKEN_2022,
+                    )
+                })
+                .collect();
+            let mut attempts = 0;
+            loop {
+                let (tx, last_valid) = self.sign(&ixs).await?;
+                let signature = tx.signatures[0];
+                self.send(&tx, "create token accounts").await?;
+                match self.await_signature(&signature, last_valid, "create token accounts").await? {
+                    SignatureStatus::Succeeded => break,
+                    SignatureStatus::Failed { error, .. } => {
+                        return Err(EngineError::Refused {
+                            what: "create token accounts".into(),
+                            error,
+                        })
+                    }
+                    SignatureStatus::Unknown => {
+                        attempts += 1;
+                        if attempts >= self.settings.max_attempts {
+                            return Err(EngineError::Stuck {
+                                what: "create token accounts".into(),
+                                waits: attempts,
+                            });
+                        }
+                    }
+                }
+            }
+            self.summary.token_accounts_created += chunk.len();
+        }
+        Ok(())
+    }
+}
+
+fn parse_hash(hex_hash: &str) -> Result<[u8; 32], EngineError> {
+    let bytes = hex::decode(hex_hash)
+        .map_err(|_| StoreError::Corrupt(format!("report hash {hex_hash:?}")))?;
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("report hash {hex_hash:?}")).into())
+}
+
+/// Re-exported for callers that plan and pay in one go.
+pub use super::plan::plan_batches;
+pub type Batches = Vec<PlannedBatch>;

@@ -1,0 +1,111 @@
+//! The payout plan: deterministic batches from a report's payable allocations.
+use anchor_lang::prelude::Pubkey;
+use serde::{Deserialize, Serialize};
+
+/// One member to pay: the wallet, its STK token account, and the net amount to receive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payee {
+    pub member_id: i64,
+    pub wallet: Pubkey,
+    pub token_account: Pubkey,
+    pub amount: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedBatch {
+    pub index: u32,
+    pub payees: Vec<Payee>,
+}
+
+impl PlannedBatch {
+    pub fn total(&self) -> u64 {
+        self.payees.iter().map(|p| p.amount).sum()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error("batch size must be at least 1")]
+    BatchSize,
+    #[error("member {0} appears twice in the payable allocations")]
+    DuplicateMember(i64),
+    #[error("the plan needs {0} batches; the treasury accepts at most {1} per epoch")]
+    TooManyBatches(usize, usize),
+    #[error("the total overflows u64")]
+    Overflow,
+}
+
+/// Batches of at most `max_per_batch` payees, ordered by member id; zero amounts are left out
+/// (nothing to pay). The same input always gives the same batches.
+pub fn plan_batches(
+    mut payees: Vec<Payee>,
+    max_per_batch: usize,
+    max_batches: usize,
+) -> Result<Vec<PlannedBatch>, PlanError> {
+    if max_per_batch == 0 {
+        return Err(PlanError::BatchSize);
+    }
+    payees.retain(|p| p.amount > 0);
+    payees.sort_by_key(|p| p.member_id);
+    if let Some(w) = payees.windows(2).find(|w| w[0].member_id == w[1].member_id) {
+        return Err(PlanError::DuplicateMember(w[0].member_id));
+    }
+    payees.iter().try_fold(0u64, |acc, p| acc.checked_add(p.amount)).ok_or(PlanError::Overflow)?;
+    let batches: Vec<PlannedBatch> = payees
+        .chunks(max_per_batch)
+        .enumerate()
+        .map(|(i, chunk)| PlannedBatch { index: i as u32, payees: chunk.to_vec() })
+        .collect();
+    if batches.len() > max_batches {
+        return Err(PlanError::TooManyBatches(batches.len(), max_batches));
+    }
+    Ok(batches)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payee(id: i64, amount: u64) -> Payee {
+        Payee {
+            member_id: id,
+            wallet: Pubkey::new_unique(),
+            token_account: Pubkey::new_unique(),
+            amount,
+        }
+    }
+
+    #[test]
+    fn batches_are_ordered_sized_and_complete() {
+        let payees: Vec<Payee> = (0..50).rev().map(|i| payee(i, 10 + i as u64)).collect();
+        let batches = plan_batches(payees.clone(), 21, 100).unwrap();
+        assert_eq!(batches.iter().map(|b| b.payees.len()).collect::<Vec<_>>(), vec![21, 21, 8]);
+        let ids: Vec<i64> =
+            batches.iter().flat_map(|b| b.payees.iter().map(|p| p.member_id)).collect();
+        assert_eq!(ids, (0..50).collect::<Vec<_>>());
+        let total: u64 = batches.iter().map(|b| b.total()).sum();
+        assert_eq!(total, payees.iter().map(|p| p.amount).sum::<u64>());
+        // Deterministic whatever the input order.
+        let mut shuffled = payees;
+        shuffled.swap(3, 40);
+        assert_eq!(plan_batches(shuffled, 21, 100).unwrap(), batches);
+    }
+
+    #[test]
+    fn zero_amounts_duplicates_and_limits() {
+        let batches = plan_batches(vec![payee(1, 0), payee(2, 5)], 10, 10).unwrap();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].payees.len(), 1);
+        assert_eq!(
+            plan_batches(vec![payee(1, 1), payee(1, 2)], 10, 10),
+            Err(PlanError::DuplicateMember(1))
+        );
+        assert_eq!(plan_batches(vec![payee(1, 1)], 0, 10), Err(PlanError::BatchSize));
+        let many: Vec<Payee> = (0..30).map(|i| payee(i, 1)).collect();
+        assert_eq!(plan_batches(many, 10, 2), Err(PlanError::TooManyBatches(3, 2)));
+        assert_eq!(
+            plan_batches(vec![payee(1, u64::MAX), payee(2, 1)], 10, 10),
+            Err(PlanError::Overflow)
+        );
+    }
+}

@@ -1,0 +1,273 @@
+//! The payout plan and its progress in Postgres.
+use super::plan::{Payee, PlannedBatch};
+use anchor_lang::prelude::Pubkey;
+use sqlx::{PgPool, Row};
+use std::str::FromStr;
+use stk_common::calendar::MonthId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("month {month} already has a payout plan for report {existing}; refusing a plan for report {offered}")]
+    PlanMismatch { month: String, existing: String, offered: String },
+    #[error("corrupt payout row: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchState {
+    Planned,
+    Sent,
+    Confirmed,
+}
+
+impl BatchState {
+    fn parse(s: &str) -> Result<Self, StoreError> {
+        match s {
+            "planned" => Ok(Self::Planned),
+            "sent" => Ok(Self::Sent),
+            "confirmed" => Ok(Self::Confirmed),
+            other => Err(StoreError::Corrupt(format!("batch state {other:?}"))),
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::Sent => "sent",
+            Self::Confirmed => "confirmed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredBatch {
+    pub batch: PlannedBatch,
+    pub state: BatchState,
+    pub signature: Option<String>,
+    pub last_valid_block_height: Option<u64>,
+    pub attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredPlan {
+    pub month: MonthId,
+    pub report_sha256: String,
+    pub total: u64,
+    pub state: String,
+    pub batches: Vec<StoredBatch>,
+}
+
+fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} exceeds BIGINT")))
+}
+
+fn to_u64(v: i64, what: &str) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} {v} is negative")))
+}
+
+fn pubkey(s: &str) -> Result<Pubkey, StoreError> {
+    Pubkey::from_str(s).map_err(|_| StoreError::Corrupt(format!("address {s:?}")))
+}
+
+/// Writes the plan of `month` in one transaction. If a plan exists for the same report it is
+/// kept as it is (the plan of an opened epoch is never recomputed); for another report, error.
+pub async fn save_plan(
+    db: &PgPool,
+    month: MonthId,
+    report_sha256: &str,
+    batches: &[PlannedBatch],
+) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT report_sha256 FROM payout_epochs WHERE month = $1 FOR UPDATE")
+            .bind(month.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(existing) = existing {
+        if existing == report_sha256 {
+            return Ok(());
+        }
+        return Err(StoreError::PlanMismatch {
+            month: month.to_string(),
+            existing,
+            offered: report_sha256.to_string(),
+        });
+    }
+    let total: u64 = batches.iter().map(|b| b.total()).sum();
+    sqlx::query(
+        "INSERT INTO payout_epochs (month, month_id, report_sha256, total, batch_count) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(month.to_string())
+    .bind(month.0 as i32)
+    .bind(report_sha256)
+    .bind(to_i64(total, "total")?)
+    .bind(batches.len() as i32)
+    .execute(&mut *tx)
+    .await?;
+    for batch in batches {
+        sqlx::query("INSERT INTO payout_batches (month, batch_index, total) VALUES ($1, $2, $3)")
+            .bind(month.to_string())
+            .bind(batch.index as i32)
+            .bind(to_i64(batch.total(), "batch total")?)
+            .execute(&mut *tx)
+            .await?;
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO payout_recipients (month, batch_index, position, member_id, wallet, token_account, amount) ",
+        );
+        let mut rows = Vec::with_capacity(batch.payees.len());
+        for (position, p) in batch.payees.iter().enumerate() {
+            rows.push((position as i32, p, to_i64(p.amount, "amount")?));
+        }
+        insert.push_values(rows, |mut b, (position, p, amount)| {
+            b.push_bind(month.to_string())
+                .push_bind(batch.index as i32)
+                .push_bind(position)
+                .push_bind(p.member_id)
+                .push_bind(p.wallet.to_string())
+                .push_bind(p.token_account.to_string())
+                .push_bind(amount);
+        });
+        insert.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>, StoreError> {
+    let Some(epoch) =
+        sqlx::query("SELECT report_sha256, total, state FROM payout_epochs WHERE month = $1")
+            .bind(month.to_string())
+            .fetch_optional(db)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let batch_rows = sqlx::query(
+        "SELECT batch_index, state, signature, last_valid_block_height, attempts FROM payout_batches WHERE month = $1 ORDER BY batch_index",
+    )
+    .bind(month.to_string())
+    .fetch_all(db)
+    .await?;
+    let recipient_rows = sqlx::query(
+        "SELECT batch_index, member_id, wallet, token_account, amount FROM payout_recipients WHERE month = $1 ORDER BY batch_index, position",
+    )
+    .bind(month.to_string())
+    .fetch_all(db)
+    .await?;
+    let mut batches: Vec<StoredBatch> = Vec::with_capacity(batch_rows.len());
+    for row in batch_rows {
+        let index: i32 = row.get("batch_index");
+        if index as usize != batches.len() {
+            return Err(StoreError::Corrupt(format!(
+                "batch indices of {month} are not dense at {index}"
+            )));
+        }
+        batches.push(StoredBatch {
+            batch: PlannedBatch { index: index as u32, payees: vec![] },
+            state: BatchState::parse(row.get::<&str, _>("state"))?,
+            signature: row.get("signature"),
+            last_valid_block_height: row
+                .get::<Option<i64>, _>("last_valid_block_height")
+                .map(|h| to_u64(h, "last_valid_block_height"))
+                .transpose()?,
+            attempts: row.get::<i32, _>("attempts") as u32,
+        });
+    }
+    for row in recipient_rows {
+        let index: i32 = row.get("batch_index");
+        let batch = batches
+            .get_mut(index as usize)
+            .ok_or_else(|| StoreError::Corrupt(format!("recipient of unknown batch {index}")))?;
+        batch.batch.payees.push(Payee {
+            member_id: row.get("member_id"),
+            wallet: pubkey(row.get("wallet"))?,
+            token_account: pubkey(row.get("token_account"))?,
+            amount: to_u64(row.get("amount"), "amount")?,
+        });
+    }
+    Ok(Some(StoredPlan {
+        month,
+        report_sha256: epoch.get("report_sha256"),
+        total: to_u64(epoch.get("total"), "total")?,
+        state: epoch.get("state"),
+        batches,
+    }))
+}
+
+/// Write-ahead: the signature and its expiry are on record before the transaction is sent.
+pub async fn record_sent(
+    db: &PgPool,
+    month: MonthId,
+    index: u32,
+    signature: &str,
+    last_valid_block_height: u64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payout_batches SET state = 'sent', signature = $3, last_valid_block_height = $4, attempts = attempts + 1, updated_at = now() WHERE month = $1 AND batch_index = $2 AND state <> 'confirmed'",
+    )
+    .bind(month.to_string())
+    .bind(index as i32)
+    .bind(signature)
+    .bind(to_i64(last_valid_block_height, "last_valid_block_height")?)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_confirmed(db: &PgPool, month: MonthId, index: u32) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payout_batches SET state = 'confirmed', last_error = NULL, updated_at = now() WHERE month = $1 AND batch_index = $2",
+    )
+    .bind(month.to_string())
+    .bind(index as i32)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_error(
+    db: &PgPool,
+    month: MonthId,
+    index: u32,
+    error: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE payout_batches SET last_error = $3, updated_at = now() WHERE month = $1 AND batch_index = $2")
+        .bind(month.to_string())
+        .bind(index as i32)
+        .bind(error)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_epoch_state(
+    db: &PgPool,
+    month: MonthId,
+    state: &str,
+    signature_column: Option<(&str, &str)>,
+) -> Result<(), StoreError> {
+    let sql = match signature_column {
+        Some(("open", _)) => "UPDATE payout_epochs SET state = $2, open_signature = $3, updated_at = now() WHERE month = $1",
+        Some(("close", _)) => "UPDATE payout_epochs SET state = $2, close_signature = $3, updated_at = now() WHERE month = $1",
+        _ => "UPDATE payout_epochs SET state = $2, updated_at = now() WHERE month = $1 AND $3::text IS NULL",
+    };
+    sqlx::query(sql)
+        .bind(month.to_string())
+        .bind(state)
+        .bind(signature_column.map(|(_, s)| s.to_string()))
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Counts of batches per state, for `distributor status`.
+pub async fn batch_counts(db: &PgPool, month: MonthId) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT state, count(*) AS n FROM payout_batches WHERE month = $1 GROUP BY state ORDER BY state",
+    )
+    .bind(month.to_string())
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.get("state"), r.get("n"))).collect())
+}
