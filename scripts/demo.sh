@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
 ensure_postgres
-exec cargo run --locked --quiet -p stk-distributor --bin distributor -- demo "$@"
+exec cargo run --locked --quiet --bin distributor -- demo "$@"

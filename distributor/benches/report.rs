@@ -65,6 +65,7 @@ async fn bench() -> anyhow::Result<()> {
             from: "2027-01".into(),
             months: 2,
             bad: 10,
+            free_users: 0,
         };
         seed::seed(&pool, &config, &args).await?;
         println!("seeded {members} members, {events} events in {:.1} s", t.elapsed().as_secs_f64());

@@ -1,129 +1,226 @@
-//! The main job on an embedded local ledger: the five programs run natively inside a
-//! program-test bank, with the real Token-2022 program.
-use anchor_lang::prelude::Pubkey;
+//! The main job on an embedded local ledger: a full monthly distribution with sample data.
+//!
+//! 1. a fresh Postgres database with the Aisystant contract, seeded with a realistic community
+//!    (≈500 paying members, ≈12,000 free users, a month of activity);
+//! 2. the five programs on the embedded ledger (program-test bank, natively, with the real
+//!    Token-2022 program): STK initialized with its metadata and schedule, the treasury on top,
+//!    the genesis and the quarter minted by the permissionless cranks;
+//! 3. the month's report (JSON, CSV, HTML) and its approval;
+//! 4. the exactly-once payout: plan frozen in Postgres, `open_epoch`, every `distribute_batch`,
+//!    `close_epoch`; then the totals, the report's paths and a few members' balances on-chain.
 use anchor_spl::token_interface::{
     spl_token_2022::{
-        extension::{
-            transfer_fee::TransferFeeConfig, BaseStateWithExtensions, StateWithExtensions,
-        },
+        extension::{BaseStateWithExtensions, StateWithExtensions},
         state::Mint as MintState,
     },
     spl_token_metadata_interface::state::TokenMetadata,
 };
 use anyhow::{anyhow, Context};
-use stk_common::{calendar::MonthId, fixed, schedule::ScheduleParams};
-use stk_harness::{Ledger, StkMintSetup, StkMintSetupArgs};
+use sqlx::{Connection, Executor, PgConnection, Row};
+use std::path::PathBuf;
+use stk_common::calendar::MonthId;
+use stk_distributor::{
+    chain::embedded::EmbeddedBackend,
+    config::Config,
+    db,
+    payout::{
+        engine::{EngineSettings, PayoutEngine, RECIPIENTS_PER_LEGACY_BATCH},
+        from_report::freeze_and_plan,
+    },
+    report, seed,
+};
+use stk_harness::{
+    treasury::{TreasurySetup, TreasurySetupArgs},
+    Ledger,
+};
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
-    /// First month of the emission schedule (YYYY-MM).
+    /// Postgres server (the demo creates and replaces the database named by --database).
+    #[arg(
+        long,
+        env = "STK_DEMO_ADMIN_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    pub admin_url: String,
+    /// Name of the demo database (dropped and recreated).
+    #[arg(long, default_value = "stk_demo")]
+    pub database: String,
+    /// The month to distribute (YYYY-MM), within the first quarter of the schedule.
     #[arg(long, default_value = "2027-01")]
-    pub start: String,
-    /// How many quarters to crank on the ledger.
-    #[arg(long, default_value_t = 4)]
-    pub quarters: u16,
+    pub month: String,
+    /// People with a chance of a paid subscription (≈60% end up paying).
+    #[arg(long, default_value_t = 830)]
+    pub members: u64,
+    /// Free users on top (they earn nothing).
+    #[arg(long, default_value_t = 11_700)]
+    pub free_users: u64,
+    /// Activity events over the month.
+    #[arg(long, default_value_t = 60_000)]
+    pub events: u64,
+    /// Where the report files go.
+    #[arg(long, default_value = "reports")]
+    pub out: PathBuf,
 }
 
-fn whole(amount: u64, decimals: u8) -> String {
-    let unit = 10u64.pow(decimals as u32);
-    format!("{}.{:0width$}", amount / unit, amount % unit, width = decimals as usize)
+fn stk(amount: u64) -> String {
+    format!("{}.{:06}", amount / 1_000_000, amount % 1_000_000)
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let start = MonthId::parse(&args.start)
-        .ok_or_else(|| anyhow!("--start must be YYYY-MM, got {:?}", args.start))?;
-    let mut setup = StkMintSetupArgs::default();
-    setup.schedule = ScheduleParams::default_for(start, setup.decimals);
-    let schedule = setup.schedule;
-    if args.quarters > schedule.num_quarters {
-        return Err(anyhow!("--quarters must be at most {}", schedule.num_quarters));
-    }
+    let month = MonthId::parse(&args.month)
+        .ok_or_else(|| anyhow!("--month must be YYYY-MM, got {:?}", args.month))?;
+    let config = Config::default_config();
+    let schedule = config.schedule();
+    let quarter = schedule.quarter_of_month(month).ok_or_else(|| {
+        anyhow!("{month} is outside the emission schedule starting {}", config.emission.start_month)
+    })?;
 
-    tracing::info!("starting the embedded ledger (program-test bank, real Token-2022)");
+    // 1. Postgres: a fresh database, migrated and seeded.
+    let (base, _) =
+        args.admin_url.rsplit_once('/').context("--admin-url must end with a database name")?;
+    let url = format!("{base}/{}", args.database);
+    {
+        let mut admin =
+            PgConnection::connect(&args.admin_url).await.context("connecting to Postgres")?;
+        admin
+            .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", args.database).as_str())
+            .await?;
+        admin.execute(format!("CREATE DATABASE {}", args.database).as_str()).await?;
+    }
+    let pool = db::connect(&url).await?;
+    db::migrate(&pool).await?;
+    let seeded = seed::seed(
+        &pool,
+        &config,
+        &seed::SeedArgs {
+            members: args.members,
+            events: args.events,
+            seed: 2027,
+            from: month.to_string(),
+            months: 1,
+            bad: 3,
+            free_users: args.free_users,
+        },
+    )
+    .await?;
+    println!(
+        "database {}: {} people ({} paying members), {} activity events, {} bad rows to quarantine",
+        args.database, seeded.members, seeded.paying, seeded.events, seeded.bad_rows
+    );
+
+    // 2. The ledger: STK + treasury, genesis and the quarter minted by the cranks.
     let mut ledger = Ledger::start().await;
-    let stk = StkMintSetup::initialize(&mut ledger, setup).await;
-    let d = stk.decimals;
+    let mut setup = TreasurySetupArgs::default();
+    setup.mint.schedule = schedule;
+    setup.mint.decimals = config.emission.decimals;
+    setup.distributor = ledger.ctx.payer.insecure_clone();
+    let treasury = TreasurySetup::initialize(&mut ledger, setup).await;
+    let mint = treasury.mint();
+    Ledger::ok(treasury.stk.mint_genesis(&mut ledger).await);
+    for q in 0..=quarter {
+        Ledger::ok(treasury.stk.mint_quarter(&mut ledger, q, true).await);
+    }
+    let data = ledger.mint_data(&mint).await;
+    let state = StateWithExtensions::<MintState>::unpack(&data).context("reading the STK mint")?;
+    let metadata = state.get_variable_len_extension::<TokenMetadata>().context("token metadata")?;
+    let vault = treasury.addresses.distribution_vault;
+    let vault_before = ledger.token_amount(&vault).await;
+    println!(
+        "STK mint {mint}: {} ({}), {} decimals, supply {} STK of the 21,000,000 cap; distribution vault {} STK",
+        metadata.name,
+        metadata.symbol,
+        state.base.decimals,
+        stk(state.base.supply),
+        stk(vault_before)
+    );
 
-    let data = ledger.mint_data(&stk.addresses.mint).await;
-    let mint = StateWithExtensions::<MintState>::unpack(&data).context("reading the STK mint")?;
-    let metadata = mint.get_variable_len_extension::<TokenMetadata>().context("token metadata")?;
-    let fee = mint.get_extension::<TransferFeeConfig>().context("transfer fee config")?;
-    println!("STK mint            {}", stk.addresses.mint);
-    println!("  name / symbol     {} / {}", metadata.name, metadata.symbol);
-    println!("  metadata URI      {}", metadata.uri);
-    println!("  decimals          {}", mint.base.decimals);
-    println!("  mint authority    {} (PDA of stk_mint)", stk.addresses.mint_authority);
+    // 3. The report, then the operator's approval (given here by the demo itself).
+    let outcome = report::run(&pool, &config, month, Some(&args.out)).await?;
+    let t = &outcome.report.totals;
     println!(
-        "  transfer fee      {} bps, at most {} STK per transfer",
-        u16::from(fee.newer_transfer_fee.transfer_fee_basis_points),
-        whole(u64::from(fee.newer_transfer_fee.maximum_fee), d)
-    );
-    println!("  cap               {} STK", whole(schedule.cap, d));
-    println!();
-    println!(
-        "Emission schedule: {} quarters from {}, r = {}/{} per quarter, genesis {}%, startup fund {}%",
-        schedule.num_quarters,
-        start,
-        schedule.decay_num,
-        schedule.decay_den,
-        schedule.genesis_bps as f64 / 100.0,
-        schedule.startup_fund_bps as f64 / 100.0
+        "report {month}: pool {} STK, {} members credited, {} free users active (earn nothing), {} events accepted, {} quarantined",
+        stk(outcome.report.emission.pool),
+        t.members_credited,
+        t.free_users_active,
+        t.events_accepted,
+        t.events_quarantined
     );
     println!(
-        "{:>3}  {:>7}  {:>22}  {:>20}  {:>22}  {:>22}",
-        "q", "starts", "emission STK", "startup fund STK", "members STK", "cumulative STK"
+        "  allocated {} STK: payable now {} STK, pending (no valid wallet) {} STK for {} members",
+        stk(t.allocated),
+        stk(t.payable),
+        stk(t.pending_out),
+        t.members_without_valid_wallet
     );
+    sqlx::query(
+        "INSERT INTO payout_approvals (month, report_sha256, approved_by) VALUES ($1, $2, 'demo')",
+    )
+    .bind(month.to_string())
+    .bind(&outcome.sha256)
+    .execute(&pool)
+    .await?;
+    println!("  approved report sha256 {}", outcome.sha256);
+
+    // 4. Exactly-once payout.
+    let plan = freeze_and_plan(&pool, month, &mint, RECIPIENTS_PER_LEGACY_BATCH).await?;
     println!(
-        "{:>3}  {:>7}  {:>22}  {:>20}  {:>22}  {:>22}",
-        "-",
-        "genesis",
-        whole(schedule.genesis_amount(), d),
-        "",
-        "",
-        whole(schedule.genesis_amount(), d)
+        "payout plan: {} recipients in {} batches, {} STK",
+        plan.payees,
+        plan.batches,
+        stk(plan.total)
     );
-    for q in 0..schedule.num_quarters {
-        let e = schedule.quarter_emission(q)?;
-        let (fund, members) = schedule.split(e);
+    let started = std::time::Instant::now();
+    let mut backend = EmbeddedBackend::new(ledger);
+    let summary =
+        PayoutEngine::new(&mut backend, &pool, mint, EngineSettings::default()).run(month).await?;
+    println!(
+        "paid: {} batches confirmed, {} transactions, {} token accounts created, epoch closed: {} ({:.1} s)",
+        summary.batches_confirmed_now,
+        summary.transactions_sent,
+        summary.token_accounts_created,
+        summary.epoch_closed_now,
+        started.elapsed().as_secs_f64()
+    );
+    let ledger = &mut backend.ledger;
+    let vault_after = ledger.token_amount(&vault).await;
+    println!(
+        "distribution vault: {} -> {} STK (members received {} STK; transfer fees withheld in their accounts)",
+        stk(vault_before),
+        stk(vault_after),
+        stk(plan.total)
+    );
+
+    println!("report files:");
+    for f in &outcome.files {
+        println!("  {}", f.display());
+    }
+    println!("a few members on-chain:");
+    let rows = sqlx::query(
+        "SELECT member_id, wallet, payable FROM allocations WHERE month = $1 AND payable > 0 ORDER BY payable DESC, member_id LIMIT 5",
+    )
+    .bind(month.to_string())
+    .fetch_all(&pool)
+    .await?;
+    for row in rows {
+        let member: i64 = row.get("member_id");
+        let wallet: String = row.get("wallet");
+        let payable: i64 = row.get("payable");
+        let wallet_key: anchor_lang::prelude::Pubkey = wallet.parse().context("wallet")?;
+        let balance = ledger.token(&stk_client::ata(&wallet_key, &mint)).await;
         println!(
-            "{:>3}  {:>7}  {:>22}  {:>20}  {:>22}  {:>22}",
-            q,
-            MonthId(schedule.start_month + q as u32 * schedule.months_per_quarter as u32),
-            whole(e, d),
-            whole(fund, d),
-            whole(members, d),
-            whole(schedule.cumulative_through(q)?, d)
+            "  member {member:>6}  wallet {wallet:<44}  report {:>14} STK  on-chain {:>14} STK",
+            stk(payable as u64),
+            stk(balance.amount)
         );
+        if balance.amount != payable as u64 {
+            return Err(anyhow!(
+                "member {member} holds {} but the report says {}",
+                balance.amount,
+                payable
+            ));
+        }
     }
-    println!();
-
-    Ledger::ok(stk.mint_genesis(&mut ledger).await);
-    println!(
-        "genesis minted: {} STK to the sale vault {}",
-        whole(schedule.genesis_amount(), d),
-        stk.genesis_destination
-    );
-    for q in 0..args.quarters {
-        Ledger::ok(stk.mint_quarter(&mut ledger, q, true).await);
-        let supply = ledger.mint_supply(&stk.addresses.mint).await;
-        println!("quarter {q} minted on-chain; supply now {} STK", whole(supply, d));
-    }
-    let balances: [(&str, Pubkey); 3] = [
-        ("sale vault (genesis)", stk.genesis_destination),
-        ("startup fund", stk.startup_fund_destination),
-        ("treasury distribution", stk.distribution_destination),
-    ];
-    println!();
-    for (name, account) in balances {
-        println!("{name:<24} {account}  {:>22} STK", whole(ledger.token_amount(&account).await, d));
-    }
-    let supply = ledger.mint_supply(&stk.addresses.mint).await;
-    let percent = fixed::ratio_to_price(supply as u128 * 100, schedule.cap as u128).unwrap_or(0);
-    println!(
-        "supply {} STK of the {} STK cap ({}%)",
-        whole(supply, d),
-        whole(schedule.cap, d),
-        fixed::format_price(percent)
-    );
+    pool.close().await;
     Ok(())
 }

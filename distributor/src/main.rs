@@ -6,6 +6,7 @@ use stk_common::calendar::MonthId;
 use stk_distributor::{config::Config, db, report, seed};
 
 mod demo;
+mod operator;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -81,6 +82,46 @@ enum Command {
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
+    /// Show a month's report totals and record the operator's approval of its payout.
+    Approve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Who approves (recorded with the approval).
+        #[arg(long, env = "USER", default_value = "operator")]
+        by: String,
+    },
+    /// What is planned, sent, confirmed and pending for a month (or every month).
+    Status {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The month, YYYY-MM (default: every month with a payout plan).
+        #[arg(long)]
+        month: Option<String>,
+    },
+    /// Pay an approved month once over JSON-RPC: freeze the report, plan, open the epoch, pay
+    /// every batch exactly once, close the epoch. Safe to interrupt and run again.
+    Submit {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// JSON-RPC endpoint of the cluster.
+        #[arg(long, env = "STK_RPC_URL", default_value = "http://127.0.0.1:8899")]
+        rpc_url: String,
+        /// The distributor's keypair file (must not be readable by group or others).
+        #[arg(long, env = "STK_KEYPAIR")]
+        keypair: PathBuf,
+        /// Compute-unit price in micro-lamports (priority fee).
+        #[arg(long, default_value_t = 0)]
+        priority_fee: u64,
+        /// Pay even without a recorded approval.
+        #[arg(long)]
+        no_approval: bool,
+    },
     /// Validate a configuration file and print its hash.
     CheckConfig {
         #[command(flatten)]
@@ -147,6 +188,21 @@ fn main() -> anyhow::Result<()> {
             println!("sha256 {}", outcome.sha256);
             Ok(())
         }),
+        Command::Approve { db, month, by } => {
+            runtime.block_on(operator::approve(&db.database_url, &month, &by))
+        }
+        Command::Status { db, month } => {
+            runtime.block_on(operator::status(&db.database_url, month.as_deref()))
+        }
+        Command::Submit { db, month, rpc_url, keypair, priority_fee, no_approval } => runtime
+            .block_on(operator::submit(
+                &db.database_url,
+                &month,
+                &rpc_url,
+                &keypair,
+                priority_fee,
+                !no_approval,
+            )),
         Command::CheckConfig { config } => {
             let c = config.load()?;
             println!("configuration valid; sha256 {}", c.sha256());

@@ -29,6 +29,9 @@ pub struct SeedArgs {
     /// Length of the activity window in months.
     #[arg(long, default_value_t = 2)]
     pub months: u32,
+    /// Extra free users (no subscription, some activity) on top of `--members`.
+    #[arg(long, default_value_t = 0)]
+    pub free_users: u64,
     /// Also write this many bad input rows of each kind (unknown member, unknown action,
     /// future timestamp, before joining, duplicate key, malformed wallet).
     #[arg(long, default_value_t = 0)]
@@ -115,15 +118,17 @@ pub async fn seed(pool: &PgPool, config: &Config, args: &SeedArgs) -> anyhow::Re
     let w_end: Day = days_from_civil(end_month.year() as i64, end_month.month(), 1) as Day - 1;
     let day_start_utc = |d: Day| d as i64 * SECONDS_PER_DAY - offset;
 
-    let mut people = Vec::with_capacity(args.members as usize);
-    let mut summary = SeedSummary { members: args.members, ..Default::default() };
+    let people_total = args.members + args.free_users;
+    let mut people = Vec::with_capacity(people_total as usize);
+    let mut summary = SeedSummary { members: people_total, ..Default::default() };
     let mut members_buf = String::new();
     let mut subs_buf = String::new();
     let mut grants_buf = String::new();
     let mut wallets_buf = String::new();
-    for i in 1..=args.members as i64 {
+    for i in 1..=people_total as i64 {
         let mut rng = Rng::new(args.seed, i as u64);
         let profile = match rng.below(100) {
+            _ if i > args.members as i64 => Profile::Free,
             0..40 => Profile::Free,
             40..60 => Profile::Daily,
             60..78 => Profile::Streaky,
@@ -340,7 +345,7 @@ pub async fn seed(pool: &PgPool, config: &Config, args: &SeedArgs) -> anyhow::Re
         let (a, c) = (config.actions[0].action_type.as_str(), config.actions[0].category.as_str());
         let rows: [(i64, &str, &str, i64, i64, String); 4] = [
             (
-                args.members as i64 + 1_000_000 + b,
+                people_total as i64 + 1_000_000 + b,
                 a,
                 c,
                 ts,

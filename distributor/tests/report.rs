@@ -247,6 +247,7 @@ async fn report_is_reproducible_byte_for_byte() {
         from: "2027-01".into(),
         months: 2,
         bad: 2,
+        free_users: 0,
     };
     let s = seed::seed(&db.pool, &config, &args).await.unwrap();
     assert_eq!(s.events, 30_000);
