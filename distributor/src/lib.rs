@@ -25,4 +25,5 @@ pub mod render;
 pub mod report;
 pub mod schedule_clock;
 pub mod seed;
+pub mod service;
 pub mod wallet;

@@ -52,8 +52,8 @@ impl ConfigArgs {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run the suite on an embedded local ledger (in-process, nothing to install): initialize
-    /// STK, mint genesis and the first quarters, print the token and its schedule.
+    /// The main job: a full monthly distribution with sample data on an embedded local ledger
+    /// (in-process, nothing to install): seed, mint, report, approve, pay, show balances.
     Demo(demo::DemoArgs),
     /// Apply the database migrations (the Aisystant contract and the distributor's tables).
     Migrate {
@@ -122,6 +122,38 @@ enum Command {
         #[arg(long)]
         no_approval: bool,
     },
+    /// The long-running service: cranks quarters, computes each month's report after its
+    /// payout time, waits for approval, pays exactly once. Stops on SIGTERM/SIGINT.
+    Run {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// JSON-RPC endpoint of the cluster.
+        #[arg(long, env = "STK_RPC_URL", default_value = "http://127.0.0.1:8899")]
+        rpc_url: String,
+        /// The distributor's keypair file (must not be readable by group or others).
+        #[arg(long, env = "STK_KEYPAIR")]
+        keypair: PathBuf,
+        /// Health and metrics address (`/healthz`, `/metrics`).
+        #[arg(long, env = "STK_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+        metrics_addr: String,
+        /// Day of the following month on which a month is paid (1..=28).
+        #[arg(long, env = "STK_PAYOUT_DAY", default_value_t = 1)]
+        payout_day: u32,
+        /// Hour of that day, in the community's time zone (0..=23).
+        #[arg(long, env = "STK_PAYOUT_HOUR", default_value_t = 6)]
+        payout_hour: u32,
+        /// Pay without waiting for `distributor approve`.
+        #[arg(long, env = "STK_NO_APPROVAL")]
+        no_approval: bool,
+        /// Seconds between two passes.
+        #[arg(long, env = "STK_POLL_SECONDS", default_value_t = 60)]
+        poll_seconds: u64,
+        /// Directory of the report files.
+        #[arg(long, env = "STK_REPORT_DIR", default_value = "reports")]
+        out: PathBuf,
+    },
     /// Validate a configuration file and print its hash.
     CheckConfig {
         #[command(flatten)]
@@ -130,11 +162,15 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(
-            |_| "info,solana=warn,solana_runtime=warn,solana_program_test=warn,sqlx=warn".into(),
-        ))
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        "info,solana=warn,solana_runtime=warn,solana_program_test=warn,sqlx=warn".into()
+    });
+    // STK_LOG_FORMAT=json for log collectors; human-readable otherwise.
+    if std::env::var("STK_LOG_FORMAT").as_deref() == Ok("json") {
+        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let cli = Cli::parse();
     // A current-thread runtime: the embedded ledger (program-test) advances its bank from a
     // background task that must not race a clock warp on another worker thread.
@@ -203,6 +239,44 @@ fn main() -> anyhow::Result<()> {
                 priority_fee,
                 !no_approval,
             )),
+        Command::Run {
+            db,
+            config,
+            rpc_url,
+            keypair,
+            metrics_addr,
+            payout_day,
+            payout_hour,
+            no_approval,
+            poll_seconds,
+            out,
+        } => runtime.block_on(async {
+            use stk_distributor::{chain::rpc, metrics, schedule_clock::PayoutTime, service};
+            let config = config.load()?;
+            let payout_time = PayoutTime { day: payout_day, hour: payout_hour };
+            payout_time.validate().map_err(|e| anyhow::anyhow!(e))?;
+            let payer = stk_distributor::keypair::load(&keypair)?;
+            let pool = db::connect(&db.database_url).await?;
+            db::migrate(&pool).await?;
+            let registry = std::sync::Arc::new(metrics::Metrics::default());
+            let listener = tokio::net::TcpListener::bind(&metrics_addr)
+                .await
+                .with_context(|| format!("binding the metrics address {metrics_addr}"))?;
+            tokio::spawn(metrics::serve(listener, registry.clone()));
+            let settings = service::ServiceSettings {
+                payout_time,
+                require_approval: !no_approval,
+                report_dir: Some(out),
+                poll_interval: std::time::Duration::from_secs(poll_seconds.max(1)),
+                ..service::ServiceSettings::default()
+            };
+            let mut backend = rpc::RpcBackend::new(
+                payer,
+                rpc::RpcSettings { url: rpc_url, ..rpc::RpcSettings::default() },
+            );
+            tracing::info!(%metrics_addr, "distributor service started");
+            service::run(&mut backend, &pool, &config, &settings, &registry).await
+        }),
         Command::CheckConfig { config } => {
             let c = config.load()?;
             println!("configuration valid; sha256 {}", c.sha256());

@@ -328,25 +328,14 @@ async fn wrong_destination_mint_pda_and_signer_are_refused() {
     ledger.send(&[ix], &[]).await.expect_failure().assert_code(MintError::WrongDestination);
 
     // A different Token-2022 mint passed as the STK mint.
-    let fake_mint = Keypair::new();
-    let rent = ledger.ctx.banks_client.get_rent().await.unwrap();
-    let create = solana_system_interface::instruction::create_account(
-        &payer,
-        &fake_mint.pubkey(),
-        rent.minimum_balance(82),
-        82,
-        &t22::ID,
-    );
-    let init =
-        t22::instruction::initialize_mint2(&t22::ID, &fake_mint.pubkey(), &payer, None, 6).unwrap();
-    Ledger::ok(ledger.send(&[create, init], &[&fake_mint]).await);
+    let fake_mint = ledger.create_foreign_mint(6).await;
     let mut ix = mint_ix::mint_quarter(
         &payer,
         0,
         &stk.startup_fund_destination,
         &stk.distribution_destination,
     );
-    ix.accounts[2].pubkey = fake_mint.pubkey();
+    ix.accounts[2].pubkey = fake_mint;
     ledger
         .send(&[ix], &[])
         .await

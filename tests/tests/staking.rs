@@ -2,7 +2,6 @@
 //! Rewards against exact expected values, locks, the fee path, and the attacks listed in
 //! programs/stk_staking/README.md. Every CPI is followed by a balance check.
 use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
-use anchor_spl::token_interface::spl_token_2022 as t22;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -75,7 +74,7 @@ async fn initialize_pool_creates_vaults_owned_by_the_pool() {
         .expect_failure();
     assert!(again.logs_contain("already in use"), "{again}");
     // Validation is tested on another mint (the STK pool exists already).
-    let other_mint = create_foreign_mint(&mut ledger).await;
+    let other_mint = ledger.create_foreign_mint(6).await;
     for bad in [
         vec![],
         vec![LockOption { duration_seconds: 0, multiplier_bps: 20_000 }],
@@ -96,24 +95,6 @@ async fn initialize_pool_creates_vaults_owned_by_the_pool() {
             )
             .await,
     );
-}
-
-/// A plain Token-2022 mint (no extensions) the payer controls.
-async fn create_foreign_mint(ledger: &mut Ledger) -> Pubkey {
-    let payer = ledger.payer();
-    let mint = Keypair::new();
-    let rent = ledger.ctx.banks_client.get_rent().await.unwrap();
-    let create = solana_system_interface::instruction::create_account(
-        &payer,
-        &mint.pubkey(),
-        rent.minimum_balance(82),
-        82,
-        &t22::ID,
-    );
-    let init =
-        t22::instruction::initialize_mint2(&t22::ID, &mint.pubkey(), &payer, None, 6).unwrap();
-    Ledger::ok(ledger.send(&[create, init], &[&mint]).await);
-    mint.pubkey()
 }
 
 /// Alice (no lock, 1×), Bob (12 months, 2×) and Carol (3 months, 1.25×) stake at t0; the rate
@@ -502,7 +483,7 @@ async fn wrong_mint_vault_and_pda_are_refused() {
     ledger.send(&[ix], &[&alice]).await.expect_failure().assert_code(StakingError::WrongVault);
 
     // A foreign mint: the pool's seeds are derived from the mint, so the real pool mismatches.
-    let foreign = create_foreign_mint(&mut ledger).await;
+    let foreign = ledger.create_foreign_mint(6).await;
     let ix = swap(staking_ix::claim_rewards(&a, &s.mint, &alice_t), &s.mint, &foreign);
     ledger
         .send(&[ix], &[&alice])

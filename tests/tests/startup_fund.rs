@@ -689,7 +689,7 @@ async fn initialize_validates_council_lock_and_mint_and_runs_once() {
         ledger.send(&[ix], &[]).await.expect_failure().assert_code(code);
     }
     // A Token-2022 mint that is not the STK mint PDA.
-    let fake_mint = fake_mint(&mut ledger).await;
+    let fake_mint = ledger.create_foreign_mint(6).await;
     let mut ix = fund_ix::initialize(&payer, good.clone());
     ix.accounts[3].pubkey = fake_mint;
     ledger.send(&[ix], &[]).await.expect_failure().assert_code(AnchorError::ConstraintSeeds as u32);
@@ -720,24 +720,6 @@ async fn initialize_validates_council_lock_and_mint_and_runs_once() {
     assert!(ledger.token_amount(&seeds::find_fund_vault()).await > 0);
 }
 
-/// A Token-2022 mint (6 decimals) that is not STK, with `payer` as its authority.
-async fn fake_mint(ledger: &mut Ledger) -> Pubkey {
-    let payer = ledger.payer();
-    let mint = Keypair::new();
-    let rent = ledger.ctx.banks_client.get_rent().await.unwrap();
-    let create = solana_system_interface::instruction::create_account(
-        &payer,
-        &mint.pubkey(),
-        rent.minimum_balance(82),
-        82,
-        &t22::ID,
-    );
-    let init =
-        t22::instruction::initialize_mint2(&t22::ID, &mint.pubkey(), &payer, None, 6).unwrap();
-    Ledger::ok(ledger.send(&[create, init], &[&mint]).await);
-    mint.pubkey()
-}
-
 #[tokio::test]
 async fn wrong_mint_vault_recipient_and_pda_are_refused() {
     let (mut ledger, fs) = setup().await;
@@ -750,7 +732,7 @@ async fn wrong_mint_vault_recipient_and_pda_are_refused() {
     let m = member.pubkey();
     let mallory = ledger.funded_keypair(1_000_000_000).await;
     let mallory_ata = ledger.create_ata(&mallory.pubkey(), &a.mint).await;
-    let fake = fake_mint(&mut ledger).await;
+    let fake = ledger.create_foreign_mint(6).await;
     let fake_ata = ledger.create_ata(&mallory.pubkey(), &fake).await;
 
     // record_deposits against another STK account posing as the vault.

@@ -2,7 +2,6 @@
 //! Every instruction's success path with balances checked after each CPI, and the attacks
 //! listed in programs/stk_treasury/README.md.
 use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
-use anchor_spl::token_interface::spl_token_2022 as t22;
 use solana_instruction::AccountMeta;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -41,24 +40,6 @@ fn admin_of(ledger: &Ledger) -> Keypair {
 
 async fn treasury_state(ledger: &mut Ledger) -> Treasury {
     ledger.anchor_account(&seeds::find_treasury()).await
-}
-
-/// A Token-2022 mint that is not STK, with the payer as its authority.
-async fn foreign_mint(ledger: &mut Ledger) -> Pubkey {
-    let payer = ledger.payer();
-    let mint = Keypair::new();
-    let rent = ledger.ctx.banks_client.get_rent().await.unwrap();
-    let create = solana_system_interface::instruction::create_account(
-        &payer,
-        &mint.pubkey(),
-        rent.minimum_balance(82),
-        82,
-        &t22::ID,
-    );
-    let init =
-        t22::instruction::initialize_mint2(&t22::ID, &mint.pubkey(), &payer, None, 6).unwrap();
-    Ledger::ok(ledger.send(&[create, init], &[&mint]).await);
-    mint.pubkey()
 }
 
 /// What the vault must send so the recipient nets `net` (0.5% fee, max 10 STK, rounded up).
@@ -394,7 +375,7 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
         .expect_failure()
         .assert_code(TreasuryError::EpochTotalExceeded);
     // Recipients that are not STK token accounts.
-    let other_mint = foreign_mint(&mut ledger).await;
+    let other_mint = ledger.create_foreign_mint(6).await;
     let foreign_account = ledger.create_ata(&people[0].0, &other_mint).await;
     let bad_recipients = [
         foreign_account, // Token-2022 account of another mint
@@ -595,7 +576,7 @@ async fn fees_are_harvested_into_the_fee_vault_and_split_by_the_admin() {
         .await
         .expect_failure()
         .assert_code(AnchorError::ConstraintHasOne as u32);
-    let other_mint = foreign_mint(&mut ledger).await;
+    let other_mint = ledger.create_foreign_mint(6).await;
     let foreign_account = ledger.create_ata(&people[0].0, &other_mint).await;
     // Token-2022 skips sources of another mint: nothing moves.
     let ok = Ledger::ok(ledger.send(&[treasury_ix::harvest_fees(&[foreign_account])], &[]).await);
@@ -788,7 +769,7 @@ async fn dormant_balances_return_only_after_a_public_uncancelled_notice() {
     ledger.send(&[ix], &[&stranger]).await.expect_failure().assert_code(TreasuryError::NotAdmin);
     let ix = treasury_ix::flag_dormant(&admin, &vault, 1);
     ledger.send(&[ix], &[]).await.expect_failure().assert_code(TreasuryError::TreasuryVault);
-    let other_mint = foreign_mint(&mut ledger).await;
+    let other_mint = ledger.create_foreign_mint(6).await;
     let foreign_account = ledger.create_ata(&sleeper.pubkey(), &other_mint).await;
     let ix = treasury_ix::flag_dormant(&admin, &foreign_account, 1);
     ledger

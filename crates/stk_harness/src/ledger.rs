@@ -250,6 +250,27 @@ impl Ledger {
         ata(owner, mint)
     }
 
+    /// A plain Token-2022 mint (no extensions) that is not STK, with the context payer as its
+    /// authority: the "wrong mint" of attack tests.
+    pub async fn create_foreign_mint(&mut self, decimals: u8) -> Pubkey {
+        let payer = self.payer();
+        let mint = Keypair::new();
+        let len = spl_token_2022_mint_len();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let create = solana_system_interface::instruction::create_account(
+            &payer,
+            &mint.pubkey(),
+            rent.minimum_balance(len),
+            len as u64,
+            &t22::ID,
+        );
+        let init =
+            t22::instruction::initialize_mint2(&t22::ID, &mint.pubkey(), &payer, None, decimals)
+                .expect("initialize_mint2");
+        Self::ok(self.send(&[create, init], &[&mint]).await);
+        mint.pubkey()
+    }
+
     /// The cluster clock.
     pub async fn clock(&mut self) -> Clock {
         self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock")
@@ -274,6 +295,12 @@ impl Ledger {
         let now = self.now().await;
         self.warp_to_timestamp(now + seconds).await;
     }
+}
+
+/// Size of a Token-2022 mint without extensions.
+fn spl_token_2022_mint_len() -> usize {
+    use anchor_lang::solana_program::program_pack::Pack;
+    MintState::LEN
 }
 
 /// The Token-2022 associated token account address of `owner` for `mint`.

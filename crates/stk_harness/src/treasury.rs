@@ -20,9 +20,16 @@ pub const DEFAULT_DORMANCY_NOTICE_SECS: i64 = 90 * 86_400;
 pub const DEFAULT_STAKING_REWARDS_BPS: u16 = 4_000;
 pub const DEFAULT_STARTUP_FUND_BPS: u16 = 3_000;
 
-/// The staking pool PDA (its ATA is the default staking-rewards fee destination).
-pub fn staking_pool() -> Pubkey {
-    Pubkey::find_program_address(&[seeds::STAKING_POOL], &ids::STK_STAKING).0
+/// In production the staking share of fees goes to the staking pool's reward vault (where
+/// `stk_staking::credit_reward_deposits` books it); that vault exists only once the pool is
+/// initialized, so treasury tests default to an ATA of this stand-in owner instead.
+pub fn staking_rewards_stand_in() -> Pubkey {
+    Pubkey::find_program_address(&[b"staking_rewards_stand_in"], &ids::STK_STAKING).0
+}
+
+/// The production staking-rewards destination for the STK mint: the pool's reward vault.
+pub fn staking_reward_vault() -> Pubkey {
+    seeds::find_reward_vault(&seeds::find_staking_pool(&seeds::find_stk_mint()))
 }
 
 /// What to initialize the mint and the treasury with.
@@ -45,7 +52,7 @@ impl Default for TreasurySetupArgs {
         TreasurySetupArgs {
             mint: StkMintSetupArgs::default(),
             distributor: Keypair::new(),
-            staking_rewards: Destination::AtaOf(staking_pool()),
+            staking_rewards: Destination::AtaOf(staking_rewards_stand_in()),
             startup_fund: None,
             staking_rewards_bps: DEFAULT_STAKING_REWARDS_BPS,
             startup_fund_bps: DEFAULT_STARTUP_FUND_BPS,

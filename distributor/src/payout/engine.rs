@@ -298,6 +298,28 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         }
     }
 
+    /// Signs and sends `ixs` (signed again after each expiry) until they land; errors if they
+    /// fail on-chain. For idempotent instructions only (token-account creation, cranks).
+    pub async fn submit_until_landed(
+        &mut self,
+        what: &str,
+        ixs: &[Instruction],
+    ) -> Result<(), EngineError> {
+        for _ in 0..self.settings.max_attempts {
+            let (tx, last_valid) = self.sign(ixs).await?;
+            let signature = tx.signatures[0];
+            self.send(&tx, what).await?;
+            match self.await_signature(&signature, last_valid, what).await? {
+                SignatureStatus::Succeeded => return Ok(()),
+                SignatureStatus::Failed { error, .. } => {
+                    return Err(EngineError::Refused { what: what.to_string(), error })
+                }
+                SignatureStatus::Unknown => {} // expired: sign again
+            }
+        }
+        Err(EngineError::Stuck { what: what.to_string(), waits: self.settings.max_attempts })
+    }
+
     /// Polls a signature until it lands or its blockhash expires (then `Unknown`).
     async fn await_signature(
         &mut self,
@@ -411,30 +433,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                     )
                 })
                 .collect();
-            let mut attempts = 0;
-            loop {
-                let (tx, last_valid) = self.sign(&ixs).await?;
-                let signature = tx.signatures[0];
-                self.send(&tx, "create token accounts").await?;
-                match self.await_signature(&signature, last_valid, "create token accounts").await? {
-                    SignatureStatus::Succeeded => break,
-                    SignatureStatus::Failed { error, .. } => {
-                        return Err(EngineError::Refused {
-                            what: "create token accounts".into(),
-                            error,
-                        })
-                    }
-                    SignatureStatus::Unknown => {
-                        attempts += 1;
-                        if attempts >= self.settings.max_attempts {
-                            return Err(EngineError::Stuck {
-                                what: "create token accounts".into(),
-                                waits: attempts,
-                            });
-                        }
-                    }
-                }
-            }
+            self.submit_until_landed("create token accounts", &ixs).await?;
             self.summary.token_accounts_created += chunk.len();
         }
         Ok(())
