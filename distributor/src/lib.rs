@@ -17,6 +17,7 @@ pub mod allocation;
 pub mod chain;
 pub mod config;
 pub mod db;
+pub mod init;
 pub mod keypair;
 pub mod metrics;
 pub mod payout;

@@ -154,6 +154,37 @@ enum Command {
         #[arg(long, env = "STK_REPORT_DIR", default_value = "reports")]
         out: PathBuf,
     },
+    /// Initialize the whole suite on a cluster after `anchor deploy` (mint with metadata and
+    /// schedule, vesting sale vault, startup fund, staking pool, treasury with its vaults and
+    /// authorities). Idempotent; prints every address.
+    Init {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// JSON-RPC endpoint of the cluster.
+        #[arg(long, env = "STK_RPC_URL", default_value = "http://127.0.0.1:8899")]
+        rpc_url: String,
+        /// The admin keypair (pays; becomes the admin of every program).
+        #[arg(long, env = "STK_KEYPAIR")]
+        keypair: PathBuf,
+        /// URI of the token metadata JSON (name, symbol, logo) wallets display.
+        #[arg(long)]
+        metadata_uri: String,
+        /// The distributor's public key (default: the admin key).
+        #[arg(long)]
+        distributor: Option<String>,
+        /// Transfer fee in basis points and its maximum per transfer (base units).
+        #[arg(long, default_value_t = 50)]
+        transfer_fee_bps: u16,
+        #[arg(long, default_value_t = 10_000_000)]
+        max_transfer_fee: u64,
+        /// Startup-fund council keys (comma-separated; default: the admin key) and threshold.
+        #[arg(long, value_delimiter = ',')]
+        council: Vec<String>,
+        #[arg(long, default_value_t = 1)]
+        council_threshold: u8,
+    },
     /// Validate a configuration file and print its hash.
     CheckConfig {
         #[command(flatten)]
@@ -276,6 +307,61 @@ fn main() -> anyhow::Result<()> {
             );
             tracing::info!(%metrics_addr, "distributor service started");
             service::run(&mut backend, &pool, &config, &settings, &registry).await
+        }),
+        Command::Init {
+            db,
+            config,
+            rpc_url,
+            keypair,
+            metadata_uri,
+            distributor,
+            transfer_fee_bps,
+            max_transfer_fee,
+            council,
+            council_threshold,
+        } => runtime.block_on(async {
+            use solana_signer::Signer;
+            use stk_distributor::{chain::rpc, init};
+            let config = config.load()?;
+            let payer = stk_distributor::keypair::load(&keypair)?;
+            let admin = payer.pubkey();
+            let parse = |s: &str| -> anyhow::Result<anchor_lang::prelude::Pubkey> {
+                s.parse().map_err(|_| anyhow::anyhow!("{s:?} is not a public key"))
+            };
+            let distributor = distributor.as_deref().map(parse).transpose()?.unwrap_or(admin);
+            let council = if council.is_empty() {
+                vec![admin]
+            } else {
+                council.iter().map(|c| parse(c)).collect::<anyhow::Result<Vec<_>>>()?
+            };
+            let pool = db::connect(&db.database_url).await?;
+            db::migrate(&pool).await?;
+            let params = init::SuiteParams {
+                decimals: config.emission.decimals,
+                metadata_uri,
+                transfer_fee_bps,
+                max_transfer_fee,
+                schedule: config.schedule(),
+                distributor,
+                staking_fee_bps: 4_000,
+                startup_fund_fee_bps: 3_000,
+                dormancy_notice_secs: 90 * 86_400,
+                fiat_decimals: 2,
+                council,
+                council_threshold,
+                fund_lock_seconds: 3 * 31_557_600,
+                staking_reward_rate: 0,
+            };
+            let mut backend = rpc::RpcBackend::new(
+                payer,
+                rpc::RpcSettings { url: rpc_url, ..Default::default() },
+            );
+            let suite = init::initialize_suite(&mut backend, &pool, &params).await?;
+            println!("initialized now: {:?}", suite.initialized_now);
+            for (name, address) in suite.entries {
+                println!("{name:<42} {address}");
+            }
+            Ok(())
         }),
         Command::CheckConfig { config } => {
             let c = config.load()?;
