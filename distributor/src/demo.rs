@@ -175,11 +175,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let summary =
         PayoutEngine::new(&mut backend, &pool, mint, EngineSettings::default()).run(month).await?;
     println!(
-        "paid: {} batches confirmed, {} transactions, {} token accounts created, epoch closed: {} ({:.1} s)",
+        "paid: {} batches confirmed, {} transactions, {} token accounts created, epoch closed: {}, {} lamports of fees and rent ({:.1} s)",
         summary.batches_confirmed_now,
         summary.transactions_sent,
         summary.token_accounts_created,
         summary.epoch_closed_now,
+        summary.lamports_spent,
         started.elapsed().as_secs_f64()
     );
     let ledger = &mut backend.ledger;

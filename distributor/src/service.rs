@@ -163,6 +163,7 @@ pub async fn tick<B: ChainBackend>(
             .fetch_add(summary.batches_confirmed_now as u64, Ordering::Relaxed);
         metrics.recipients_paid.fetch_add(summary.recipients as u64, Ordering::Relaxed);
         metrics.transactions_sent.fetch_add(summary.transactions_sent as u64, Ordering::Relaxed);
+        metrics.lamports_spent.fetch_add(summary.lamports_spent, Ordering::Relaxed);
         metrics.last_success_unix.store(now.max(0) as u64, Ordering::Relaxed);
         tracing::info!(%month, recipients = summary.recipients, "month paid");
         events.push(TickEvent::Paid { month, summary });

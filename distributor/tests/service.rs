@@ -114,6 +114,8 @@ async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
         assert_eq!(backend.ledger.token_amount(&account).await, payable as u64);
     }
     assert_eq!(metrics.months_paid.load(std::sync::atomic::Ordering::Relaxed), 1);
+    let spent = metrics.lamports_spent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(spent > 0, "fees and rent of the payout are counted");
 
     // After the payout, a restart finds nothing to do for January.
     let events =

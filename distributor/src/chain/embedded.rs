@@ -88,6 +88,10 @@ impl ChainBackend for EmbeddedBackend {
         Ok(self.ledger.account(address).await.map(|a| a.data))
     }
 
+    async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
+        Ok(self.ledger.lamports(address).await)
+    }
+
     async fn wait(&mut self) {
         if let Ok(slot) = self.slot().await {
             let _ = self.ledger.ctx.warp_to_slot(slot + WAIT_SLOTS);

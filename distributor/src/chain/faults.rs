@@ -125,6 +125,9 @@ impl<B: ChainBackend> ChainBackend for FaultyBackend<B> {
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
         self.inner.account_data(address).await
     }
+    async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
+        self.inner.balance(address).await
+    }
     async fn wait(&mut self) {
         self.inner.wait().await
     }

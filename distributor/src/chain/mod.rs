@@ -62,6 +62,8 @@ pub trait ChainBackend {
         signature: &Signature,
     ) -> Result<SignatureStatus, ChainError>;
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError>;
+    /// Lamports held by `address` (0 if it does not exist).
+    async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError>;
     /// Lets time pass while waiting for confirmations (a sleep on a cluster; the embedded
     /// ledger, which produces no blocks on its own, advances its slot instead).
     async fn wait(&mut self);

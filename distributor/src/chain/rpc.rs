@@ -217,6 +217,14 @@ impl ChainBackend for RpcBackend {
         Ok(response.value.map(|a| a.data))
     }
 
+    async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
+        let commitment = self.settings.commitment;
+        let response = self
+            .read("getBalance", || self.client.get_balance_with_commitment(address, commitment))
+            .await?;
+        Ok(response.value)
+    }
+
     async fn wait(&mut self) {
         tokio::time::sleep(self.settings.poll_interval).await;
     }

@@ -84,6 +84,9 @@ pub struct PayoutSummary {
     pub token_accounts_created: usize,
     pub epoch_opened_now: bool,
     pub epoch_closed_now: bool,
+    /// What the fee payer spent in this run: transaction fees, and rent of the token
+    /// accounts and epoch account it created.
+    pub lamports_spent: u64,
 }
 
 pub struct PayoutEngine<'a, B: ChainBackend> {
@@ -118,6 +121,15 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
 
     /// Pays the planned month, resuming wherever an earlier run stopped.
     pub async fn run(mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
+        let payer = self.backend.payer().pubkey();
+        let balance_before = self.backend.balance(&payer).await?;
+        let mut summary = self.run_inner(month).await?;
+        let balance_after = self.backend.balance(&payer).await?;
+        summary.lamports_spent = balance_before.saturating_sub(balance_after);
+        Ok(summary)
+    }
+
+    async fn run_inner(&mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
         let mut plan = store::load_plan(self.db, month).await?.ok_or(EngineError::NoPlan(month))?;
         self.summary.batches = plan.batches.len();
         self.summary.recipients = plan.batches.iter().map(|b| b.batch.payees.len()).sum();
@@ -150,7 +162,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             self.close_epoch(month).await?;
         }
         store::set_epoch_state(self.db, month, "closed", None).await?;
-        Ok(self.summary)
+        Ok(self.summary.clone())
     }
 
     async fn epoch(&mut self, month: MonthId) -> Result<Option<EpochView>, EngineError> {
@@ -360,6 +372,13 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 store::record_confirmed(self.db, month, index).await?;
                 stored.state = BatchState::Confirmed;
                 self.summary.batches_confirmed_now += 1;
+                tracing::info!(
+                    %month,
+                    batch = index,
+                    confirmed_now = self.summary.batches_confirmed_now,
+                    of = self.summary.batches,
+                    "batch confirmed"
+                );
                 self.crash_at(CrashPoint::AfterBatchConfirmed(index))?;
                 return Ok(());
             }
