@@ -161,6 +161,7 @@ async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
         counts,
         vec![("confirmed".to_string(), RECIPIENTS.div_ceil(RECIPIENTS_PER_LEGACY_BATCH) as i64)]
     );
+    test_db.drop_db().await;
 }
 
 #[tokio::test]
