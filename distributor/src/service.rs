@@ -153,18 +153,17 @@ pub async fn tick<B: ChainBackend>(
             }
         }
         freeze_and_plan(db, month, &mint, settings.recipients_per_batch).await?;
-        let summary =
-            match PayoutEngine::new(backend, db, mint, settings.engine.clone())
-                .with_crash(settings.crash.clone())
-                .run(month)
-                .await
-            {
-                Ok(s) => s,
-                Err(e) => {
-                    metrics.failures.fetch_add(1, Ordering::Relaxed);
-                    return Err(e.into());
-                }
-            };
+        let summary = match PayoutEngine::new(backend, db, mint, settings.engine.clone())
+            .with_crash(settings.crash.clone())
+            .run(month)
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                metrics.failures.fetch_add(1, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
         metrics.months_paid.fetch_add(1, Ordering::Relaxed);
         metrics
             .batches_confirmed

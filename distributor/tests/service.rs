@@ -2,11 +2,11 @@
 //! quarter cranks, the payout time of a month, waiting for approval, paying, restarting.
 mod common;
 
-use common::TestDb;
 use anchor_lang::prelude::Pubkey;
+use common::TestDb;
 use sqlx::Row;
-use stk_common::calendar::MonthId;
 use std::sync::atomic::Ordering;
+use stk_common::calendar::MonthId;
 use stk_distributor::{
     chain::{
         embedded::EmbeddedBackend,
@@ -25,7 +25,11 @@ use stk_harness::{
 
 /// A seeded community (January–February 2027), STK and the treasury on a fresh embedded
 /// ledger whose payer is the distributor.
-async fn community(tag: &str, members: u64, events: u64) -> (TestDb, Config, EmbeddedBackend, TreasurySetup) {
+async fn community(
+    tag: &str,
+    members: u64,
+    events: u64,
+) -> (TestDb, Config, EmbeddedBackend, TreasurySetup) {
     let db = TestDb::new(tag).await;
     let config = Config::default_config();
     let args = SeedArgs {
@@ -47,7 +51,12 @@ async fn community(tag: &str, members: u64, events: u64) -> (TestDb, Config, Emb
 }
 
 /// Every payable allocation of `month` is on the member's token account, exactly.
-async fn assert_paid_exactly(db: &TestDb, backend: &mut EmbeddedBackend, mint: &Pubkey, month: MonthId) {
+async fn assert_paid_exactly(
+    db: &TestDb,
+    backend: &mut EmbeddedBackend,
+    mint: &Pubkey,
+    month: MonthId,
+) {
     let rows =
         sqlx::query("SELECT wallet, payable FROM allocations WHERE month = $1 AND payable > 0")
             .bind(month.to_string())
@@ -192,13 +201,12 @@ async fn a_service_restarted_mid_payout_finishes_the_month_exactly_once() {
     assert_eq!(progress.confirmed, 2, "{progress:?}");
     assert_eq!(progress.sent, 1, "batch 2 was sent, its outcome not yet recorded");
     // Batches 0..=2 landed (2 without its record), and nobody after them was paid.
-    let planned = sqlx::query(
-        "SELECT batch_index, wallet, amount FROM payout_recipients WHERE month = $1",
-    )
-    .bind(jan.to_string())
-    .fetch_all(&db.pool)
-    .await
-    .unwrap();
+    let planned =
+        sqlx::query("SELECT batch_index, wallet, amount FROM payout_recipients WHERE month = $1")
+            .bind(jan.to_string())
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
     for row in planned {
         let wallet: String = row.get("wallet");
         let account = stk_client::ata(&wallet.parse().unwrap(), &mint);

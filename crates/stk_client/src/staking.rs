@@ -42,6 +42,7 @@ pub fn initialize_pool(admin: &Pubkey, mint: &Pubkey, args: InitializePoolArgs) 
             reward_vault: a.reward_vault,
             token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
+            program_data: stk_common::deploy::program_data_address(&stk_staking::ID),
         },
         instruction::InitializePool { args },
     )

@@ -97,6 +97,20 @@ pub fn check_upgrade_authority(
     }
 }
 
+/// [`check_upgrade_authority`] for an `initialize` handler: logs why a caller is refused and
+/// returns the program's own error.
+pub fn require_upgrade_authority(
+    program_id: &Pubkey,
+    program_data: &AccountInfo,
+    signer: &Pubkey,
+    refused: impl Into<anchor_lang::error::Error>,
+) -> Result<()> {
+    check_upgrade_authority(program_id, program_data, signer).map_err(|reason| {
+        msg!("initialize refused: {:?} (sign with the program's upgrade authority)", reason);
+        refused.into()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,7 +152,8 @@ mod tests {
     ) -> core::result::Result<(), DeployCheck> {
         let mut lamports = 1;
         let mut data = data;
-        let info = AccountInfo::new(&address, false, false, &mut lamports, &mut data, &owner, false);
+        let info =
+            AccountInfo::new(&address, false, false, &mut lamports, &mut data, &owner, false);
         check_upgrade_authority(program, &info, signer)
     }
 

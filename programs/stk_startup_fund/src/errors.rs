@@ -47,6 +47,8 @@ pub enum FundError {
     NothingReceived,
     #[msg("arithmetic overflow")]
     Overflow,
+    #[msg("the signer is not this program's upgrade authority")]
+    NotUpgradeAuthority,
 }
 
 impl From<CouncilError> for FundError {
