@@ -13,6 +13,25 @@ fn url_for(db: &str) -> String {
     format!("{base}/{db}")
 }
 
+/// Drops the databases of test processes that are gone (a failed test panics before its
+/// `drop_db`). The name carries the process id; databases of live processes are left alone.
+async fn drop_orphans(admin: &mut PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'stk\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let pid = name.rsplit('_').nth(1).and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_none_or(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
+        if !alive {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
+
 pub struct TestDb {
     pub pool: PgPool,
     pub name: String,
@@ -25,6 +44,7 @@ impl TestDb {
         let name = format!("stk_test_{tag}_{}_{}", std::process::id(), nanos % 1_000_000_000);
         let mut admin =
             PgConnection::connect(&admin_url()).await.expect("connect to test Postgres");
+        drop_orphans(&mut admin).await;
         admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
         let pool = stk_distributor::db::connect(&url_for(&name)).await.unwrap();
         stk_distributor::db::migrate(&pool).await.unwrap();
