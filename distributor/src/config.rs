@@ -247,7 +247,7 @@ impl Config {
                 .any(|p| p.action_type == a.action_type && p.category == a.category)
             {
                 return Err(invalid(
-                    format!("{key}"),
+                    key.to_string(),
                     format!("duplicate action `{}`/`{}`", a.action_type, a.category),
                 ));
             }

@@ -147,7 +147,7 @@ async fn every_other_initialize_requires_its_programs_upgrade_authority() {
         // The same, otherwise valid, instruction: refused while another key holds the
         // program's upgrade authority, accepted once the deployer holds it again.
         ledger.set_upgrade_authority(&program, Some(&Keypair::new().pubkey()));
-        let failure = ledger.send(&[ix.clone()], &[]).await.expect_failure();
+        let failure = ledger.send(std::slice::from_ref(&ix), &[]).await.expect_failure();
         assert_eq!(failure.custom_code(), Some(refused), "{program}: {failure}");
         ledger.set_upgrade_authority(&program, Some(&deployer));
         if let Err(failure) = ledger.send(&[ix], &[]).await {

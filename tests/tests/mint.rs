@@ -281,18 +281,20 @@ async fn the_whole_schedule_mints_exactly_the_cap_and_nothing_more() {
 #[tokio::test]
 async fn on_chain_quarters_equal_the_shared_schedule_for_other_parameters() {
     let mut ledger = Ledger::start().await;
-    let mut args = StkMintSetupArgs::default();
-    args.decimals = 9;
-    args.schedule = ScheduleParams {
-        start_month: MonthId::new(2026, 11).unwrap().0,
-        utc_offset_secs: 0,
-        months_per_quarter: 3,
-        num_quarters: 7,
-        decay_num: 7,
-        decay_den: 9,
-        genesis_bps: 500,
-        startup_fund_bps: 1_234,
-        cap: stk_common::cap_base_units(9).unwrap(),
+    let args = StkMintSetupArgs {
+        decimals: 9,
+        schedule: ScheduleParams {
+            start_month: MonthId::new(2026, 11).unwrap().0,
+            utc_offset_secs: 0,
+            months_per_quarter: 3,
+            num_quarters: 7,
+            decay_num: 7,
+            decay_den: 9,
+            genesis_bps: 500,
+            startup_fund_bps: 1_234,
+            cap: stk_common::cap_base_units(9).unwrap(),
+        },
+        ..StkMintSetupArgs::default()
     };
     let stk = StkMintSetup::initialize(&mut ledger, args).await;
     Ledger::ok(stk.mint_genesis(&mut ledger).await);

@@ -311,7 +311,8 @@ mod tests {
     #[test]
     fn each_bound_is_named() {
         let base = default_params();
-        let cases: [(fn(&mut ScheduleParams), ScheduleError); 8] = [
+        type Case = (fn(&mut ScheduleParams), ScheduleError);
+        let cases: [Case; 8] = [
             (|p| p.num_quarters = 0, ScheduleError::NumQuarters),
             (|p| p.num_quarters = 201, ScheduleError::NumQuarters),
             (|p| p.months_per_quarter = 0, ScheduleError::MonthsPerQuarter),
