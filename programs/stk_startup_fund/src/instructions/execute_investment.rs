@@ -1,8 +1,8 @@
-use super::{require_live, require_threshold};
+use super::{record_investment, require_live, require_threshold, require_unlocked};
 use crate::{
     errors::FundError,
     events::InvestmentExecuted,
-    state::{Fund, Project, Proposal, ProposalAction, ProposalStatus},
+    state::{Fund, Project, Proposal, ProposalAction},
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
@@ -68,8 +68,7 @@ pub fn handler(ctx: Context<ExecuteInvestment>) -> Result<()> {
     let clock = Clock::get()?;
     let mint_info = accounts.mint.to_account_info();
     let gross = token::gross_up(&mint_info, amount, clock.epoch)?;
-    let unlocked = accounts.fund.unlocked(clock.unix_timestamp)?;
-    require_gte!(unlocked, gross, FundError::InsufficientUnlocked);
+    require_unlocked(&accounts.fund, gross, clock.unix_timestamp)?;
 
     let vault_before = accounts.vault.amount;
     let recipient_before = accounts.recipient.amount;
@@ -95,14 +94,15 @@ pub fn handler(ctx: Context<ExecuteInvestment>) -> Result<()> {
         .ok_or(FundError::TransferMismatch)?;
     require!(sent == gross && received >= amount, FundError::TransferMismatch);
 
-    let fund = &mut accounts.fund;
-    fund.total_invested = fund.total_invested.checked_add(gross).ok_or(FundError::Overflow)?;
-    let project = &mut accounts.project;
-    project.invested = project.invested.checked_add(received).ok_or(FundError::Overflow)?;
-    project.investments = project.investments.checked_add(1).ok_or(FundError::Overflow)?;
-    let proposal = &mut accounts.proposal;
-    proposal.status = ProposalStatus::Executed;
-    proposal.closed_at = clock.unix_timestamp;
+    let (fund, proposal) = (&mut accounts.fund, &mut accounts.proposal);
+    record_investment(
+        fund,
+        &mut accounts.project,
+        proposal,
+        gross,
+        received,
+        clock.unix_timestamp,
+    )?;
     stk_common::event::emit(&InvestmentExecuted {
         proposal_id: proposal.id,
         project_id,

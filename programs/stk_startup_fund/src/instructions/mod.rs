@@ -5,9 +5,11 @@ pub mod approve;
 pub mod cancel;
 pub mod execute_council_change;
 pub mod execute_investment;
+pub mod execute_investment_grant;
 pub mod initialize;
 pub mod propose_council_change;
 pub mod propose_investment;
+pub mod propose_investment_grant;
 pub mod record_deposits;
 pub mod record_return;
 pub mod register_project;
@@ -16,9 +18,11 @@ pub use approve::*;
 pub use cancel::*;
 pub use execute_council_change::*;
 pub use execute_investment::*;
+pub use execute_investment_grant::*;
 pub use initialize::*;
 pub use propose_council_change::*;
 pub use propose_investment::*;
+pub use propose_investment_grant::*;
 pub use record_deposits::*;
 pub use record_return::*;
 pub use register_project::*;
@@ -26,7 +30,8 @@ pub use register_project::*;
 use crate::{
     council,
     errors::FundError,
-    state::{Fund, Proposal, ProposalStatus},
+    events::ProposalCreated,
+    state::{Fund, Project, Proposal, ProposalAction, ProposalStatus},
 };
 use anchor_lang::prelude::*;
 
@@ -44,19 +49,45 @@ pub(crate) fn require_threshold(fund: &Fund, proposal: &Proposal) -> Result<()> 
     Ok(())
 }
 
-/// Initial state of a new proposal, approved by its proposer (council index `index`).
-pub(crate) fn new_proposal(
+/// Refuses `gross` (what will leave the vault, fee included) above the unlocked balance now.
+pub(crate) fn require_unlocked(fund: &Fund, gross: u64, now: i64) -> Result<()> {
+    require_gte!(fund.unlocked(now)?, gross, FundError::InsufficientUnlocked);
+    Ok(())
+}
+
+/// Books an executed investment: `gross` left the vault (counted in `total_invested`),
+/// `received` reached the project's recipient or grant; the proposal is closed as executed.
+pub(crate) fn record_investment(
     fund: &mut Fund,
+    project: &mut Project,
+    proposal: &mut Proposal,
+    gross: u64,
+    received: u64,
+    now: i64,
+) -> Result<()> {
+    fund.total_invested = fund.total_invested.checked_add(gross).ok_or(FundError::Overflow)?;
+    project.invested = project.invested.checked_add(received).ok_or(FundError::Overflow)?;
+    project.investments = project.investments.checked_add(1).ok_or(FundError::Overflow)?;
+    proposal.status = ProposalStatus::Executed;
+    proposal.closed_at = now;
+    Ok(())
+}
+
+/// Opens a new proposal under the fund's next id, approved by its proposer (who must be a
+/// current council member), and emits `ProposalCreated`. Shared by the three propose
+/// instructions.
+pub(crate) fn open_proposal(
+    fund: &mut Account<Fund>,
+    proposal: &mut Account<Proposal>,
     proposer: Pubkey,
-    index: usize,
-    action: crate::state::ProposalAction,
+    action: ProposalAction,
     bump: u8,
-    fund_key: Pubkey,
-) -> Result<Proposal> {
+) -> Result<()> {
+    let index = fund.member_index(&proposer)?;
     let id = fund.next_proposal_id;
     fund.next_proposal_id = id.checked_add(1).ok_or(FundError::Overflow)?;
-    Ok(Proposal {
-        fund: fund_key,
+    proposal.set_inner(Proposal {
+        fund: fund.key(),
         id,
         proposer,
         council_epoch: fund.council_epoch,
@@ -67,5 +98,13 @@ pub(crate) fn new_proposal(
         created_at: Clock::get()?.unix_timestamp,
         closed_at: 0,
         bump,
-    })
+        grant_id: Pubkey::default(),
+    });
+    stk_common::event::emit(&ProposalCreated {
+        proposal_id: id,
+        proposer,
+        council_epoch: proposal.council_epoch,
+        action: proposal.action.clone(),
+    });
+    Ok(())
 }
