@@ -60,6 +60,26 @@ async fn expected_gross(ledger: &mut Ledger, fs: &FundSetup, net: u64) -> u64 {
     gross
 }
 
+/// After the first investment of a fund holding one unlocked tranche `share`: the vault paid
+/// `gross`, which is what the books count as invested and what left the unlocked balance; the
+/// project counts the `amount` it received, once.
+async fn assert_books_after_first_investment(
+    ledger: &mut Ledger,
+    fs: &FundSetup,
+    project_id: &Pubkey,
+    share: u64,
+    gross: u64,
+    amount: u64,
+) {
+    assert_eq!(fs.vault_balance(ledger).await, share - gross);
+    let state = fs.state(ledger).await;
+    assert_eq!(state.total_invested, gross);
+    assert_eq!(state.unlocked(ledger.now().await).unwrap(), share - gross);
+    assert_eq!(fs.vault_balance(ledger).await, state.accounted().unwrap());
+    let project = fs.project(ledger, project_id).await;
+    assert_eq!((project.invested, project.investments), (amount, 1));
+}
+
 /// Cranks quarter 0, records it, and returns (share, unlock time of its tranche).
 async fn funded(ledger: &mut Ledger, fs: &FundSetup) -> (u64, i64) {
     let share = fs.crank_quarter(ledger, 0).await;
@@ -169,13 +189,8 @@ async fn execution_before_unlock_is_refused() {
     // which stays withheld in the recipient's account for the treasury.
     let got = ledger.token(&recipient).await;
     assert_eq!((got.amount, got.withheld), (amount, gross - amount));
-    assert_eq!(fs.vault_balance(&mut ledger).await, share - gross);
-    let state = fs.state(&mut ledger).await;
-    assert_eq!(state.total_invested, gross);
-    assert_eq!(state.unlocked(unlock).unwrap(), share - gross);
-    assert_eq!(fs.vault_balance(&mut ledger).await, state.accounted().unwrap());
-    let project = fs.project(&mut ledger, &team.pubkey()).await;
-    assert_eq!((project.invested, project.investments), (amount, 1));
+    assert_books_after_first_investment(&mut ledger, &fs, &team.pubkey(), share, gross, amount)
+        .await;
     let proposal = fs.proposal(&mut ledger, id).await;
     assert_eq!(proposal.status, ProposalStatus::Executed);
     assert_eq!(proposal.closed_at, unlock);
@@ -1005,13 +1020,8 @@ async fn an_investment_paid_as_a_grant_vests_to_the_beneficiary() {
     );
 
     // The fund paid the gross from its unlocked balance, and its books match the vault.
-    assert_eq!(fs.vault_balance(&mut ledger).await, share - gross);
-    let state = fs.state(&mut ledger).await;
-    assert_eq!(state.total_invested, gross);
-    assert_eq!(state.unlocked(unlock).unwrap(), share - gross);
-    assert_eq!(fs.vault_balance(&mut ledger).await, state.accounted().unwrap());
-    let project = fs.project(&mut ledger, &team.pubkey()).await;
-    assert_eq!((project.invested, project.investments), (amount, 1));
+    assert_books_after_first_investment(&mut ledger, &fs, &team.pubkey(), share, gross, amount)
+        .await;
     let p = fs.proposal(&mut ledger, id).await;
     assert_eq!((p.status, p.closed_at, p.grant_id), (ProposalStatus::Executed, unlock, grant_id));
     let ev: Vec<events::InvestmentGrantExecuted> = decode_events(&ok.events);

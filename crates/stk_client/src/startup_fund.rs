@@ -162,23 +162,30 @@ pub fn cancel(signer: &Pubkey, proposal_id: u64) -> Instruction {
     )
 }
 
+/// The accounts both investment executes share, after the executor.
+fn investment_execution(proposal_id: u64, project_id: &Pubkey) -> accounts::InvestmentExecution {
+    let a = addresses();
+    accounts::InvestmentExecution {
+        fund: a.fund,
+        proposal: seeds::find_proposal(proposal_id),
+        project: seeds::find_project(project_id),
+        fund_authority: a.fund_authority,
+        mint: a.mint,
+        vault: a.vault,
+    }
+}
+
 pub fn execute_investment(
     executor: &Pubkey,
     proposal_id: u64,
     project_id: &Pubkey,
     recipient: &Pubkey,
 ) -> Instruction {
-    let a = addresses();
     anchor_ix(
         stk_startup_fund::ID,
         accounts::ExecuteInvestment {
             executor: *executor,
-            fund: a.fund,
-            proposal: seeds::find_proposal(proposal_id),
-            project: seeds::find_project(project_id),
-            fund_authority: a.fund_authority,
-            mint: a.mint,
-            vault: a.vault,
+            investment: investment_execution(proposal_id, project_id),
             recipient: *recipient,
             token_program: TOKEN_2022,
         },
@@ -195,19 +202,13 @@ pub fn execute_investment_grant(
     project_id: &Pubkey,
     salt: u64,
 ) -> Instruction {
-    let a = addresses();
     let v = vesting::addresses();
     let g = vesting::grant_addresses(&grant_id(proposal_id, salt));
     anchor_ix(
         stk_startup_fund::ID,
         accounts::ExecuteInvestmentGrant {
             executor: *executor,
-            fund: a.fund,
-            proposal: seeds::find_proposal(proposal_id),
-            project: seeds::find_project(project_id),
-            fund_authority: a.fund_authority,
-            mint: a.mint,
-            vault: a.vault,
+            investment: investment_execution(proposal_id, project_id),
             vesting_config: v.config,
             grant: g.grant,
             grant_vault: g.vault,

@@ -1,11 +1,15 @@
-use super::{record_investment, require_live, require_threshold, require_unlocked};
+// The composite accounts struct and what `#[derive(Accounts)]` generated for it.
+use super::{
+    __client_accounts_investment_execution, __cpi_client_accounts_investment_execution,
+    InvestmentExecution, InvestmentExecutionBumps,
+};
 use crate::{
     errors::FundError,
     events::InvestmentGrantExecuted,
-    state::{self, Fund, Project, Proposal, ProposalAction},
+    state::{self, ProposalAction},
 };
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
+use anchor_spl::token_interface::{Token2022, TokenAccount};
 use stk_common::{seeds, token};
 use stk_vesting::{
     cpi::accounts::CreateGrant, curve::VestingSchedule, instructions::CreateGrantArgs,
@@ -21,34 +25,10 @@ pub struct ExecuteInvestmentGrant<'info> {
     /// A member of the current council; pays the rent of the grant and its vault.
     #[account(mut)]
     pub executor: Signer<'info>,
-    /// The fund's state.
-    #[account(mut, seeds = [seeds::FUND], bump = fund.bump, has_one = mint, has_one = vault)]
-    pub fund: Box<Account<'info, Fund>>,
-    /// The approved `InvestmentGrant` proposal.
-    #[account(
-        mut,
-        seeds = [seeds::PROPOSAL, fund.key().as_ref(), &proposal.id.to_le_bytes()],
-        bump = proposal.bump,
-        has_one = fund,
-    )]
-    pub proposal: Box<Account<'info, Proposal>>,
-    /// The proposal's project (its record of what was invested).
-    #[account(
-        mut,
-        seeds = [seeds::PROJECT, fund.key().as_ref(), project.project_id.as_ref()],
-        bump = project.bump,
-        has_one = fund,
-    )]
-    pub project: Box<Account<'info, Project>>,
-    /// CHECK: PDA (owner of the vault), checked by its seeds; signs `create_grant` as the
-    /// grant's creator and the source's owner.
-    #[account(seeds = [seeds::FUND_AUTHORITY], bump = fund.authority_bump)]
-    pub fund_authority: UncheckedAccount<'info>,
-    /// The STK mint recorded in the fund.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The fund's vault recorded in the fund: the grant's source.
-    #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The fund, the approved proposal, its project, the fund authority (signs
+    /// `create_grant` as the grant's creator and the vault's owner), mint and vault (the
+    /// grant's source).
+    pub investment: InvestmentExecution<'info>,
     /// CHECK: `stk_vesting`'s config, PDA `[VESTING_CONFIG]` of `stk_vesting`; checked by
     /// `create_grant` (seeds, and its mint must be the STK mint).
     pub vesting_config: UncheckedAccount<'info>,
@@ -81,35 +61,32 @@ pub struct ExecuteInvestmentGrant<'info> {
 /// vault holding exactly the amount. A silent no-op CPI fails these checks.
 pub fn handler(ctx: Context<ExecuteInvestmentGrant>, salt: u64) -> Result<()> {
     let accounts = ctx.accounts;
-    accounts.fund.member_index(&accounts.executor.key())?;
-    require_live(&accounts.fund, &accounts.proposal)?;
     let ProposalAction::InvestmentGrant { project_id, beneficiary, amount, schedule } =
-        accounts.proposal.action
+        accounts.investment.live_action(&accounts.executor.key())?
     else {
         return err!(FundError::WrongAction);
     };
-    require_threshold(&accounts.fund, &accounts.proposal)?;
-    require_keys_eq!(accounts.project.project_id, project_id, FundError::WrongProject);
+    accounts.investment.require_approved(&project_id)?;
 
     let clock = Clock::get()?;
-    let gross = exact_gross(&accounts.mint.to_account_info(), amount, clock.epoch)?;
-    require_unlocked(&accounts.fund, gross, clock.unix_timestamp)?;
+    let gross = exact_gross(&accounts.investment.mint.to_account_info(), amount, clock.epoch)?;
+    accounts.investment.require_unlocked(gross, clock.unix_timestamp)?;
 
-    let grant_id = state::grant_id(&accounts.proposal.key(), salt);
-    let vault_before = accounts.vault.amount;
+    let grant_id = state::grant_id(&accounts.investment.proposal.key(), salt);
+    let vault_before = accounts.investment.vault.amount;
     let args = CreateGrantArgs { grant_id, beneficiary, amount: gross, schedule, revocable: false };
     create_grant(accounts, args)?;
-    accounts.vault.reload()?;
-    let sent =
-        vault_before.checked_sub(accounts.vault.amount).ok_or(FundError::TransferMismatch)?;
+    let vault = &mut accounts.investment.vault;
+    vault.reload()?;
+    let sent = vault_before.checked_sub(vault.amount).ok_or(FundError::TransferMismatch)?;
     require!(sent == gross, FundError::TransferMismatch);
     verify_grant(accounts, grant_id, beneficiary, amount, schedule)?;
 
-    let (fund, proposal) = (&mut accounts.fund, &mut accounts.proposal);
-    record_investment(fund, &mut accounts.project, proposal, gross, amount, clock.unix_timestamp)?;
-    proposal.grant_id = grant_id;
+    let investment = &mut accounts.investment;
+    investment.record(gross, amount, clock.unix_timestamp)?;
+    investment.proposal.grant_id = grant_id;
     stk_common::event::emit(&InvestmentGrantExecuted {
-        proposal_id: proposal.id,
+        proposal_id: investment.proposal.id,
         project_id,
         beneficiary,
         grant_id,
@@ -118,7 +95,7 @@ pub fn handler(ctx: Context<ExecuteInvestmentGrant>, salt: u64) -> Result<()> {
         amount,
         gross,
         schedule,
-        unlocked_after: fund.unlocked(clock.unix_timestamp)?,
+        unlocked_after: investment.fund.unlocked(clock.unix_timestamp)?,
     });
     Ok(())
 }
@@ -142,14 +119,15 @@ fn exact_gross(mint: &AccountInfo, amount: u64, epoch: u64) -> Result<u64> {
 /// `stk_vesting::create_grant`, signed by the fund authority PDA (creator, owner of the vault).
 #[inline(never)]
 fn create_grant(accounts: &ExecuteInvestmentGrant, args: CreateGrantArgs) -> Result<()> {
-    let bump = [accounts.fund.authority_bump];
+    let inv = &accounts.investment;
+    let bump = [inv.fund.authority_bump];
     let signer: &[&[u8]] = &[seeds::FUND_AUTHORITY, &bump];
     let cpi_accounts = CreateGrant {
         payer: accounts.executor.to_account_info(),
-        creator: accounts.fund_authority.to_account_info(),
+        creator: inv.fund_authority.to_account_info(),
         config: accounts.vesting_config.to_account_info(),
-        mint: accounts.mint.to_account_info(),
-        source: accounts.vault.to_account_info(),
+        mint: inv.mint.to_account_info(),
+        source: inv.vault.to_account_info(),
         grant: accounts.grant.to_account_info(),
         vault: accounts.grant_vault.to_account_info(),
         vesting_authority: accounts.vesting_authority.to_account_info(),
@@ -185,17 +163,18 @@ fn verify_grant(
         TokenAccount::try_deserialize(&mut &vault_info.try_borrow_data()?[..])
             .map_err(|_| error!(FundError::GrantMismatch))?,
     );
+    let inv = &accounts.investment;
     let expected = grant.grant_id == grant_id
-        && grant.authority == accounts.fund_authority.key()
+        && grant.authority == inv.fund_authority.key()
         && grant.beneficiary == beneficiary
-        && grant.mint == accounts.mint.key()
+        && grant.mint == inv.mint.key()
         && grant.vault == vault_info.key()
         && grant.schedule == schedule
         && grant.total == amount
         && grant.claimed == 0
         && !grant.revocable
         && grant.revoked_at.is_none()
-        && vault.mint == accounts.mint.key()
+        && vault.mint == inv.mint.key()
         && vault.owner == accounts.vesting_authority.key()
         && vault.amount == amount;
     require!(expected, FundError::GrantMismatch);
