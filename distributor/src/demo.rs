@@ -27,6 +27,7 @@ use stk_distributor::{
         engine::{EngineSettings, PayoutEngine, RECIPIENTS_PER_LEGACY_BATCH},
         from_report::freeze_and_plan,
     },
+    progress::ProgressWatcher,
     report, seed,
 };
 use stk_harness::{
@@ -172,8 +173,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     let started = std::time::Instant::now();
     let mut backend = EmbeddedBackend::new(ledger);
-    let summary =
-        PayoutEngine::new(&mut backend, &pool, mint, EngineSettings::default()).run(month).await?;
+    let progress =
+        ProgressWatcher::start(pool.clone(), month, std::time::Duration::from_millis(200));
+    let paid =
+        PayoutEngine::new(&mut backend, &pool, mint, EngineSettings::default()).run(month).await;
+    progress.finish().await;
+    let summary = paid?;
     println!(
         "paid: {} batches confirmed, {} transactions, {} token accounts created, epoch closed: {}, {} lamports of fees and rent ({:.1} s)",
         summary.batches_confirmed_now,

@@ -12,7 +12,8 @@
 //! * [`seed`] — deterministic sample data, [`db`] — connection and migrations,
 //! * [`payout`] — exactly-once batched payouts of a frozen report over a [`chain`] backend
 //!   (JSON-RPC or the embedded ledger), [`schedule_clock`] — when a month's payout is due,
-//! * [`keypair`] — the distributor's key file, [`metrics`] — health and Prometheus endpoint.
+//! * [`keypair`] — the distributor's key file, [`metrics`] — health and Prometheus endpoint,
+//!   [`progress`] — a payout's progress for the operator (bar or log lines).
 pub mod allocation;
 pub mod chain;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod init;
 pub mod keypair;
 pub mod metrics;
 pub mod payout;
+pub mod progress;
 pub mod rank;
 pub mod render;
 pub mod report;

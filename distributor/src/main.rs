@@ -200,7 +200,12 @@ fn main() -> anyhow::Result<()> {
     if std::env::var("STK_LOG_FORMAT").as_deref() == Ok("json") {
         tracing_subscriber::fmt().json().with_env_filter(filter).init();
     } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
+        // Colours only on a terminal: journald and log files get plain text.
+        use std::io::IsTerminal;
+        tracing_subscriber::fmt()
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_env_filter(filter)
+            .init();
     }
     let cli = Cli::parse();
     // A current-thread runtime: the embedded ledger (program-test) advances its bank from a
@@ -293,6 +298,8 @@ fn main() -> anyhow::Result<()> {
             let listener = tokio::net::TcpListener::bind(&metrics_addr)
                 .await
                 .with_context(|| format!("binding the metrics address {metrics_addr}"))?;
+            // The bound address, so `--metrics-addr 127.0.0.1:0` works and is findable.
+            let metrics_addr = listener.local_addr()?;
             tokio::spawn(metrics::serve(listener, registry.clone()));
             let settings = service::ServiceSettings {
                 payout_time,

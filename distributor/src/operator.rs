@@ -1,7 +1,7 @@
 //! Operator commands: approve a month, show payout status, submit a payout over JSON-RPC.
 use anyhow::{anyhow, bail, Context};
 use sqlx::Row;
-use std::path::Path;
+use std::{path::Path, time::Duration};
 use stk_common::{calendar::MonthId, seeds};
 use stk_distributor::{
     chain::rpc::{RpcBackend, RpcSettings},
@@ -11,6 +11,7 @@ use stk_distributor::{
         from_report::freeze_and_plan,
         store,
     },
+    progress::{PayoutProgress, ProgressWatcher},
 };
 
 fn month(text: &str) -> anyhow::Result<MonthId> {
@@ -91,6 +92,7 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
                     counts.join(", "),
                     e.get::<String, _>("report_sha256")
                 );
+                println!("  {}", PayoutProgress::read(&pool, id).await?.render(30));
             }
         }
         println!("  pending allocations carried (all months): {} STK", stk(pending));
@@ -137,10 +139,11 @@ pub async fn submit(
     let mut backend = RpcBackend::new(payer, settings);
     let engine_settings =
         EngineSettings { compute_unit_price: priority_fee, ..EngineSettings::default() };
-    let summary = PayoutEngine::new(&mut backend, &pool, mint, engine_settings)
-        .run(m)
-        .await
-        .with_context(|| format!("paying {m}; run the same command again to resume"))?;
+    let progress = ProgressWatcher::start(pool.clone(), m, Duration::from_millis(500));
+    let outcome = PayoutEngine::new(&mut backend, &pool, mint, engine_settings).run(m).await;
+    progress.finish().await;
+    let summary =
+        outcome.with_context(|| format!("paying {m}; run the same command again to resume"))?;
     println!(
         "{m}: {} recipients, {} batches confirmed in this run, {} transactions sent, epoch closed",
         summary.recipients, summary.batches_confirmed_now, summary.transactions_sent

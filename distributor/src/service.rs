@@ -10,7 +10,7 @@
 //!    approval of that exact report when `require_approval`, then freezes it and pays it with
 //!    the exactly-once engine. A month waits while its quarter is not minted yet.
 use crate::{
-    chain::ChainBackend,
+    chain::{faults::CrashPlan, ChainBackend},
     config::Config,
     metrics::Metrics,
     payout::{
@@ -34,6 +34,9 @@ pub struct ServiceSettings {
     pub engine: EngineSettings,
     pub report_dir: Option<PathBuf>,
     pub poll_interval: Duration,
+    /// Fault injection for tests: where the payout engine stops as if killed. Empty (never
+    /// fires) unless a test arms it.
+    pub crash: CrashPlan,
 }
 
 impl Default for ServiceSettings {
@@ -45,6 +48,7 @@ impl Default for ServiceSettings {
             engine: EngineSettings::default(),
             report_dir: Some(PathBuf::from("reports")),
             poll_interval: Duration::from_secs(60),
+            crash: CrashPlan::none(),
         }
     }
 }
@@ -149,14 +153,17 @@ pub async fn tick<B: ChainBackend>(
             }
         }
         freeze_and_plan(db, month, &mint, settings.recipients_per_batch).await?;
-        let summary =
-            match PayoutEngine::new(backend, db, mint, settings.engine.clone()).run(month).await {
-                Ok(s) => s,
-                Err(e) => {
-                    metrics.failures.fetch_add(1, Ordering::Relaxed);
-                    return Err(e.into());
-                }
-            };
+        let summary = match PayoutEngine::new(backend, db, mint, settings.engine.clone())
+            .with_crash(settings.crash.clone())
+            .run(month)
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                metrics.failures.fetch_add(1, Ordering::Relaxed);
+                return Err(e.into());
+            }
+        };
         metrics.months_paid.fetch_add(1, Ordering::Relaxed);
         metrics
             .batches_confirmed
@@ -172,8 +179,32 @@ pub async fn tick<B: ChainBackend>(
     Ok(events)
 }
 
+/// Resolves when the process is asked to stop (SIGTERM or SIGINT), naming the signal.
+async fn stop_signal() -> std::io::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        tokio::select! {
+            _ = terminate.recv() => Ok("SIGTERM"),
+            _ = interrupt.recv() => Ok("SIGINT"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await?;
+        Ok("SIGINT")
+    }
+}
+
 /// Ticks every `poll_interval` until SIGTERM or SIGINT; a failed tick is logged and counted,
 /// and the next one resumes (all state is in Postgres and on-chain).
+///
+/// A signal stops the service at once, also in the middle of a tick (a payout waiting on a
+/// slow RPC node, say): the tick is dropped exactly as if the process had been killed there,
+/// which the payout engine is built for (write-ahead records, the on-chain bitmap) and tested
+/// against; the next start resumes where it stopped.
 pub async fn run<B: ChainBackend>(
     backend: &mut B,
     db: &PgPool,
@@ -181,34 +212,34 @@ pub async fn run<B: ChainBackend>(
     settings: &ServiceSettings,
     metrics: &Metrics,
 ) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let stop = stop_signal();
+    tokio::pin!(stop);
     loop {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        match tick(backend, db, config, settings, metrics, now).await {
-            Ok(events) => {
-                for event in events {
-                    tracing::info!(?event, "service");
+        let pass = async {
+            match tick(backend, db, config, settings, metrics, now).await {
+                Ok(events) => {
+                    for event in events {
+                        tracing::info!(?event, "service");
+                    }
+                }
+                Err(e) => {
+                    metrics.failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %format!("{e:#}"), "tick failed; retrying at the next interval");
                 }
             }
-            Err(e) => {
-                metrics.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(error = %format!("{e:#}"), "tick failed; retrying at the next interval");
+            tokio::time::sleep(settings.poll_interval).await;
+        };
+        tokio::select! {
+            _ = pass => {}
+            signal = &mut stop => {
+                let signal = signal?;
+                tracing::info!(signal, "stopping; the next start resumes from Postgres and the chain");
+                return Ok(());
             }
-        }
-        #[cfg(unix)]
-        tokio::select! {
-            _ = tokio::time::sleep(settings.poll_interval) => {}
-            _ = tokio::signal::ctrl_c() => { tracing::info!("SIGINT: stopping"); return Ok(()); }
-            _ = terminate.recv() => { tracing::info!("SIGTERM: stopping"); return Ok(()); }
-        }
-        #[cfg(not(unix))]
-        tokio::select! {
-            _ = tokio::time::sleep(settings.poll_interval) => {}
-            _ = tokio::signal::ctrl_c() => { tracing::info!("SIGINT: stopping"); return Ok(()); }
         }
     }
 }

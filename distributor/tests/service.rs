@@ -2,13 +2,19 @@
 //! quarter cranks, the payout time of a month, waiting for approval, paying, restarting.
 mod common;
 
+use anchor_lang::prelude::Pubkey;
 use common::TestDb;
 use sqlx::Row;
+use std::sync::atomic::Ordering;
 use stk_common::calendar::MonthId;
 use stk_distributor::{
-    chain::embedded::EmbeddedBackend,
+    chain::{
+        embedded::EmbeddedBackend,
+        faults::{CrashPlan, CrashPoint},
+    },
     config::Config,
     metrics::Metrics,
+    progress::PayoutProgress,
     seed::{self, SeedArgs},
     service::{tick, ServiceSettings, TickEvent},
 };
@@ -17,13 +23,18 @@ use stk_harness::{
     Ledger,
 };
 
-#[tokio::test]
-async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
-    let db = TestDb::new("service").await;
+/// A seeded community (January–February 2027), STK and the treasury on a fresh embedded
+/// ledger whose payer is the distributor.
+async fn community(
+    tag: &str,
+    members: u64,
+    events: u64,
+) -> (TestDb, Config, EmbeddedBackend, TreasurySetup) {
+    let db = TestDb::new(tag).await;
     let config = Config::default_config();
     let args = SeedArgs {
-        members: 60,
-        events: 4_000,
+        members,
+        events,
         seed: 3,
         from: "2027-01".into(),
         months: 2,
@@ -36,8 +47,35 @@ async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
     setup.mint.schedule = config.schedule();
     setup.distributor = ledger.ctx.payer.insecure_clone();
     let treasury = TreasurySetup::initialize(&mut ledger, setup).await;
+    (db, config, EmbeddedBackend::new(ledger), treasury)
+}
+
+/// Every payable allocation of `month` is on the member's token account, exactly.
+async fn assert_paid_exactly(
+    db: &TestDb,
+    backend: &mut EmbeddedBackend,
+    mint: &Pubkey,
+    month: MonthId,
+) {
+    let rows =
+        sqlx::query("SELECT wallet, payable FROM allocations WHERE month = $1 AND payable > 0")
+            .bind(month.to_string())
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let wallet: String = row.get("wallet");
+        let payable: i64 = row.get("payable");
+        let account = stk_client::ata(&wallet.parse().unwrap(), mint);
+        assert_eq!(backend.ledger.token_amount(&account).await, payable as u64, "{wallet}");
+    }
+}
+
+#[tokio::test]
+async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
+    let (db, config, mut backend, treasury) = community("service", 60, 4_000).await;
     let mint = treasury.mint();
-    let mut backend = EmbeddedBackend::new(ledger);
     let settings = ServiceSettings { report_dir: None, ..ServiceSettings::default() };
     let metrics = Metrics::default();
     let schedule = config.schedule();
@@ -99,22 +137,20 @@ async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
         "{events:?}"
     );
 
-    // Every payable allocation is on-chain, exactly.
-    let rows =
-        sqlx::query("SELECT wallet, payable FROM allocations WHERE month = $1 AND payable > 0")
+    // Every payable allocation is on-chain, exactly, and the progress shows it all confirmed.
+    assert_paid_exactly(&db, &mut backend, &mint, jan).await;
+    let progress = PayoutProgress::read(&db.pool, jan).await.unwrap();
+    assert!(progress.batches > 0);
+    assert_eq!((progress.confirmed, progress.sent), (progress.batches, 0));
+    let payable: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM allocations WHERE month = $1 AND payable > 0")
             .bind(jan.to_string())
-            .fetch_all(&db.pool)
+            .fetch_one(&db.pool)
             .await
             .unwrap();
-    assert!(!rows.is_empty());
-    for row in rows {
-        let wallet: String = row.get("wallet");
-        let payable: i64 = row.get("payable");
-        let account = stk_client::ata(&wallet.parse().unwrap(), &mint);
-        assert_eq!(backend.ledger.token_amount(&account).await, payable as u64);
-    }
-    assert_eq!(metrics.months_paid.load(std::sync::atomic::Ordering::Relaxed), 1);
-    let spent = metrics.lamports_spent.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(progress.recipients_confirmed, payable as u64);
+    assert_eq!(metrics.months_paid.load(Ordering::Relaxed), 1);
+    let spent = metrics.lamports_spent.load(Ordering::Relaxed);
     assert!(spent > 0, "fees and rent of the payout are counted");
 
     // After the payout, a restart finds nothing to do for January.
@@ -131,5 +167,78 @@ async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
         matches!(events.get(1), Some(TickEvent::ReportComputed { month, .. }) if *month == feb)
     );
     assert_eq!(events.last(), Some(&TickEvent::WaitingForApproval(feb)));
+    db.drop_db().await;
+}
+
+/// The process dies in the middle of a payout (after a batch was sent, before it was recorded
+/// as confirmed); a restarted service — new backend connection, new metrics — finishes the
+/// month, and every member holds exactly the reported amount.
+#[tokio::test]
+async fn a_service_restarted_mid_payout_finishes_the_month_exactly_once() {
+    let (db, config, backend, treasury) = community("service_restart", 120, 8_000).await;
+    let mint = treasury.mint();
+    let schedule = config.schedule();
+    let jan = MonthId::new(2027, 1).unwrap();
+    let settings = ServiceSettings {
+        report_dir: None,
+        require_approval: false,
+        // Small batches, so that the month has several and the crash falls in the middle.
+        recipients_per_batch: 10,
+        crash: CrashPlan::at(CrashPoint::AfterBatchSent(2)),
+        ..ServiceSettings::default()
+    };
+    let due = settings.payout_time.due_at(jan, schedule.utc_offset_secs);
+    let mut backend = backend;
+    backend.ledger.warp_to_timestamp(due).await;
+    let metrics = Metrics::default();
+
+    // First life: the quarter is cranked, the report computed, and the payout dies mid-way.
+    let err = tick(&mut backend, &db.pool, &config, &settings, &metrics, due).await.unwrap_err();
+    assert!(format!("{err:#}").contains("AfterBatchSent(2)"), "{err:#}");
+    assert_eq!(metrics.failures.load(Ordering::Relaxed), 1);
+    let progress = PayoutProgress::read(&db.pool, jan).await.unwrap();
+    assert!(progress.batches > 3, "the month needs several batches: {progress:?}");
+    assert_eq!(progress.confirmed, 2, "{progress:?}");
+    assert_eq!(progress.sent, 1, "batch 2 was sent, its outcome not yet recorded");
+    // Batches 0..=2 landed (2 without its record), and nobody after them was paid.
+    let planned =
+        sqlx::query("SELECT batch_index, wallet, amount FROM payout_recipients WHERE month = $1")
+            .bind(jan.to_string())
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    for row in planned {
+        let wallet: String = row.get("wallet");
+        let account = stk_client::ata(&wallet.parse().unwrap(), &mint);
+        let expected = if row.get::<i32, _>("batch_index") <= 2 { row.get("amount") } else { 0i64 };
+        assert_eq!(backend.ledger.token_amount(&account).await, expected as u64, "{wallet}");
+    }
+
+    // Second life: a new process has a new connection (no status cache) and new metrics.
+    let EmbeddedBackend { ledger, .. } = backend;
+    let mut backend = EmbeddedBackend::new(ledger);
+    let metrics = Metrics::default();
+    let settings = ServiceSettings { crash: CrashPlan::none(), ..settings };
+    let events =
+        tick(&mut backend, &db.pool, &config, &settings, &metrics, due + 60).await.unwrap();
+    let summary = match events.last() {
+        Some(TickEvent::Paid { month, summary }) if *month == jan => summary.clone(),
+        other => panic!("unexpected events {other:?}"),
+    };
+    assert!(!summary.epoch_opened_now, "the epoch was opened by the first life");
+    assert_eq!(
+        summary.batches_confirmed_now as u64,
+        progress.batches - 2,
+        "batch 2 is confirmed from the bitmap, the rest are paid now"
+    );
+    assert_paid_exactly(&db, &mut backend, &mint, jan).await;
+    let progress = PayoutProgress::read(&db.pool, jan).await.unwrap();
+    assert_eq!((progress.confirmed, progress.sent), (progress.batches, 0));
+    assert_eq!(metrics.months_paid.load(Ordering::Relaxed), 1);
+
+    // A third start the same day does nothing.
+    let events =
+        tick(&mut backend, &db.pool, &config, &settings, &metrics, due + 120).await.unwrap();
+    assert!(events.is_empty(), "{events:?}");
     db.drop_db().await;
 }

@@ -34,6 +34,40 @@ fn month(t: &TreasurySetup, k: u32) -> u32 {
     t.stk.schedule.start_month + k
 }
 
+/// The start of an epoch test: [`setup`] with quarter 0 minted (the distribution vault holds
+/// its members' share), and `n` new wallets with STK accounts.
+struct EpochSetup {
+    ledger: Ledger,
+    t: TreasurySetup,
+    /// The schedule's first month, payable now.
+    m0: u32,
+    /// `(wallet, STK account)` of each new recipient.
+    people: Vec<(Pubkey, Pubkey)>,
+    /// Their STK accounts, in the same order.
+    recipients: Vec<Pubkey>,
+}
+
+async fn epoch_setup(n: usize) -> EpochSetup {
+    let (mut ledger, t) = setup().await;
+    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
+    let m0 = month(&t, 0);
+    let people = t.create_recipients(&mut ledger, n).await;
+    let recipients = people.iter().map(|p| p.1).collect();
+    EpochSetup { ledger, t, m0, people, recipients }
+}
+
+/// Opens `month`'s epoch of 10,000 STK as a single batch and pays that batch.
+async fn pay_single_batch(
+    ledger: &mut Ledger,
+    t: &TreasurySetup,
+    month: u32,
+    recipients: &[Pubkey],
+    amounts: Vec<u64>,
+) {
+    Ledger::ok(t.open_epoch(ledger, month, 10_000_000_000, HASH, 1).await);
+    Ledger::ok(t.distribute_batch(ledger, month, 0, recipients, amounts).await);
+}
+
 fn admin_of(ledger: &Ledger) -> Keypair {
     ledger.ctx.payer.insecure_clone()
 }
@@ -155,8 +189,7 @@ async fn initialize_refuses_a_foreign_distribution_destination_a_stranger_and_ba
 
 #[tokio::test]
 async fn authorities_rotate_in_two_steps_and_only_the_admin_proposes() {
-    let (mut ledger, t) = setup().await;
-    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
+    let EpochSetup { mut ledger, t, .. } = epoch_setup(0).await;
     let admin = admin_of(&ledger);
     let mallory = ledger.funded_keypair(1_000_000_000).await;
     let new_distributor = ledger.funded_keypair(1_000_000_000).await;
@@ -327,12 +360,8 @@ async fn open_epoch_is_capped_by_the_cumulative_allowance_and_the_minted_quarter
 
 #[tokio::test]
 async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
-    let (mut ledger, t) = setup().await;
-    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
-    let m0 = month(&t, 0);
+    let EpochSetup { mut ledger, t, m0, people, recipients } = epoch_setup(4).await;
     let vault = t.addresses.distribution_vault;
-    let people = t.create_recipients(&mut ledger, 4).await;
-    let recipients: Vec<Pubkey> = people.iter().map(|p| p.1).collect();
     let total = 10_000_000_000; // 10,000 STK
     Ledger::ok(t.open_epoch(&mut ledger, m0, total, HASH, 2).await);
     let vault_before = ledger.token_amount(&vault).await;
@@ -492,12 +521,8 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
 
 #[tokio::test]
 async fn a_full_epoch_of_600_recipients_pays_every_balance_exactly() {
-    let (mut ledger, t) = setup().await;
-    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
-    let m0 = month(&t, 0);
+    let EpochSetup { mut ledger, t, m0, recipients, .. } = epoch_setup(600).await;
     let vault = t.addresses.distribution_vault;
-    let people = t.create_recipients(&mut ledger, 600).await;
-    let recipients: Vec<Pubkey> = people.iter().map(|p| p.1).collect();
     // Varied allocations, including ones whose fee hits the 10 STK maximum.
     let amounts: Vec<u64> = (0..600u64)
         .map(|i| match i % 5 {
@@ -545,15 +570,10 @@ async fn a_full_epoch_of_600_recipients_pays_every_balance_exactly() {
 
 #[tokio::test]
 async fn fees_are_harvested_into_the_fee_vault_and_split_by_the_admin() {
-    let (mut ledger, t) = setup().await;
-    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
-    let m0 = month(&t, 0);
+    let EpochSetup { mut ledger, t, m0, people, recipients } = epoch_setup(3).await;
     let a = t.addresses;
-    let people = t.create_recipients(&mut ledger, 3).await;
-    let recipients: Vec<Pubkey> = people.iter().map(|p| p.1).collect();
     let amounts = vec![1_000_000_000, 3_000_000_000, 77_777_777];
-    Ledger::ok(t.open_epoch(&mut ledger, m0, 10_000_000_000, HASH, 1).await);
-    Ledger::ok(t.distribute_batch(&mut ledger, m0, 0, &recipients, amounts.clone()).await);
+    pay_single_batch(&mut ledger, &t, m0, &recipients, amounts.clone()).await;
     let withheld: u64 = amounts.iter().map(|x| gross_for(*x) - x).sum();
     assert!(withheld > 0);
 
@@ -742,25 +762,14 @@ async fn the_directive_quote_reproduces_the_worked_example() {
 
 #[tokio::test]
 async fn dormant_balances_return_only_after_a_public_uncancelled_notice() {
-    let (mut ledger, t) = setup().await;
-    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
-    let m0 = month(&t, 0);
+    let EpochSetup { mut ledger, t, m0, .. } = epoch_setup(0).await;
     let vault = t.addresses.distribution_vault;
     let sleeper = Keypair::new();
     let awake = ledger.funded_keypair(1_000_000_000).await;
     let sleeper_account = ledger.create_ata(&sleeper.pubkey(), &t.mint()).await;
     let awake_account = ledger.create_ata(&awake.pubkey(), &t.mint()).await;
-    Ledger::ok(t.open_epoch(&mut ledger, m0, 10_000_000_000, HASH, 1).await);
-    Ledger::ok(
-        t.distribute_batch(
-            &mut ledger,
-            m0,
-            0,
-            &[sleeper_account, awake_account],
-            vec![400_000_000, 300_000_000],
-        )
-        .await,
-    );
+    let accounts = [sleeper_account, awake_account];
+    pay_single_batch(&mut ledger, &t, m0, &accounts, vec![400_000_000, 300_000_000]).await;
     let admin = t.admin;
     let stranger = ledger.funded_keypair(1_000_000_000).await;
 
@@ -883,12 +892,8 @@ async fn dormant_balances_return_only_after_a_public_uncancelled_notice() {
 #[tokio::test]
 async fn the_documented_batch_sizes_fit_one_transaction_and_pay_exactly() {
     use stk_harness::{alt, stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE};
-    let (mut ledger, t) = setup().await;
-    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
-    let m0 = month(&t, 0);
     let n_table = MAX_RECIPIENTS_WITH_LOOKUP_TABLE;
-    let recipients: Vec<Pubkey> =
-        t.create_recipients(&mut ledger, n_table + 1).await.into_iter().map(|p| p.1).collect();
+    let EpochSetup { mut ledger, t, m0, recipients, .. } = epoch_setup(n_table + 1).await;
     Ledger::ok(t.open_epoch(&mut ledger, m0, 1_000_000_000, HASH, 2).await);
     let d = t.distributor.pubkey();
     let amounts = |n: usize| (0..n as u64).map(|i| 10_000 + i).collect::<Vec<_>>();

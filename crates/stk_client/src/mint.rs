@@ -31,6 +31,7 @@ pub fn initialize(admin: &Pubkey, args: InitializeArgs) -> Instruction {
             mint_authority: a.mint_authority,
             token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
+            program_data: stk_common::deploy::program_data_address(&stk_mint::ID),
         },
         instruction::Initialize { args },
     )

@@ -18,6 +18,16 @@ impl PoolAddresses {
     pub fn position(&self, owner: &Pubkey) -> Pubkey {
         seeds::find_stake_position(&self.pool, owner)
     }
+
+    /// The first four accounts of `stake`, `unstake` and `claim_rewards` for `owner`.
+    pub fn position_accounts(&self, owner: &Pubkey) -> accounts::PositionAccounts {
+        accounts::PositionAccounts {
+            owner: *owner,
+            pool: self.pool,
+            position: self.position(owner),
+            mint: self.mint,
+        }
+    }
 }
 
 pub fn addresses(mint: &Pubkey) -> PoolAddresses {
@@ -42,6 +52,7 @@ pub fn initialize_pool(admin: &Pubkey, mint: &Pubkey, args: InitializePoolArgs) 
             reward_vault: a.reward_vault,
             token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
+            program_data: stk_common::deploy::program_data_address(&stk_staking::ID),
         },
         instruction::InitializePool { args },
     )
@@ -102,10 +113,7 @@ pub fn stake(
     anchor_ix(
         stk_staking::ID,
         accounts::Stake {
-            owner: *owner,
-            pool: a.pool,
-            position: a.position(owner),
-            mint: a.mint,
+            position: a.position_accounts(owner),
             owner_token: *owner_token,
             stake_vault: a.stake_vault,
             token_program: TOKEN_2022,
@@ -119,10 +127,7 @@ pub fn unstake(owner: &Pubkey, mint: &Pubkey, destination: &Pubkey, amount: u64)
     anchor_ix(
         stk_staking::ID,
         accounts::Unstake {
-            owner: *owner,
-            pool: a.pool,
-            position: a.position(owner),
-            mint: a.mint,
+            position: a.position_accounts(owner),
             destination: *destination,
             stake_vault: a.stake_vault,
             token_program: TOKEN_2022,
@@ -136,10 +141,7 @@ pub fn claim_rewards(owner: &Pubkey, mint: &Pubkey, destination: &Pubkey) -> Ins
     anchor_ix(
         stk_staking::ID,
         accounts::ClaimRewards {
-            owner: *owner,
-            pool: a.pool,
-            position: a.position(owner),
-            mint: a.mint,
+            position: a.position_accounts(owner),
             destination: *destination,
             reward_vault: a.reward_vault,
             token_program: TOKEN_2022,

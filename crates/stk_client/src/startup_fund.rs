@@ -35,6 +35,7 @@ pub fn initialize(payer: &Pubkey, args: InitializeArgs) -> Instruction {
             vault: a.vault,
             token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
+            program_data: stk_common::deploy::program_data_address(&stk_startup_fund::ID),
         },
         instruction::Initialize { args },
     )

@@ -60,6 +60,7 @@ pub fn initialize(admin: &Pubkey, args: InitializeArgs) -> Instruction {
             fee_vault: a.fee_vault,
             token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
+            program_data: stk_common::deploy::program_data_address(&stk_treasury::ID),
         },
         instruction::Initialize { args },
     )

@@ -75,6 +75,7 @@ pub fn initialize(admin: &Pubkey) -> Instruction {
             sale_vault: a.sale_vault,
             token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
+            program_data: stk_common::deploy::program_data_address(&stk_vesting::ID),
         },
         instruction::Initialize {},
     )

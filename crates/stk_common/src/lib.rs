@@ -8,12 +8,14 @@
 //! * [`schedule`] — the quarterly emission schedule (pure integer math, usable on-chain),
 //! * [`calendar`] — months, quarters and their start instants in the community's time zone,
 //! * [`fixed`] — the fixed-point format of on-chain prices,
-//! * [`merkle`] — the sale allowlist's leaf/node hashing, proof check and tree builder.
+//! * [`merkle`] — the sale allowlist's leaf/node hashing, proof check and tree builder,
+//! * [`deploy`] — the upgrade-authority check that guards every program's `initialize`.
 //!
 //! The crate is `no_std`-friendly in spirit: no floats, no clocks, no allocation in the math,
 //! so the programs can use it under SBF and the distributor gets bit-identical answers.
 
 pub mod calendar;
+pub mod deploy;
 pub mod event;
 pub mod fixed;
 pub mod ids;

@@ -118,7 +118,33 @@ impl Ledger {
     pub async fn start_with(pt: ProgramTest) -> Self {
         let ctx = pt.start_with_context().await;
         stub_bridge::install();
-        Ledger { ctx }
+        let mut ledger = Ledger { ctx };
+        // What `anchor deploy` leaves behind: each program's ProgramData account, its upgrade
+        // authority the deployer (here the context payer), which every `initialize` requires.
+        let deployer = ledger.payer();
+        for program in stk_common::ids::ALL {
+            ledger.set_upgrade_authority(&program, Some(&deployer));
+        }
+        ledger
+    }
+
+    /// Writes `program`'s ProgramData account as the upgradeable loader would, with
+    /// `authority` as its upgrade authority (`None`: an immutable program).
+    pub fn set_upgrade_authority(&mut self, program: &Pubkey, authority: Option<&Pubkey>) {
+        use stk_common::deploy;
+        let data = deploy::program_data_header(0, authority);
+        let address = deploy::program_data_address(program);
+        self.install_account(&address, &deploy::BPF_LOADER_UPGRADEABLE, &data);
+    }
+
+    /// Writes a rent-exempt account with `owner` and `data` at `address` directly into the
+    /// bank (for accounts a test cannot create through instructions, forgeries included).
+    pub fn install_account(&mut self, address: &Pubkey, owner: &Pubkey, data: &[u8]) {
+        use solana_account::{AccountSharedData, WritableAccount};
+        let lamports = anchor_lang::prelude::Rent::default().minimum_balance(data.len());
+        let mut account = AccountSharedData::new(lamports, data.len(), owner);
+        account.data_as_mut_slice().copy_from_slice(data);
+        self.ctx.set_account(address, &account);
     }
 
     pub fn payer(&self) -> Pubkey {

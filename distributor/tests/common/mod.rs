@@ -31,12 +31,24 @@ impl TestDb {
         TestDb { pool, name }
     }
 
+    /// The URL of this test's database (for child processes).
+    pub fn url(&self) -> String {
+        url_for(&self.name)
+    }
+
+    /// Drops the database. A failure is reported, not swallowed: a leftover `stk_test_*`
+    /// database means something still held it, and the message says what Postgres refused.
     pub async fn drop_db(self) {
         self.pool.close().await;
-        if let Ok(mut admin) = PgConnection::connect(&admin_url()).await {
-            let _ = admin
+        let dropped = match PgConnection::connect(&admin_url()).await {
+            Ok(mut admin) => admin
                 .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
-                .await;
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = dropped {
+            eprintln!("warning: could not drop the test database {}: {e}", self.name);
         }
     }
 

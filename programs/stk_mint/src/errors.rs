@@ -44,6 +44,8 @@ pub enum MintError {
     CapExceeded,
     #[msg("arithmetic overflow")]
     Overflow,
+    #[msg("the signer is not this program's upgrade authority")]
+    NotUpgradeAuthority,
 }
 
 impl From<stk_common::schedule::ScheduleError> for MintError {

@@ -28,6 +28,8 @@ pub enum StakingError {
     TransferMismatch,
     #[msg("arithmetic overflow in staking math")]
     Overflow,
+    #[msg("the signer is not this program's upgrade authority")]
+    NotUpgradeAuthority,
 }
 
 impl From<crate::rewards::MathOverflow> for Error {

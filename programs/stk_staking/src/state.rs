@@ -79,6 +79,17 @@ impl StakingPool {
     pub fn lock_option(&self, index: u8) -> Option<LockOption> {
         (index < self.lock_option_count).then(|| self.lock_options[index as usize])
     }
+
+    /// Brings the pool's accumulator and then `position` to `now` ([`RewardStream::accrue`],
+    /// [`StakePosition::sync`]): what every instruction that touches a position does first.
+    pub fn settle(
+        &mut self,
+        position: &mut StakePosition,
+        now: i64,
+    ) -> core::result::Result<(), MathOverflow> {
+        self.rewards.accrue(now)?;
+        position.sync(&mut self.rewards, now)
+    }
 }
 
 /// Reputation of a position at an instant.
@@ -249,5 +260,41 @@ mod tests {
         // ... and the expired multiplier left the pool's total weight.
         assert_eq!(touched.weight, 1_000);
         assert_eq!(stream.total_weight, 1_000);
+    }
+
+    #[test]
+    fn settle_accrues_the_pool_then_syncs_the_position() {
+        // 1,000 at 2× locked until t=100, alone in a pool streaming 7 per second.
+        let p = position(1_000, 20_000, 100);
+        let stream = RewardStream {
+            reward_rate: 7,
+            total_weight: 2_000,
+            unreleased: 1_000_000,
+            ..Default::default()
+        };
+        let mut pool = StakingPool {
+            admin: Pubkey::default(),
+            mint: Pubkey::default(),
+            stake_vault: Pubkey::default(),
+            reward_vault: Pubkey::default(),
+            rewards: stream,
+            total_staked: 1_000,
+            total_funded: 1_000_000,
+            total_claimed: 0,
+            lock_option_count: 0,
+            lock_options: [LockOption::default(); MAX_LOCK_OPTIONS],
+            bump: 0,
+        };
+        let mut settled = p.clone();
+        pool.settle(&mut settled, 150).unwrap();
+
+        let (mut by_hand, mut stream_by_hand) = (p.clone(), stream);
+        stream_by_hand.accrue(150).unwrap();
+        by_hand.sync(&mut stream_by_hand, 150).unwrap();
+        assert_eq!(pool.rewards, stream_by_hand);
+        assert_eq!(settled.rewards, by_hand.rewards);
+        assert_eq!(settled.rewards.pending, 7 * 150);
+        assert_eq!((settled.weight, settled.weight_seconds), (1_000, 250_000));
+        assert_eq!(pool.rewards.total_weight, 1_000, "the ended lock left the total weight");
     }
 }

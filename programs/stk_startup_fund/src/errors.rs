@@ -47,6 +47,8 @@ pub enum FundError {
     NothingReceived,
     #[msg("arithmetic overflow")]
     Overflow,
+    #[msg("the signer is not this program's upgrade authority")]
+    NotUpgradeAuthority,
     // Investments paid as vesting grants (appended: earlier codes stay stable).
     #[msg("vesting schedule: need start <= cliff <= end and end > start")]
     ScheduleBounds,

@@ -82,4 +82,6 @@ pub enum TreasuryError {
     Schedule,
     #[msg("arithmetic overflow")]
     Overflow,
+    #[msg("the signer is not this program's upgrade authority")]
+    NotUpgradeAuthority,
 }

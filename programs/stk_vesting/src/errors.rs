@@ -57,6 +57,8 @@ pub enum VestingError {
     WrongMemberRecord,
     #[msg("arithmetic overflow")]
     Overflow,
+    #[msg("the signer is not this program's upgrade authority")]
+    NotUpgradeAuthority,
 }
 
 impl From<CurveError> for VestingError {

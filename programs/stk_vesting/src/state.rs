@@ -43,7 +43,45 @@ pub struct Grant {
     pub vault_bump: u8,
 }
 
+/// What the creator of a grant chooses; the rest of a new grant comes from its accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GrantTerms {
+    pub grant_id: Pubkey,
+    /// The creator (may revoke a revocable grant); the sale PDA for sale grants.
+    pub authority: Pubkey,
+    pub beneficiary: Pubkey,
+    pub schedule: VestingSchedule,
+    pub revocable: bool,
+}
+
 impl Grant {
+    /// A new grant of `total` (what arrived in `vault`, a vault of `mint`): nothing claimed,
+    /// not revoked, nothing returned.
+    pub fn new(
+        terms: GrantTerms,
+        mint: Pubkey,
+        vault: Pubkey,
+        total: u64,
+        bump: u8,
+        vault_bump: u8,
+    ) -> Self {
+        Grant {
+            grant_id: terms.grant_id,
+            authority: terms.authority,
+            beneficiary: terms.beneficiary,
+            mint,
+            vault,
+            schedule: terms.schedule,
+            total,
+            claimed: 0,
+            revocable: terms.revocable,
+            revoked_at: None,
+            returned: 0,
+            bump,
+            vault_bump,
+        }
+    }
+
     /// Unlocked so far (vesting freezes at `revoked_at`).
     pub fn vested(&self, now: i64) -> u64 {
         let at = self.revoked_at.map_or(now, |revoked| revoked.min(now));
@@ -156,23 +194,33 @@ mod tests {
         assert_eq!(SalePrice { num: 1, den: 0 }.cost(1), None);
     }
 
+    fn terms(revocable: bool) -> GrantTerms {
+        GrantTerms {
+            grant_id: Pubkey::new_from_array([1; 32]),
+            authority: Pubkey::new_from_array([2; 32]),
+            beneficiary: Pubkey::new_from_array([3; 32]),
+            schedule: VestingSchedule { start: 0, cliff: 0, end: 100, period: 10 },
+            revocable,
+        }
+    }
+
+    #[test]
+    fn a_new_grant_holds_its_total_and_nothing_else_happened_yet() {
+        let (mint, vault) = (Pubkey::new_from_array([4; 32]), Pubkey::new_from_array([5; 32]));
+        let g = Grant::new(terms(false), mint, vault, 995, 254, 253);
+        assert_eq!(
+            (g.grant_id, g.authority, g.beneficiary, g.mint, g.vault),
+            (terms(false).grant_id, terms(false).authority, terms(false).beneficiary, mint, vault)
+        );
+        assert_eq!((g.schedule, g.total, g.revocable), (terms(false).schedule, 995, false));
+        assert_eq!((g.claimed, g.revoked_at, g.returned), (0, None, 0));
+        assert_eq!((g.bump, g.vault_bump), (254, 253));
+        assert_eq!((g.vested(0), g.claimable(100)), (0, 995));
+    }
+
     #[test]
     fn revoked_grants_stop_vesting() {
-        let mut g = Grant {
-            grant_id: Pubkey::default(),
-            authority: Pubkey::default(),
-            beneficiary: Pubkey::default(),
-            mint: Pubkey::default(),
-            vault: Pubkey::default(),
-            schedule: VestingSchedule { start: 0, cliff: 0, end: 100, period: 10 },
-            total: 1_000,
-            claimed: 0,
-            revocable: true,
-            revoked_at: None,
-            returned: 0,
-            bump: 0,
-            vault_bump: 0,
-        };
+        let mut g = Grant::new(terms(true), Pubkey::default(), Pubkey::default(), 1_000, 0, 0);
         assert_eq!(g.vested(55), 500);
         g.revoked_at = Some(55);
         assert_eq!(g.vested(1_000), 500);

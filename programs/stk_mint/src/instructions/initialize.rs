@@ -57,6 +57,10 @@ pub struct Initialize<'info> {
     pub mint_authority: UncheckedAccount<'info>,
     pub token_program: Program<'info, Token2022>,
     pub system_program: Program<'info, System>,
+    /// CHECK: this program's ProgramData account (written only by the upgradeable loader);
+    /// the handler requires `admin` to be its upgrade authority (`stk_common::deploy`), so
+    /// nobody but the deployer can take the program over between deploy and initialize.
+    pub program_data: UncheckedAccount<'info>,
 }
 
 /// Size of the token-metadata entry inside a Token-2022 mint: 2-byte type, 2-byte length, then
@@ -66,10 +70,17 @@ pub fn metadata_entry_len(metadata: &TokenMetadata) -> Result<usize> {
     Ok(4 + encoded.len())
 }
 
-/// Checks: the schedule validates (every bound, sums to the cap, non-increasing); the cap is
+/// Checks: the signer is this program's upgrade authority (`stk_common::deploy`);
+/// the schedule validates (every bound, sums to the cap, non-increasing); the cap is
 /// exactly 21,000,000 STK at `decimals`; decimals ≤ 9; fee bps ≤ 10,000; URI ≤ 200 bytes;
 /// the config and mint PDAs do not exist yet (Anchor `init` and the system program).
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
+    stk_common::deploy::require_upgrade_authority(
+        &crate::ID,
+        &ctx.accounts.program_data,
+        ctx.accounts.admin.key,
+        MintError::NotUpgradeAuthority,
+    )?;
     require!(args.decimals <= MAX_DECIMALS, MintError::Decimals);
     require!(args.transfer_fee_bps <= MAX_TRANSFER_FEE_BPS, MintError::TransferFeeBps);
     require!(args.uri.len() <= MAX_URI_LEN, MintError::UriTooLong);

@@ -1,34 +1,18 @@
-use crate::{
-    errors::StakingError,
-    events::RewardsClaimed,
-    state::{StakePosition, StakingPool},
-};
+// The glob brings the composite's generated client modules and bumps along with it.
+use super::position_accounts::*;
+use crate::{errors::StakingError, events::RewardsClaimed};
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
-use stk_common::seeds;
+use anchor_spl::token_interface::{Token2022, TokenAccount};
 
 #[derive(Accounts)]
 pub struct ClaimRewards<'info> {
-    /// The position's owner.
-    pub owner: Signer<'info>,
-    #[account(mut, seeds = [seeds::STAKING_POOL, mint.key().as_ref()], bump = pool.bump, has_one = mint)]
-    pub pool: Box<Account<'info, StakingPool>>,
-    /// The signer's position in this pool.
-    #[account(
-        mut,
-        seeds = [seeds::STAKE_POSITION, pool.key().as_ref(), owner.key().as_ref()],
-        bump = position.bump,
-        has_one = owner,
-        has_one = pool,
-    )]
-    pub position: Box<Account<'info, StakePosition>>,
-    /// The pool's mint.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// `owner`, `pool`, `position`, `mint` (see [`PositionAccounts`]).
+    pub position: PositionAccounts<'info>,
     /// Where the rewards go: any token account of the mint the owner chooses.
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
+    #[account(mut, token::mint = position.mint, token::token_program = token_program)]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The pool's reward vault.
-    #[account(mut, address = pool.reward_vault @ StakingError::WrongVault)]
+    #[account(mut, address = position.pool.reward_vault @ StakingError::WrongVault)]
     pub reward_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
 }
@@ -39,35 +23,21 @@ pub struct ClaimRewards<'info> {
 /// second claim finds nothing.
 pub fn handler(ctx: Context<ClaimRewards>) -> Result<()> {
     let accounts = ctx.accounts;
-    let now = super::now()?;
-    accounts.pool.rewards.accrue(now)?;
-    accounts.position.sync(&mut accounts.pool.rewards, now)?;
-    let pay = accounts.position.rewards.take();
+    let staker = &mut accounts.position;
+    staker.settle(super::now()?)?;
+    let pay = staker.position.rewards.take();
     require!(pay > 0, StakingError::NothingToClaim);
     require!(accounts.reward_vault.amount >= pay, StakingError::RewardVaultShort);
-    accounts.pool.rewards.pay(pay)?;
+    staker.pool.rewards.pay(pay)?;
+    staker.send_from_vault(
+        &accounts.token_program,
+        &mut accounts.reward_vault,
+        &accounts.destination,
+        pay,
+    )?;
 
-    let before = accounts.reward_vault.amount;
-    super::with_pool_signer(&accounts.pool, |signer| {
-        stk_common::token::transfer_signed(
-            &accounts.token_program.to_account_info(),
-            &accounts.reward_vault.to_account_info(),
-            &accounts.mint.to_account_info(),
-            &accounts.destination.to_account_info(),
-            &accounts.pool.to_account_info(),
-            signer,
-            pay,
-            accounts.mint.decimals,
-        )
-    })?;
-    accounts.reward_vault.reload()?;
-    require!(
-        before.checked_sub(accounts.reward_vault.amount) == Some(pay),
-        StakingError::TransferMismatch
-    );
-
-    let position = &mut accounts.position;
-    let pool = &mut accounts.pool;
+    let position = &mut staker.position;
+    let pool = &mut staker.pool;
     position.total_claimed =
         position.total_claimed.checked_add(pay).ok_or(StakingError::Overflow)?;
     pool.total_claimed = pool.total_claimed.checked_add(pay).ok_or(StakingError::Overflow)?;

@@ -58,11 +58,22 @@ pub struct InitializePool<'info> {
     pub reward_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
     pub system_program: Program<'info, System>,
+    /// CHECK: this program's ProgramData account (written only by the upgradeable loader);
+    /// the handler requires `admin` to be its upgrade authority (`stk_common::deploy`), so
+    /// nobody but the deployer can take the program over between deploy and initialize.
+    pub program_data: UncheckedAccount<'info>,
 }
 
-/// Checks: the lock table is valid (1..=8 rows, ordered, bounded multipliers and durations);
+/// Checks: the signer is this program's upgrade authority (`stk_common::deploy`);
+/// the lock table is valid (1..=8 rows, ordered, bounded multipliers and durations);
 /// the mint belongs to Token-2022; the pool and vault PDAs do not exist yet (Anchor `init`).
 pub fn handler(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
+    stk_common::deploy::require_upgrade_authority(
+        &crate::ID,
+        &ctx.accounts.program_data,
+        ctx.accounts.admin.key,
+        StakingError::NotUpgradeAuthority,
+    )?;
     require!(lock_options_valid(&args.lock_options), StakingError::InvalidLockOptions);
     let mut table = [LockOption::default(); MAX_LOCK_OPTIONS];
     table[..args.lock_options.len()].copy_from_slice(&args.lock_options);

@@ -24,9 +24,7 @@ pub struct RefreshPosition<'info> {
 /// ended lock's multiplier to 1×, which the owner has no reason to do.
 pub fn handler(ctx: Context<RefreshPosition>) -> Result<()> {
     let accounts = ctx.accounts;
-    let now = super::now()?;
-    accounts.pool.rewards.accrue(now)?;
-    accounts.position.sync(&mut accounts.pool.rewards, now)?;
+    accounts.pool.settle(&mut accounts.position, super::now()?)?;
     let position = &accounts.position;
     stk_common::event::emit(&PositionRefreshed {
         owner: position.owner,

@@ -1,34 +1,18 @@
-use crate::{
-    errors::StakingError,
-    events::Staked,
-    state::{StakePosition, StakingPool},
-};
+// The glob brings the composite's generated client modules and bumps along with it.
+use super::position_accounts::*;
+use crate::{errors::StakingError, events::Staked};
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
-use stk_common::seeds;
+use anchor_spl::token_interface::{Token2022, TokenAccount};
 
 #[derive(Accounts)]
 pub struct Stake<'info> {
-    /// The position's owner, authority of `owner_token`.
-    pub owner: Signer<'info>,
-    #[account(mut, seeds = [seeds::STAKING_POOL, mint.key().as_ref()], bump = pool.bump, has_one = mint)]
-    pub pool: Box<Account<'info, StakingPool>>,
-    /// The signer's position in this pool (open it first with `open_position`).
-    #[account(
-        mut,
-        seeds = [seeds::STAKE_POSITION, pool.key().as_ref(), owner.key().as_ref()],
-        bump = position.bump,
-        has_one = owner,
-        has_one = pool,
-    )]
-    pub position: Box<Account<'info, StakePosition>>,
-    /// The pool's mint.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// `owner`, `pool`, `position`, `mint` (see [`PositionAccounts`]).
+    pub position: PositionAccounts<'info>,
     /// The owner's token account the stake comes from.
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
+    #[account(mut, token::mint = position.mint, token::token_program = token_program)]
     pub owner_token: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The pool's stake vault.
-    #[account(mut, address = pool.stake_vault @ StakingError::WrongVault)]
+    #[account(mut, address = position.pool.stake_vault @ StakingError::WrongVault)]
     pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
 }
@@ -43,14 +27,13 @@ pub struct Stake<'info> {
 pub fn handler(ctx: Context<Stake>, amount: u64, lock_option: u8) -> Result<()> {
     require!(amount > 0, StakingError::ZeroAmount);
     let accounts = ctx.accounts;
-    let option =
-        accounts.pool.lock_option(lock_option).ok_or(StakingError::LockOptionOutOfRange)?;
+    let staker = &mut accounts.position;
+    let option = staker.pool.lock_option(lock_option).ok_or(StakingError::LockOptionOutOfRange)?;
     let now = super::now()?;
-    accounts.pool.rewards.accrue(now)?;
-    accounts.position.sync(&mut accounts.pool.rewards, now)?;
-    if now < accounts.position.lock_end_ts {
+    staker.settle(now)?;
+    if now < staker.position.lock_end_ts {
         require!(
-            option.multiplier_bps >= accounts.position.multiplier_bps,
+            option.multiplier_bps >= staker.position.multiplier_bps,
             StakingError::LockDowngrade
         );
     }
@@ -59,11 +42,11 @@ pub fn handler(ctx: Context<Stake>, amount: u64, lock_option: u8) -> Result<()> 
     stk_common::token::transfer_by_owner(
         &accounts.token_program.to_account_info(),
         &accounts.owner_token.to_account_info(),
-        &accounts.mint.to_account_info(),
+        &staker.mint.to_account_info(),
         &accounts.stake_vault.to_account_info(),
-        &accounts.owner.to_account_info(),
+        &staker.owner.to_account_info(),
         amount,
-        accounts.mint.decimals,
+        staker.mint.decimals,
     )?;
     accounts.stake_vault.reload()?;
     let received = accounts.stake_vault.amount.checked_sub(before).ok_or(StakingError::Overflow)?;
@@ -71,8 +54,8 @@ pub fn handler(ctx: Context<Stake>, amount: u64, lock_option: u8) -> Result<()> 
 
     let duration = i64::try_from(option.duration_seconds).map_err(|_| StakingError::Overflow)?;
     let lock_until = now.checked_add(duration).ok_or(StakingError::Overflow)?;
-    let position = &mut accounts.position;
-    let pool = &mut accounts.pool;
+    let position = &mut staker.position;
+    let pool = &mut staker.pool;
     position.amount = position.amount.checked_add(received).ok_or(StakingError::Overflow)?;
     position.multiplier_bps = option.multiplier_bps;
     position.lock_option = lock_option;

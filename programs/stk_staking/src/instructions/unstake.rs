@@ -1,34 +1,18 @@
-use crate::{
-    errors::StakingError,
-    events::Unstaked,
-    state::{StakePosition, StakingPool},
-};
+// The glob brings the composite's generated client modules and bumps along with it.
+use super::position_accounts::*;
+use crate::{errors::StakingError, events::Unstaked};
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
-use stk_common::seeds;
+use anchor_spl::token_interface::{Token2022, TokenAccount};
 
 #[derive(Accounts)]
 pub struct Unstake<'info> {
-    /// The position's owner.
-    pub owner: Signer<'info>,
-    #[account(mut, seeds = [seeds::STAKING_POOL, mint.key().as_ref()], bump = pool.bump, has_one = mint)]
-    pub pool: Box<Account<'info, StakingPool>>,
-    /// The signer's position in this pool.
-    #[account(
-        mut,
-        seeds = [seeds::STAKE_POSITION, pool.key().as_ref(), owner.key().as_ref()],
-        bump = position.bump,
-        has_one = owner,
-        has_one = pool,
-    )]
-    pub position: Box<Account<'info, StakePosition>>,
-    /// The pool's mint.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
+    /// `owner`, `pool`, `position`, `mint` (see [`PositionAccounts`]).
+    pub position: PositionAccounts<'info>,
     /// Where the tokens go: any token account of the mint the owner chooses.
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
+    #[account(mut, token::mint = position.mint, token::token_program = token_program)]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The pool's stake vault.
-    #[account(mut, address = pool.stake_vault @ StakingError::WrongVault)]
+    #[account(mut, address = position.pool.stake_vault @ StakingError::WrongVault)]
     pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
 }
@@ -39,33 +23,20 @@ pub struct Unstake<'info> {
 pub fn handler(ctx: Context<Unstake>, amount: u64) -> Result<()> {
     require!(amount > 0, StakingError::ZeroAmount);
     let accounts = ctx.accounts;
+    let staker = &mut accounts.position;
     let now = super::now()?;
-    require!(now >= accounts.position.lock_end_ts, StakingError::LockNotEnded);
-    require!(amount <= accounts.position.amount, StakingError::InsufficientStake);
-    accounts.pool.rewards.accrue(now)?;
-    accounts.position.sync(&mut accounts.pool.rewards, now)?;
+    require!(now >= staker.position.lock_end_ts, StakingError::LockNotEnded);
+    require!(amount <= staker.position.amount, StakingError::InsufficientStake);
+    staker.settle(now)?;
+    staker.send_from_vault(
+        &accounts.token_program,
+        &mut accounts.stake_vault,
+        &accounts.destination,
+        amount,
+    )?;
 
-    let before = accounts.stake_vault.amount;
-    super::with_pool_signer(&accounts.pool, |signer| {
-        stk_common::token::transfer_signed(
-            &accounts.token_program.to_account_info(),
-            &accounts.stake_vault.to_account_info(),
-            &accounts.mint.to_account_info(),
-            &accounts.destination.to_account_info(),
-            &accounts.pool.to_account_info(),
-            signer,
-            amount,
-            accounts.mint.decimals,
-        )
-    })?;
-    accounts.stake_vault.reload()?;
-    require!(
-        before.checked_sub(accounts.stake_vault.amount) == Some(amount),
-        StakingError::TransferMismatch
-    );
-
-    let position = &mut accounts.position;
-    let pool = &mut accounts.pool;
+    let position = &mut staker.position;
+    let pool = &mut staker.pool;
     position.amount -= amount; // checked above
     position.set_weight(&mut pool.rewards)?;
     pool.total_staked = pool.total_staked.checked_sub(amount).ok_or(StakingError::Overflow)?;

@@ -46,11 +46,22 @@ pub struct Initialize<'info> {
     pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
     pub system_program: Program<'info, System>,
+    /// CHECK: this program's ProgramData account (written only by the upgradeable loader);
+    /// the handler requires `payer` to be its upgrade authority (`stk_common::deploy`), so
+    /// nobody but the deployer can take the program over between deploy and initialize.
+    pub program_data: UncheckedAccount<'info>,
 }
 
-/// Checks: council of 1..=10 distinct non-default keys; 1 <= threshold <= N; lock period
+/// Checks: the signer is this program's upgrade authority (`stk_common::deploy`);
+/// council of 1..=10 distinct non-default keys; 1 <= threshold <= N; lock period
 /// within 3–5 years; the mint is the STK mint PDA; fund and vault PDAs do not exist yet.
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
+    stk_common::deploy::require_upgrade_authority(
+        &crate::ID,
+        &ctx.accounts.program_data,
+        ctx.accounts.payer.key,
+        FundError::NotUpgradeAuthority,
+    )?;
     council::validate(&args.council, args.threshold).map_err(FundError::from)?;
     require!(
         (MIN_LOCK_PERIOD..=MAX_LOCK_PERIOD).contains(&args.lock_period),

@@ -78,13 +78,24 @@ pub struct Initialize<'info> {
     pub fee_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
     pub system_program: Program<'info, System>,
+    /// CHECK: this program's ProgramData account (written only by the upgradeable loader);
+    /// the handler requires `admin` to be its upgrade authority (`stk_common::deploy`), so
+    /// nobody but the deployer can take the program over between deploy and initialize.
+    pub program_data: UncheckedAccount<'info>,
 }
 
-/// Checks: signer is `stk_mint`'s admin; the mint config is `stk_mint`'s PDA and names the
+/// Checks: the signer is this program's upgrade authority (`stk_common::deploy`);
+/// signer is `stk_mint`'s admin; the mint config is `stk_mint`'s PDA and names the
 /// distribution vault PDA as its distribution destination; the mint is the config's; fee split
 /// bps sum ≤ 10,000; notice period within 1 day..5 years; fiat decimals ≤ 6; the state and
 /// vault PDAs do not exist yet (Anchor `init`).
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
+    stk_common::deploy::require_upgrade_authority(
+        &crate::ID,
+        &ctx.accounts.program_data,
+        ctx.accounts.admin.key,
+        TreasuryError::NotUpgradeAuthority,
+    )?;
     validate_fee_split(&args.fee_split)?;
     require!(
         (MIN_DORMANCY_NOTICE_SECS..=MAX_DORMANCY_NOTICE_SECS).contains(&args.dormancy_notice_secs),

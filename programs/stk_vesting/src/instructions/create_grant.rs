@@ -2,7 +2,7 @@ use crate::{
     curve::VestingSchedule,
     errors::{curve_err, VestingError},
     events::GrantCreated,
-    state::{Grant, VestingConfig},
+    state::{Grant, GrantTerms, VestingConfig},
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
@@ -92,27 +92,19 @@ pub fn handler(ctx: Context<CreateGrant>, args: CreateGrantArgs) -> Result<()> {
         args.amount,
         accounts.mint.decimals,
     )?;
-    // The vault is new and empty: its balance is what arrived after the transfer fee.
-    accounts.vault.reload()?;
-    let total = accounts.vault.amount;
-    require!(total > 0, VestingError::TransferMismatch);
-
-    let grant_key = accounts.grant.key();
-    accounts.grant.set_inner(Grant {
+    // The vault is new and empty: the grant holds whatever arrived after the transfer fee.
+    let terms = GrantTerms {
         grant_id: args.grant_id,
         authority: accounts.creator.key(),
         beneficiary: args.beneficiary,
-        mint: accounts.mint.key(),
-        vault: accounts.vault.key(),
         schedule: args.schedule,
-        total,
-        claimed: 0,
         revocable: args.revocable,
-        revoked_at: None,
-        returned: 0,
-        bump: ctx.bumps.grant,
-        vault_bump: ctx.bumps.vault,
-    });
+    };
+    let mint = accounts.mint.key();
+    let bumps = (ctx.bumps.grant, ctx.bumps.vault);
+    // Any amount that arrived will do (`book_grant` refuses zero).
+    let total = super::book_grant(&mut accounts.grant, &mut accounts.vault, mint, terms, 0, bumps)?;
+    let grant_key = accounts.grant.key();
     stk_common::event::emit(&GrantCreated {
         grant: grant_key,
         grant_id: args.grant_id,

@@ -1,4 +1,4 @@
-use crate::{events::VestingInitialized, state::VestingConfig};
+use crate::{errors::VestingError, events::VestingInitialized, state::VestingConfig};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
 use stk_common::{ids, seeds};
@@ -36,11 +36,22 @@ pub struct Initialize<'info> {
     pub sale_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
     pub system_program: Program<'info, System>,
+    /// CHECK: this program's ProgramData account (written only by the upgradeable loader);
+    /// the handler requires `admin` to be its upgrade authority (`stk_common::deploy`), so
+    /// nobody but the deployer can take the program over between deploy and initialize.
+    pub program_data: UncheckedAccount<'info>,
 }
 
-/// Checks: the config and sale vault do not exist yet (`init`); the mint is the STK mint PDA
+/// Checks: the signer is this program's upgrade authority (`stk_common::deploy`);
+/// the config and sale vault do not exist yet (`init`); the mint is the STK mint PDA
 /// of `stk_mint` under Token-2022.
 pub fn handler(ctx: Context<Initialize>) -> Result<()> {
+    stk_common::deploy::require_upgrade_authority(
+        &crate::ID,
+        &ctx.accounts.program_data,
+        ctx.accounts.admin.key,
+        VestingError::NotUpgradeAuthority,
+    )?;
     let config = &mut ctx.accounts.config;
     config.set_inner(VestingConfig {
         admin: ctx.accounts.admin.key(),

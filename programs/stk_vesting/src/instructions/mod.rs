@@ -19,7 +19,10 @@ pub use purchase::*;
 pub use revoke::*;
 pub use transfer_beneficiary::*;
 
-use crate::errors::VestingError;
+use crate::{
+    errors::VestingError,
+    state::{Grant, GrantTerms},
+};
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount};
 use stk_common::seeds;
@@ -50,4 +53,22 @@ pub(crate) fn send_from_vault<'info>(
     vault.reload()?;
     require!(before.checked_sub(vault.amount) == Some(amount), VestingError::TransferMismatch);
     Ok(())
+}
+
+/// Books a new grant of `mint` whose new vault has just been funded: the grant's total is
+/// what the vault holds, i.e. what arrived after the transfer fee. It must be more than zero
+/// and at least `at_least`. Returns the total.
+pub(crate) fn book_grant<'info>(
+    grant: &mut Account<'info, Grant>,
+    vault: &mut InterfaceAccount<'info, TokenAccount>,
+    mint: Pubkey,
+    terms: GrantTerms,
+    at_least: u64,
+    (grant_bump, vault_bump): (u8, u8),
+) -> Result<u64> {
+    vault.reload()?;
+    let total = vault.amount;
+    require!(total > 0 && total >= at_least, VestingError::TransferMismatch);
+    grant.set_inner(Grant::new(terms, mint, vault.key(), total, grant_bump, vault_bump));
+    Ok(total)
 }

@@ -2,7 +2,7 @@ use super::send_from_vault;
 use crate::{
     errors::{curve_err, VestingError},
     events::Purchased,
-    state::{Grant, Sale, SaleMember},
+    state::{Grant, GrantTerms, Sale, SaleMember},
 };
 use anchor_lang::{prelude::*, system_program};
 use anchor_spl::token_interface::{Mint, Token2022, TokenAccount, TokenInterface};
@@ -150,26 +150,18 @@ pub fn handler(ctx: Context<Purchase>, args: PurchaseArgs) -> Result<()> {
         ctx.bumps.vesting_authority,
         gross,
     )?;
-    accounts.grant_vault.reload()?;
-    let total = accounts.grant_vault.amount;
-    require!(total >= args.amount, VestingError::TransferMismatch);
-
-    let grant_key = accounts.grant.key();
-    accounts.grant.set_inner(Grant {
+    let terms = GrantTerms {
         grant_id: args.grant_id,
         authority: sale_key,
         beneficiary: accounts.buyer.key(),
-        mint: accounts.mint.key(),
-        vault: accounts.grant_vault.key(),
         schedule,
-        total,
-        claimed: 0,
         revocable: false,
-        revoked_at: None,
-        returned: 0,
-        bump: ctx.bumps.grant,
-        vault_bump: ctx.bumps.grant_vault,
-    });
+    };
+    let (mint, bumps) = (accounts.mint.key(), (ctx.bumps.grant, ctx.bumps.grant_vault));
+    // The sale vault grossed the transfer up: the grant holds at least what was paid for.
+    let grant_vault = &mut accounts.grant_vault;
+    super::book_grant(&mut accounts.grant, grant_vault, mint, terms, args.amount, bumps)?;
+    let grant_key = accounts.grant.key();
     member.purchased = purchased;
     member.purchases = member.purchases.checked_add(1).ok_or(VestingError::Overflow)?;
     store_member(&accounts.member, &member)?;
