@@ -13,8 +13,8 @@ use stk_common::seeds;
 use stk_harness::{
     decode_events,
     startup_fund::{FundSetup, FundSetupArgs},
-    stk_client::startup_fund as fund_ix,
-    ExpectFailure, Ledger, StkMintSetup, StkMintSetupArgs,
+    stk_client::{startup_fund as fund_ix, vesting::grant_addresses},
+    ExpectFailure, Ledger, StkMintSetup, StkMintSetupArgs, TxResult,
 };
 use stk_startup_fund::{
     errors::FundError,
@@ -23,6 +23,7 @@ use stk_startup_fund::{
     state::{ProposalAction, ProposalStatus, MAX_LOCK_PERIOD, MIN_LOCK_PERIOD},
     tranches::{self, Tranche},
 };
+use stk_vesting::{curve::VestingSchedule, errors::VestingError, instructions::CreateGrantArgs};
 
 /// 1 STK in base units (6 decimals).
 const STK: u64 = 1_000_000;
@@ -57,6 +58,26 @@ async fn expected_gross(ledger: &mut Ledger, fs: &FundSetup, net: u64) -> u64 {
     let gross = fee.calculate_pre_fee_amount(net).unwrap();
     assert_eq!(fee.calculate_post_fee_amount(gross), Some(net));
     gross
+}
+
+/// After the first investment of a fund holding one unlocked tranche `share`: the vault paid
+/// `gross`, which is what the books count as invested and what left the unlocked balance; the
+/// project counts the `amount` it received, once.
+async fn assert_books_after_first_investment(
+    ledger: &mut Ledger,
+    fs: &FundSetup,
+    project_id: &Pubkey,
+    share: u64,
+    gross: u64,
+    amount: u64,
+) {
+    assert_eq!(fs.vault_balance(ledger).await, share - gross);
+    let state = fs.state(ledger).await;
+    assert_eq!(state.total_invested, gross);
+    assert_eq!(state.unlocked(ledger.now().await).unwrap(), share - gross);
+    assert_eq!(fs.vault_balance(ledger).await, state.accounted().unwrap());
+    let project = fs.project(ledger, project_id).await;
+    assert_eq!((project.invested, project.investments), (amount, 1));
 }
 
 /// Cranks quarter 0, records it, and returns (share, unlock time of its tranche).
@@ -168,13 +189,8 @@ async fn execution_before_unlock_is_refused() {
     // which stays withheld in the recipient's account for the treasury.
     let got = ledger.token(&recipient).await;
     assert_eq!((got.amount, got.withheld), (amount, gross - amount));
-    assert_eq!(fs.vault_balance(&mut ledger).await, share - gross);
-    let state = fs.state(&mut ledger).await;
-    assert_eq!(state.total_invested, gross);
-    assert_eq!(state.unlocked(unlock).unwrap(), share - gross);
-    assert_eq!(fs.vault_balance(&mut ledger).await, state.accounted().unwrap());
-    let project = fs.project(&mut ledger, &team.pubkey()).await;
-    assert_eq!((project.invested, project.investments), (amount, 1));
+    assert_books_after_first_investment(&mut ledger, &fs, &team.pubkey(), share, gross, amount)
+        .await;
     let proposal = fs.proposal(&mut ledger, id).await;
     assert_eq!(proposal.status, ProposalStatus::Executed);
     assert_eq!(proposal.closed_at, unlock);
@@ -902,4 +918,429 @@ async fn dust_deposits_cannot_overflow_the_tranche_book() {
         state.tranches.unlocked_total(now).unwrap() + state.tranches.locked_total(now).unwrap(),
         state.total_deposited + state.total_returned
     );
+}
+
+// ---- investments paid as stk_vesting grants ---------------------------------------------
+
+const DAY: i64 = 86_400;
+
+/// One year from `start`: a 90-day cliff, then 30-day steps to the end at 360 days.
+fn year_from(start: i64) -> VestingSchedule {
+    VestingSchedule { start, cliff: start + 90 * DAY, end: start + 360 * DAY, period: 30 * DAY }
+}
+
+/// The fund with `stk_vesting` initialized over the same mint, quarter 0 recorded; returns
+/// (ledger, fund, share, unlock) with the clock still before the unlock.
+async fn grant_setup_with(council_size: usize, threshold: u8) -> (Ledger, FundSetup, u64, i64) {
+    let (mut ledger, fs) = setup_with(council_size, threshold).await;
+    fs.initialize_vesting(&mut ledger).await;
+    let (share, unlock) = funded(&mut ledger, &fs).await;
+    (ledger, fs, share, unlock)
+}
+
+/// A startup team whose wallet is both the project id and the grant's beneficiary (it needs
+/// no token account: it claims into its ATA through stk_vesting).
+async fn grant_startup(ledger: &mut Ledger, fs: &FundSetup) -> Keypair {
+    let team = ledger.funded_keypair(1_000_000_000).await;
+    Ledger::ok(fs.register_project(ledger, &fs.council[0], &team.pubkey()).await);
+    team
+}
+
+/// Proposes a grant of `amount` to `team` by member 0 and approves it up to the threshold.
+async fn approved_grant(
+    ledger: &mut Ledger,
+    fs: &FundSetup,
+    team: &Keypair,
+    amount: u64,
+    schedule: VestingSchedule,
+) -> u64 {
+    let t = team.pubkey();
+    let (id, res) =
+        fs.propose_investment_grant(ledger, &fs.council[0], &t, &t, amount, schedule).await;
+    Ledger::ok(res);
+    for member in &fs.council[1..fs.threshold as usize] {
+        Ledger::ok(fs.approve(ledger, member, id).await);
+    }
+    id
+}
+
+/// Claims `team`'s grant through stk_vesting (the beneficiary signs).
+async fn claim(ledger: &mut Ledger, team: &Keypair, grant_id: &Pubkey) -> TxResult {
+    let ix = stk_harness::stk_client::vesting::claim(&ledger.payer(), &team.pubkey(), grant_id);
+    ledger.send(&[ix], &[team]).await
+}
+
+#[tokio::test]
+async fn an_investment_paid_as_a_grant_vests_to_the_beneficiary() {
+    let (mut ledger, fs, share, unlock) = grant_setup_with(3, 2).await;
+    ledger.warp_to_timestamp(unlock).await;
+    let team = grant_startup(&mut ledger, &fs).await;
+    let amount = 12_000 * STK;
+    let schedule = year_from(unlock);
+    let id = approved_grant(&mut ledger, &fs, &team, amount, schedule).await;
+    let p = fs.proposal(&mut ledger, id).await;
+    let action = ProposalAction::InvestmentGrant {
+        project_id: team.pubkey(),
+        beneficiary: team.pubkey(),
+        amount,
+        schedule,
+    };
+    assert_eq!((p.action, p.grant_id), (action, Pubkey::default()));
+
+    let gross = expected_gross(&mut ledger, &fs, amount).await;
+    assert!(gross > amount);
+    let salt = 7;
+    let grant_id = fund_ix::grant_id(id, salt);
+    assert_eq!(grant_id, stk_startup_fund::state::grant_id(&seeds::find_proposal(id), salt));
+    let g = grant_addresses(&grant_id);
+    let executor = &fs.council[1];
+    let lamports_before = ledger.lamports(&executor.pubkey()).await;
+    let ok = Ledger::ok(
+        fs.execute_investment_grant(&mut ledger, executor, id, &team.pubkey(), salt).await,
+    );
+    // The executor paid the rent of the grant and its vault.
+    let rent = ledger.lamports(&g.grant).await + ledger.lamports(&g.vault).await;
+    assert!(lamports_before - ledger.lamports(&executor.pubkey()).await >= rent);
+
+    // The grant: the beneficiary's wallet, the proposal's schedule, exactly the amount,
+    // created by the fund authority, non-revocable; its vault holds exactly the amount.
+    let grant = fs.grant(&mut ledger, id).await;
+    assert_eq!(
+        (grant.grant_id, grant.beneficiary, grant.schedule, grant.total, grant.claimed),
+        (grant_id, team.pubkey(), schedule, amount, 0)
+    );
+    assert_eq!(
+        (grant.authority, grant.revocable, grant.vault),
+        (fs.addresses.fund_authority, false, g.vault)
+    );
+    let vault = ledger.token(&g.vault).await;
+    assert_eq!(
+        (vault.mint, vault.amount, vault.withheld),
+        (fs.addresses.mint, amount, gross - amount)
+    );
+
+    // The fund paid the gross from its unlocked balance, and its books match the vault.
+    assert_books_after_first_investment(&mut ledger, &fs, &team.pubkey(), share, gross, amount)
+        .await;
+    let p = fs.proposal(&mut ledger, id).await;
+    assert_eq!((p.status, p.closed_at, p.grant_id), (ProposalStatus::Executed, unlock, grant_id));
+    let ev: Vec<events::InvestmentGrantExecuted> = decode_events(&ok.events);
+    assert_eq!(ev.len(), 1);
+    assert_eq!(
+        (ev[0].grant_id, ev[0].salt, ev[0].grant, ev[0].beneficiary, ev[0].schedule),
+        (grant_id, salt, g.grant, team.pubkey(), schedule)
+    );
+    assert_eq!((ev[0].amount, ev[0].gross, ev[0].unlocked_after), (amount, gross, share - gross));
+
+    // The beneficiary claims through stk_vesting: nothing before the cliff, a quarter at it.
+    ledger.warp_to_timestamp(schedule.cliff - 1).await;
+    claim(&mut ledger, &team, &grant_id)
+        .await
+        .expect_failure()
+        .assert_code(VestingError::NothingToClaim);
+    ledger.warp_to_timestamp(schedule.cliff).await;
+    Ledger::ok(claim(&mut ledger, &team, &grant_id).await);
+    let vested = amount / 4;
+    let got = ledger.token(&stk_harness::ata(&team.pubkey(), &fs.addresses.mint)).await;
+    assert!(got.withheld > 0, "the beneficiary bears the claim's fee");
+    assert_eq!(got.amount + got.withheld, vested);
+    assert_eq!(ledger.token_amount(&g.vault).await, amount - vested);
+    assert_eq!(fs.grant(&mut ledger, id).await.claimed, vested);
+    // The claim does not touch the fund.
+    assert_eq!(fs.vault_balance(&mut ledger).await, share - gross);
+}
+
+#[tokio::test]
+async fn grant_execution_before_unlock_or_above_the_unlocked_balance_is_refused() {
+    let (mut ledger, fs, share, unlock) = grant_setup_with(3, 2).await;
+    let team = grant_startup(&mut ledger, &fs).await;
+    let t = team.pubkey();
+    let amount = 1_000 * STK;
+    let id = approved_grant(&mut ledger, &fs, &team, amount, year_from(unlock)).await;
+    // The whole tranche as a grant: its gross exceeds what will ever be unlocked.
+    let all = approved_grant(&mut ledger, &fs, &team, share, year_from(unlock)).await;
+    for at in [None, Some(unlock - 1)] {
+        if let Some(at) = at {
+            ledger.warp_to_timestamp(at).await;
+        }
+        fs.execute_investment_grant(&mut ledger, &fs.council[0], id, &t, 0)
+            .await
+            .expect_failure()
+            .assert_code(FundError::InsufficientUnlocked);
+    }
+    ledger.warp_to_timestamp(unlock).await;
+    fs.execute_investment_grant(&mut ledger, &fs.council[0], all, &t, 0)
+        .await
+        .expect_failure()
+        .assert_code(FundError::InsufficientUnlocked);
+    assert_eq!(fs.vault_balance(&mut ledger).await, share);
+    for proposal in [id, all] {
+        let g = grant_addresses(&fund_ix::grant_id(proposal, 0));
+        assert!(!ledger.account_exists(&g.grant).await);
+    }
+    // At the unlock it pays; afterwards exactly `share - gross` is left, so a grant whose
+    // gross is one unit more than that is refused and one that fits exactly is paid.
+    Ledger::ok(fs.execute_investment_grant(&mut ledger, &fs.council[0], id, &t, 0).await);
+    let gross = expected_gross(&mut ledger, &fs, amount).await;
+    let left = share - gross;
+    assert_eq!(fs.state(&mut ledger).await.unlocked(unlock).unwrap(), left);
+    let net = left - 10 * STK; // the fee is capped at 10 STK per transfer
+    assert_eq!(expected_gross(&mut ledger, &fs, net).await, left);
+    let too_much = approved_grant(&mut ledger, &fs, &team, net + 1, year_from(unlock)).await;
+    fs.execute_investment_grant(&mut ledger, &fs.council[0], too_much, &t, 0)
+        .await
+        .expect_failure()
+        .assert_code(FundError::InsufficientUnlocked);
+    let exact = approved_grant(&mut ledger, &fs, &team, net, year_from(unlock)).await;
+    Ledger::ok(fs.execute_investment_grant(&mut ledger, &fs.council[0], exact, &t, 0).await);
+    assert_eq!(fs.grant(&mut ledger, exact).await.total, net);
+    assert_eq!(fs.vault_balance(&mut ledger).await, 0);
+    assert_eq!(fs.state(&mut ledger).await.total_invested, share);
+}
+
+#[tokio::test]
+async fn grant_threshold_not_met_refuses_execution() {
+    let (mut ledger, fs, share, unlock) = grant_setup_with(5, 3).await;
+    ledger.warp_to_timestamp(unlock).await;
+    let team = grant_startup(&mut ledger, &fs).await;
+    let t = team.pubkey();
+    let (id, res) = fs
+        .propose_investment_grant(&mut ledger, &fs.council[0], &t, &t, STK, year_from(unlock))
+        .await;
+    Ledger::ok(res);
+    assert_eq!(fs.proposal(&mut ledger, id).await.approvals, 0b1);
+    // 1 of 3, then 2 of 3: refused; a non-member is refused even at the threshold.
+    for approver in [None, Some(2usize)] {
+        if let Some(i) = approver {
+            Ledger::ok(fs.approve(&mut ledger, &fs.council[i], id).await);
+        }
+        fs.execute_investment_grant(&mut ledger, &fs.council[1], id, &t, 0)
+            .await
+            .expect_failure()
+            .assert_code(FundError::ThresholdNotMet);
+    }
+    Ledger::ok(fs.approve(&mut ledger, &fs.council[4], id).await);
+    fs.execute_investment_grant(&mut ledger, &team, id, &t, 0)
+        .await
+        .expect_failure()
+        .assert_code(FundError::NotCouncilMember);
+    assert_eq!(fs.vault_balance(&mut ledger).await, share);
+    assert!(!ledger.account_exists(&grant_addresses(&fund_ix::grant_id(id, 0)).grant).await);
+    Ledger::ok(fs.execute_investment_grant(&mut ledger, &fs.council[3], id, &t, 0).await);
+    assert_eq!(fs.grant(&mut ledger, id).await.total, STK);
+}
+
+#[tokio::test]
+async fn executing_a_grant_twice_creates_one_grant() {
+    let (mut ledger, fs, share, unlock) = grant_setup_with(3, 2).await;
+    ledger.warp_to_timestamp(unlock).await;
+    let team = grant_startup(&mut ledger, &fs).await;
+    let t = team.pubkey();
+    let amount = 5_000 * STK;
+    let gross = expected_gross(&mut ledger, &fs, amount).await;
+    let id = approved_grant(&mut ledger, &fs, &team, amount, year_from(unlock)).await;
+    Ledger::ok(fs.execute_investment_grant(&mut ledger, &fs.council[0], id, &t, 1).await);
+    // Again with the same salt or another, by every member: the proposal is closed.
+    for member in &fs.council {
+        for salt in [1, 2] {
+            fs.execute_investment_grant(&mut ledger, member, id, &t, salt)
+                .await
+                .expect_failure()
+                .assert_code(FundError::NotPending);
+        }
+    }
+    assert!(!ledger.account_exists(&grant_addresses(&fund_ix::grant_id(id, 2)).grant).await);
+    // Twice in one transaction (two salts): refused as a whole, no grant created.
+    let second = approved_grant(&mut ledger, &fs, &team, amount, year_from(unlock)).await;
+    let m = fs.council[1].pubkey();
+    let ixs = [
+        fund_ix::execute_investment_grant(&m, second, &t, 3),
+        fund_ix::execute_investment_grant(&m, second, &t, 4),
+    ];
+    ledger
+        .send_as(&fs.council[1], &ixs, &[])
+        .await
+        .expect_failure()
+        .assert_code(FundError::NotPending);
+    for salt in [3, 4] {
+        assert!(
+            !ledger.account_exists(&grant_addresses(&fund_ix::grant_id(second, salt)).grant).await
+        );
+    }
+    assert_eq!(fs.proposal(&mut ledger, second).await.status, ProposalStatus::Pending);
+    assert_eq!(fs.vault_balance(&mut ledger).await, share - gross);
+    let state = fs.state(&mut ledger).await;
+    assert_eq!(state.total_invested, gross);
+    assert_eq!(fs.project(&mut ledger, &t).await.investments, 1);
+}
+
+#[tokio::test]
+async fn invalid_schedules_and_beneficiaries_are_refused_at_proposal() {
+    let (mut ledger, fs, _, unlock) = grant_setup_with(3, 2).await;
+    let team = grant_startup(&mut ledger, &fs).await;
+    let t = team.pubkey();
+    let team_ata = ledger.create_ata(&t, &fs.addresses.mint).await;
+    let member = &fs.council[0];
+    let next = fs.state(&mut ledger).await.next_proposal_id;
+    let good = year_from(unlock);
+    let with = |f: &dyn Fn(&mut VestingSchedule)| {
+        let mut s = good;
+        f(&mut s);
+        s
+    };
+    for (schedule, code) in [
+        (with(&|s| s.end = s.start), FundError::ScheduleBounds),
+        (with(&|s| s.end = s.start - 1), FundError::ScheduleBounds),
+        (with(&|s| s.cliff = s.start - 1), FundError::ScheduleBounds),
+        (with(&|s| s.cliff = s.end + 1), FundError::ScheduleBounds),
+        (with(&|s| s.period = 0), FundError::SchedulePeriod),
+        (with(&|s| s.period = -DAY), FundError::SchedulePeriod),
+        (with(&|s| s.period = s.end - s.start + 1), FundError::SchedulePeriod),
+    ] {
+        let (_, res) =
+            fs.propose_investment_grant(&mut ledger, member, &t, &t, STK, schedule).await;
+        res.expect_failure().assert_code(code);
+    }
+    // The beneficiary must be a wallet: not a token account (the team's ATA, the fund's
+    // vault), not the fund authority PDA, not a program.
+    for beneficiary in [team_ata, fs.addresses.vault, fs.addresses.fund_authority, stk_vesting::ID]
+    {
+        let (_, res) =
+            fs.propose_investment_grant(&mut ledger, member, &t, &beneficiary, STK, good).await;
+        res.expect_failure().assert_code(FundError::BeneficiaryNotWallet);
+    }
+    let (_, res) = fs.propose_investment_grant(&mut ledger, member, &t, &t, 0, good).await;
+    res.expect_failure().assert_code(FundError::ZeroAmount);
+    let outsider = ledger.funded_keypair(1_000_000_000).await;
+    let (_, res) = fs.propose_investment_grant(&mut ledger, &outsider, &t, &t, STK, good).await;
+    res.expect_failure().assert_code(FundError::NotCouncilMember);
+    let (_, res) =
+        fs.propose_investment_grant(&mut ledger, member, &outsider.pubkey(), &t, STK, good).await;
+    res.expect_failure().assert_code(AnchorError::AccountNotInitialized as u32);
+    assert_eq!(fs.state(&mut ledger).await.next_proposal_id, next, "nothing was proposed");
+    // A boundary schedule is accepted: cliff at the start, one period over the whole span;
+    // an unfunded wallet is a valid beneficiary.
+    let edge = VestingSchedule { start: unlock, cliff: unlock, end: unlock + DAY, period: DAY };
+    let fresh = Pubkey::new_unique();
+    let (id, res) = fs.propose_investment_grant(&mut ledger, member, &t, &fresh, STK, edge).await;
+    Ledger::ok(res);
+    assert_eq!(id, next);
+}
+
+#[tokio::test]
+async fn direct_and_grant_proposals_execute_only_through_their_own_instruction() {
+    let (mut ledger, fs, share, unlock) = grant_setup_with(3, 2).await;
+    ledger.warp_to_timestamp(unlock).await;
+    let (team, recipient) = startup(&mut ledger, &fs).await;
+    let t = team.pubkey();
+    let direct = approved_investment(&mut ledger, &fs, &team, &recipient, 100 * STK).await;
+    let grant = approved_grant(&mut ledger, &fs, &team, 100 * STK, year_from(unlock)).await;
+    fs.execute_investment_grant(&mut ledger, &fs.council[0], direct, &t, 0)
+        .await
+        .expect_failure()
+        .assert_code(FundError::WrongAction);
+    fs.execute_investment(&mut ledger, &fs.council[0], grant, &t, &recipient)
+        .await
+        .expect_failure()
+        .assert_code(FundError::WrongAction);
+    // A council change is not a grant either.
+    let (change, res) = fs.propose_council_change(&mut ledger, &fs.council[0], vec![t], 1).await;
+    Ledger::ok(res);
+    Ledger::ok(fs.approve(&mut ledger, &fs.council[1], change).await);
+    fs.execute_investment_grant(&mut ledger, &fs.council[0], change, &t, 0)
+        .await
+        .expect_failure()
+        .assert_code(FundError::WrongAction);
+    assert_eq!(fs.vault_balance(&mut ledger).await, share);
+    assert_eq!(ledger.token_amount(&recipient).await, 0);
+    // Each through its own instruction works.
+    Ledger::ok(fs.execute_investment(&mut ledger, &fs.council[0], direct, &t, &recipient).await);
+    Ledger::ok(fs.execute_investment_grant(&mut ledger, &fs.council[0], grant, &t, 0).await);
+    assert_eq!(ledger.token_amount(&recipient).await, 100 * STK);
+    assert_eq!(fs.grant(&mut ledger, grant).await.total, 100 * STK);
+    assert_eq!(fs.project(&mut ledger, &t).await.invested, 200 * STK);
+}
+
+#[tokio::test]
+async fn wrong_or_fake_vesting_accounts_are_refused() {
+    // Mallory receives the treasury's distribution share, so she holds STK to squat with.
+    let mut ledger = Ledger::start().await;
+    let mallory = ledger.funded_keypair(1_000_000_000).await;
+    let mut args = FundSetupArgs::default();
+    args.stk.distribution = stk_harness::Destination::AtaOf(mallory.pubkey());
+    let fs = FundSetup::initialize(&mut ledger, args).await;
+    fs.initialize_vesting(&mut ledger).await;
+    let (share, unlock) = funded(&mut ledger, &fs).await;
+    ledger.warp_to_timestamp(unlock).await;
+    let mallory_ata = fs.stk.distribution_destination;
+    assert!(ledger.token_amount(&mallory_ata).await > 0);
+    let team = grant_startup(&mut ledger, &fs).await;
+    let (other, _) = startup(&mut ledger, &fs).await;
+    let t = team.pubkey();
+    let member = &fs.council[0];
+    let m = member.pubkey();
+    let amount = 1_000 * STK;
+    let id = approved_grant(&mut ledger, &fs, &team, amount, year_from(unlock)).await;
+    let exec = |salt| fund_ix::execute_investment_grant(&m, id, &t, salt);
+    let v = stk_harness::stk_client::vesting::addresses();
+    let other_grant = grant_addresses(&fund_ix::grant_id(id, 99));
+    let a = fs.addresses;
+    // Each account replaced by a plausible fake; stk_vesting's own seed checks (or the
+    // fund's) refuse every one.
+    for (index, expected, fake, code) in [
+        // stk_vesting's config: nothing, a wallet, the fund's state (another program's).
+        (7usize, v.config, Pubkey::new_unique(), AnchorError::AccountNotInitialized as u32),
+        (7, v.config, mallory.pubkey(), AnchorError::AccountOwnedByWrongProgram as u32),
+        (7, v.config, a.fund, AnchorError::AccountOwnedByWrongProgram as u32),
+        // The grant PDA of another grant id, the grant vault of another grant, a stray key.
+        (8, exec(0).accounts[8].pubkey, other_grant.grant, AnchorError::ConstraintSeeds as u32),
+        (9, exec(0).accounts[9].pubkey, other_grant.vault, AnchorError::ConstraintSeeds as u32),
+        (9, exec(0).accounts[9].pubkey, Pubkey::new_unique(), AnchorError::ConstraintSeeds as u32),
+        // The vesting authority, the fund authority, the fund vault (mallory's account).
+        (10, v.vesting_authority, mallory.pubkey(), AnchorError::ConstraintSeeds as u32),
+        (4, a.fund_authority, mallory.pubkey(), AnchorError::ConstraintSeeds as u32),
+        (6, a.vault, mallory_ata, AnchorError::ConstraintHasOne as u32),
+        // Another program in place of stk_vesting.
+        (11, stk_vesting::ID, spl_token_program(), AnchorError::InvalidProgramId as u32),
+    ] {
+        let mut ix = exec(0);
+        assert_eq!(ix.accounts[index].pubkey, expected, "account {index}");
+        ix.accounts[index].pubkey = fake;
+        let failure = ledger.send_as(member, &[ix], &[]).await.expect_failure();
+        failure.assert_code(code);
+    }
+    // Another project's record.
+    let mut ix = exec(0);
+    ix.accounts[3].pubkey = seeds::find_project(&other.pubkey());
+    ledger.send_as(member, &[ix], &[]).await.expect_failure().assert_code(FundError::WrongProject);
+
+    // Mallory squats the grant id of salt 0 with a grant of her own: that attempt fails,
+    // nothing moves, and the execution simply uses another salt.
+    let squatted = fund_ix::grant_id(id, 0);
+    let squat = CreateGrantArgs {
+        grant_id: squatted,
+        beneficiary: mallory.pubkey(),
+        amount: STK,
+        schedule: year_from(unlock),
+        revocable: false,
+    };
+    let ix = stk_harness::stk_client::vesting::create_grant(
+        &mallory.pubkey(),
+        &mallory.pubkey(),
+        &mallory_ata,
+        squat,
+    );
+    Ledger::ok(ledger.send_as(&mallory, &[ix], &[]).await);
+    let failure = ledger.send_as(member, &[exec(0)], &[]).await.expect_failure();
+    assert!(failure.logs_contain("already in use"), "{failure}");
+    assert_eq!(fs.proposal(&mut ledger, id).await.status, ProposalStatus::Pending);
+    assert_eq!(fs.vault_balance(&mut ledger).await, share);
+    Ledger::ok(ledger.send_as(member, &[exec(1)], &[]).await);
+    let grant = fs.grant(&mut ledger, id).await;
+    assert_eq!(
+        (grant.grant_id, grant.total, grant.beneficiary),
+        (fund_ix::grant_id(id, 1), amount, t)
+    );
+    let gross = expected_gross(&mut ledger, &fs, amount).await;
+    assert_eq!(fs.vault_balance(&mut ledger).await, share - gross);
 }

@@ -1,8 +1,9 @@
 //! `stk_startup_fund` instructions.
-use crate::{anchor_ix, Instruction, TOKEN_2022};
+use crate::{anchor_ix, vesting, Instruction, TOKEN_2022};
 use anchor_lang::prelude::Pubkey;
 use stk_common::seeds;
 use stk_startup_fund::{accounts, instruction, instructions::InitializeArgs};
+use stk_vesting::curve::VestingSchedule;
 
 /// The fixed addresses of the fund.
 #[derive(Debug, Clone, Copy)]
@@ -88,6 +89,37 @@ pub fn propose_investment(
     )
 }
 
+/// `proposal_id` must be the fund's current `next_proposal_id`. `beneficiary` is the wallet
+/// that will claim the grant (not a token account).
+pub fn propose_investment_grant(
+    proposer: &Pubkey,
+    proposal_id: u64,
+    project_id: &Pubkey,
+    beneficiary: &Pubkey,
+    amount: u64,
+    schedule: VestingSchedule,
+) -> Instruction {
+    anchor_ix(
+        stk_startup_fund::ID,
+        accounts::ProposeInvestmentGrant {
+            proposer: *proposer,
+            fund: addresses().fund,
+            project: seeds::find_project(project_id),
+            beneficiary: *beneficiary,
+            proposal: seeds::find_proposal(proposal_id),
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::ProposeInvestmentGrant { amount, schedule },
+    )
+}
+
+/// The `stk_vesting` grant id of investment-grant proposal `proposal_id` executed with `salt`
+/// (recorded in the proposal's `grant_id` once executed); its addresses are
+/// [`vesting::grant_addresses`], its beneficiary claims with [`vesting::claim`].
+pub fn grant_id(proposal_id: u64, salt: u64) -> Pubkey {
+    stk_startup_fund::state::grant_id(&seeds::find_proposal(proposal_id), salt)
+}
+
 /// `proposal_id` must be the fund's current `next_proposal_id`.
 pub fn propose_council_change(
     proposer: &Pubkey,
@@ -131,27 +163,62 @@ pub fn cancel(signer: &Pubkey, proposal_id: u64) -> Instruction {
     )
 }
 
+/// The accounts both investment executes share, after the executor.
+fn investment_execution(proposal_id: u64, project_id: &Pubkey) -> accounts::InvestmentExecution {
+    let a = addresses();
+    accounts::InvestmentExecution {
+        fund: a.fund,
+        proposal: seeds::find_proposal(proposal_id),
+        project: seeds::find_project(project_id),
+        fund_authority: a.fund_authority,
+        mint: a.mint,
+        vault: a.vault,
+    }
+}
+
 pub fn execute_investment(
     executor: &Pubkey,
     proposal_id: u64,
     project_id: &Pubkey,
     recipient: &Pubkey,
 ) -> Instruction {
-    let a = addresses();
     anchor_ix(
         stk_startup_fund::ID,
         accounts::ExecuteInvestment {
             executor: *executor,
-            fund: a.fund,
-            proposal: seeds::find_proposal(proposal_id),
-            project: seeds::find_project(project_id),
-            fund_authority: a.fund_authority,
-            mint: a.mint,
-            vault: a.vault,
+            investment: investment_execution(proposal_id, project_id),
             recipient: *recipient,
             token_program: TOKEN_2022,
         },
         instruction::ExecuteInvestment {},
+    )
+}
+
+/// Executes investment-grant proposal `proposal_id`, creating the grant
+/// [`grant_id`]`(proposal_id, salt)`; `executor` pays its rent. Pick a fresh random `salt` per
+/// attempt (see `stk_startup_fund::state::grant_id`).
+pub fn execute_investment_grant(
+    executor: &Pubkey,
+    proposal_id: u64,
+    project_id: &Pubkey,
+    salt: u64,
+) -> Instruction {
+    let v = vesting::addresses();
+    let g = vesting::grant_addresses(&grant_id(proposal_id, salt));
+    anchor_ix(
+        stk_startup_fund::ID,
+        accounts::ExecuteInvestmentGrant {
+            executor: *executor,
+            investment: investment_execution(proposal_id, project_id),
+            vesting_config: v.config,
+            grant: g.grant,
+            grant_vault: g.vault,
+            vesting_authority: v.vesting_authority,
+            vesting_program: stk_vesting::ID,
+            token_program: TOKEN_2022,
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::ExecuteInvestmentGrant { salt },
     )
 }
 

@@ -1,6 +1,7 @@
 //! `stk_startup_fund` on the ledger: the STK mint with the fund's PDA vault as its
 //! startup-fund destination, the fund with a funded council, and one helper per instruction
-//! (council members sign and pay for their own transactions).
+//! (council members sign and pay for their own transactions). Investments paid as vesting
+//! grants need `stk_vesting` initialized too ([`FundSetup::initialize_vesting`]).
 use crate::{
     ledger::{Ledger, TxResult},
     stk::{Destination, StkMintSetup, StkMintSetupArgs},
@@ -8,12 +9,16 @@ use crate::{
 use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use stk_client::startup_fund::{self as fund_ix, FundAddresses};
+use stk_client::{
+    startup_fund::{self as fund_ix, FundAddresses},
+    vesting as vesting_ix,
+};
 use stk_common::seeds;
 use stk_startup_fund::{
     instructions::InitializeArgs,
     state::{Fund, Project, Proposal, MIN_LOCK_PERIOD},
 };
+use stk_vesting::{curve::VestingSchedule, state::Grant};
 
 /// What to initialize the fund (and the STK mint under it) with.
 #[derive(Debug, Clone)]
@@ -83,6 +88,19 @@ impl FundSetup {
         ledger.anchor_account(&seeds::find_project(project_id)).await
     }
 
+    /// Initializes `stk_vesting` (its config and sale vault) over the same STK mint, which
+    /// investment grants need.
+    pub async fn initialize_vesting(&self, ledger: &mut Ledger) {
+        Ledger::ok(ledger.send(&[vesting_ix::initialize(&ledger.payer())], &[]).await);
+    }
+
+    /// The `stk_vesting` grant an executed investment-grant proposal created (by the grant id
+    /// recorded in the proposal).
+    pub async fn grant(&self, ledger: &mut Ledger, id: u64) -> Grant {
+        let grant_id = self.proposal(ledger, id).await.grant_id;
+        ledger.anchor_account(&vesting_ix::grant_addresses(&grant_id).grant).await
+    }
+
     pub async fn vault_balance(&self, ledger: &mut Ledger) -> u64 {
         ledger.token_amount(&self.addresses.vault).await
     }
@@ -127,6 +145,24 @@ impl FundSetup {
         (id, ledger.send_as(proposer, &[ix], &[]).await)
     }
 
+    /// Proposes an investment paid as a vesting grant to the wallet `beneficiary`, under the
+    /// fund's next proposal id; returns that id.
+    pub async fn propose_investment_grant(
+        &self,
+        ledger: &mut Ledger,
+        proposer: &Keypair,
+        project_id: &Pubkey,
+        beneficiary: &Pubkey,
+        amount: u64,
+        schedule: VestingSchedule,
+    ) -> (u64, TxResult) {
+        let id = self.state(ledger).await.next_proposal_id;
+        let p = proposer.pubkey();
+        let ix =
+            fund_ix::propose_investment_grant(&p, id, project_id, beneficiary, amount, schedule);
+        (id, ledger.send_as(proposer, &[ix], &[]).await)
+    }
+
     /// Proposes a council change under the fund's next proposal id; returns that id.
     pub async fn propose_council_change(
         &self,
@@ -157,6 +193,20 @@ impl FundSetup {
         recipient: &Pubkey,
     ) -> TxResult {
         let ix = fund_ix::execute_investment(&executor.pubkey(), id, project_id, recipient);
+        ledger.send_as(executor, &[ix], &[]).await
+    }
+
+    /// Executes investment-grant proposal `id` with grant-id `salt` (the executor pays the
+    /// grant's rent).
+    pub async fn execute_investment_grant(
+        &self,
+        ledger: &mut Ledger,
+        executor: &Keypair,
+        id: u64,
+        project_id: &Pubkey,
+        salt: u64,
+    ) -> TxResult {
+        let ix = fund_ix::execute_investment_grant(&executor.pubkey(), id, project_id, salt);
         ledger.send_as(executor, &[ix], &[]).await
     }
 

@@ -49,6 +49,24 @@ pub enum FundError {
     Overflow,
     #[msg("the signer is not this program's upgrade authority")]
     NotUpgradeAuthority,
+    // Investments paid as vesting grants (appended: earlier codes stay stable).
+    #[msg("vesting schedule: need start <= cliff <= end and end > start")]
+    ScheduleBounds,
+    #[msg("vesting schedule: period must be positive and at most end - start")]
+    SchedulePeriod,
+    #[msg("the beneficiary must be a wallet (owned by the system program), not a token or program account")]
+    BeneficiaryNotWallet,
+    #[msg("the vesting grant created does not match the proposal (grant id, beneficiary, schedule, total, vault)")]
+    GrantMismatch,
+}
+
+impl From<stk_vesting::curve::CurveError> for FundError {
+    fn from(e: stk_vesting::curve::CurveError) -> Self {
+        match e {
+            stk_vesting::curve::CurveError::Bounds => FundError::ScheduleBounds,
+            stk_vesting::curve::CurveError::Period => FundError::SchedulePeriod,
+        }
+    }
 }
 
 impl From<CouncilError> for FundError {

@@ -69,6 +69,23 @@ pub struct InvestmentExecuted {
 }
 
 #[event]
+pub struct InvestmentGrantExecuted {
+    pub proposal_id: u64,
+    pub project_id: Pubkey,
+    pub beneficiary: Pubkey,
+    /// The `stk_vesting` grant id (`state::grant_id(proposal, salt)`) and the grant's address.
+    pub grant_id: Pubkey,
+    pub salt: u64,
+    pub grant: Pubkey,
+    /// The grant's total: exactly the approved amount.
+    pub amount: u64,
+    /// What left the vault (amount + transfer fee).
+    pub gross: u64,
+    pub schedule: stk_vesting::curve::VestingSchedule,
+    pub unlocked_after: u64,
+}
+
+#[event]
 pub struct CouncilChanged {
     pub proposal_id: u64,
     pub council: Vec<Pubkey>,

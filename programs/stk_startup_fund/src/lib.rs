@@ -10,17 +10,22 @@
 //!   3–5 years. The unlocked balance is always *derived* (Σ unlocked tranches − invested),
 //!   never stored, and the tranche book is bounded (see [`tranches`]).
 //! * **A council decides.** Up to 10 keys with an M-of-N threshold. A member proposes an
-//!   investment (project, recipient, amount); members approve once each; when approvals reach
-//!   the threshold a member executes it, paying from unlocked funds only. Proposals can be
-//!   cancelled by their proposer or by the threshold. Changing the council is itself a
-//!   proposal with the same threshold, and it starts a new council epoch that invalidates
-//!   every pending proposal (old approvals never count for a new council).
+//!   investment (project, recipient, amount, optionally a vesting schedule); members approve
+//!   once each; when approvals reach the threshold a member executes it, paying from
+//!   unlocked funds only. Proposals can be cancelled by their proposer or by the threshold.
+//!   Changing the council is itself a proposal with the same threshold, and it starts a new
+//!   council epoch that invalidates every pending proposal (old approvals never count for a
+//!   new council).
 //! * **Returns come back.** A startup returns tokens through
 //!   [`stk_startup_fund::record_return`]; the fund tracks them per project and they are
 //!   spendable at once (they were unlocked money when invested).
 //!
-//! Payment as a vesting grant through `stk_vesting` is not wired yet: investments are paid
-//! directly (see the README). Invariants are listed in the README, each with its test.
+//! An investment is paid either directly to the project's STK account
+//! ([`stk_startup_fund::execute_investment`]) or, when proposed with a vesting schedule, as a
+//! non-revocable `stk_vesting` grant to the beneficiary's wallet
+//! ([`stk_startup_fund::propose_investment_grant`],
+//! [`stk_startup_fund::execute_investment_grant`], a CPI into `stk_vesting::create_grant`
+//! signed by the fund authority PDA). Invariants are listed in the README, each with its test.
 use anchor_lang::prelude::*;
 
 pub mod council;
@@ -67,6 +72,16 @@ pub mod stk_startup_fund {
         instructions::propose_investment::handler(ctx, amount)
     }
 
+    /// Proposes paying `amount` to a project as a non-revocable `stk_vesting` grant to the
+    /// wallet `beneficiary` on `schedule` (council member; counts as approval).
+    pub fn propose_investment_grant(
+        ctx: Context<ProposeInvestmentGrant>,
+        amount: u64,
+        schedule: stk_vesting::curve::VestingSchedule,
+    ) -> Result<()> {
+        instructions::propose_investment_grant::handler(ctx, amount, schedule)
+    }
+
     /// Proposes a new council and threshold (council member; counts as approval).
     pub fn propose_council_change(
         ctx: Context<ProposeCouncilChange>,
@@ -89,6 +104,12 @@ pub mod stk_startup_fund {
     /// Pays an approved investment from unlocked funds (council member).
     pub fn execute_investment(ctx: Context<ExecuteInvestment>) -> Result<()> {
         instructions::execute_investment::handler(ctx)
+    }
+
+    /// Pays an approved investment grant from unlocked funds by CPI into
+    /// `stk_vesting::create_grant` (council member; grant id from the proposal and `salt`).
+    pub fn execute_investment_grant(ctx: Context<ExecuteInvestmentGrant>, salt: u64) -> Result<()> {
+        instructions::execute_investment_grant::handler(ctx, salt)
     }
 
     /// Applies an approved council change and starts a new council epoch (council member).

@@ -5,6 +5,7 @@ use crate::{
     tranches::TrancheBook,
 };
 use anchor_lang::prelude::*;
+use stk_vesting::curve::VestingSchedule;
 
 /// Shortest and longest lock of a deposit: 3 and 5 years of 365.25 days.
 pub const SECONDS_PER_YEAR: i64 = 31_557_600;
@@ -99,6 +100,15 @@ pub enum ProposalAction {
     /// Pay `amount` (what the recipient receives) to `recipient`, an STK token account, as an
     /// investment into project `project_id`.
     Investment { project_id: Pubkey, recipient: Pubkey, amount: u64 },
+    /// Pay `amount` to project `project_id` as a non-revocable `stk_vesting` grant to the
+    /// wallet `beneficiary` (who claims through `stk_vesting`), vesting on `schedule`
+    /// (absolute unix times, validated at proposal). The grant's total is exactly `amount`.
+    InvestmentGrant {
+        project_id: Pubkey,
+        beneficiary: Pubkey,
+        amount: u64,
+        schedule: VestingSchedule,
+    },
     /// Replace the council with `members[..len]` and threshold `threshold`.
     CouncilChange { members: [Pubkey; MAX_COUNCIL], len: u8, threshold: u8 },
 }
@@ -131,6 +141,29 @@ pub struct Proposal {
     /// When it was executed or cancelled (0 while pending).
     pub closed_at: i64,
     pub bump: u8,
+    /// For an executed `InvestmentGrant`: the `stk_vesting` grant id,
+    /// [`grant_id`]`(proposal address, salt)`; the grant is `seeds::find_grant(grant_id)`.
+    /// The default key otherwise.
+    pub grant_id: Pubkey,
+}
+
+/// Domain prefix of [`grant_id`].
+pub const GRANT_ID_PREFIX: &[u8] = b"stk:fund:grant";
+
+/// The `stk_vesting` grant id of the investment grant executed for the proposal at address
+/// `proposal` with the executor's `salt`: `sha256("stk:fund:grant" || proposal || salt_le)`.
+///
+/// Why a salt: `stk_vesting` grant PDAs are seeded by the id alone and anyone may create a
+/// grant under any unused id. An id known in advance (the proposal's address, public from the
+/// moment it is proposed) could be squatted by a stranger's 1-unit grant, blocking execution
+/// forever. With a salt chosen at execution the id is unknown until the transaction is
+/// seen, and a blocked attempt is simply retried with another salt. The id actually used is
+/// recorded in [`Proposal::grant_id`] (and in `InvestmentGrantExecuted`), so it can always be
+/// re-derived from the proposal's PDA and checked.
+pub fn grant_id(proposal: &Pubkey, salt: u64) -> Pubkey {
+    let hash =
+        solana_sha256_hasher::hashv(&[GRANT_ID_PREFIX, proposal.as_ref(), &salt.to_le_bytes()]);
+    Pubkey::new_from_array(hash.to_bytes())
 }
 
 /// A startup project, PDA `[seeds::PROJECT, fund, project_id]`: what went in and came back.

@@ -1,46 +1,21 @@
-use super::{require_live, require_threshold};
-use crate::{
-    errors::FundError,
-    events::InvestmentExecuted,
-    state::{Fund, Project, Proposal, ProposalAction, ProposalStatus},
+// The composite accounts struct and what `#[derive(Accounts)]` generated for it.
+use super::{
+    __client_accounts_investment_execution, __cpi_client_accounts_investment_execution,
+    InvestmentExecution, InvestmentExecutionBumps,
 };
+use crate::{errors::FundError, events::InvestmentExecuted, state::ProposalAction};
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
+use anchor_spl::token_interface::{Token2022, TokenAccount};
 use stk_common::{seeds, token};
 
 #[derive(Accounts)]
 pub struct ExecuteInvestment<'info> {
     /// A member of the current council.
     pub executor: Signer<'info>,
-    /// The fund's state.
-    #[account(mut, seeds = [seeds::FUND], bump = fund.bump, has_one = mint, has_one = vault)]
-    pub fund: Box<Account<'info, Fund>>,
-    /// The approved investment proposal.
-    #[account(
-        mut,
-        seeds = [seeds::PROPOSAL, fund.key().as_ref(), &proposal.id.to_le_bytes()],
-        bump = proposal.bump,
-        has_one = fund,
-    )]
-    pub proposal: Box<Account<'info, Proposal>>,
-    /// The proposal's project (its record of what was invested).
-    #[account(
-        mut,
-        seeds = [seeds::PROJECT, fund.key().as_ref(), project.project_id.as_ref()],
-        bump = project.bump,
-        has_one = fund,
-    )]
-    pub project: Box<Account<'info, Project>>,
-    /// CHECK: PDA signer (owner of the vault), checked by its seeds.
-    #[account(seeds = [seeds::FUND_AUTHORITY], bump = fund.authority_bump)]
-    pub fund_authority: UncheckedAccount<'info>,
-    /// The STK mint recorded in the fund.
-    pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The fund's vault recorded in the fund.
-    #[account(mut)]
-    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The fund, the approved proposal, its project, the fund authority, mint and vault.
+    pub investment: InvestmentExecution<'info>,
     /// The proposal's recipient, an STK token account.
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
+    #[account(mut, token::mint = investment.mint, token::token_program = token_program)]
     pub recipient: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
 }
@@ -55,39 +30,37 @@ pub struct ExecuteInvestment<'info> {
 /// fee (withheld for the treasury) comes out of the fund's unlocked balance.
 pub fn handler(ctx: Context<ExecuteInvestment>) -> Result<()> {
     let accounts = ctx.accounts;
-    accounts.fund.member_index(&accounts.executor.key())?;
-    require_live(&accounts.fund, &accounts.proposal)?;
-    let ProposalAction::Investment { project_id, recipient, amount } = accounts.proposal.action
+    let investment = &mut accounts.investment;
+    let ProposalAction::Investment { project_id, recipient, amount } =
+        investment.live_action(&accounts.executor.key())?
     else {
         return err!(FundError::WrongAction);
     };
-    require_threshold(&accounts.fund, &accounts.proposal)?;
-    require_keys_eq!(accounts.project.project_id, project_id, FundError::WrongProject);
+    investment.require_approved(&project_id)?;
     require_keys_eq!(accounts.recipient.key(), recipient, FundError::WrongRecipient);
 
     let clock = Clock::get()?;
-    let mint_info = accounts.mint.to_account_info();
+    let mint_info = investment.mint.to_account_info();
     let gross = token::gross_up(&mint_info, amount, clock.epoch)?;
-    let unlocked = accounts.fund.unlocked(clock.unix_timestamp)?;
-    require_gte!(unlocked, gross, FundError::InsufficientUnlocked);
+    investment.require_unlocked(gross, clock.unix_timestamp)?;
 
-    let vault_before = accounts.vault.amount;
+    let vault_before = investment.vault.amount;
     let recipient_before = accounts.recipient.amount;
-    let signer: &[&[u8]] = &[seeds::FUND_AUTHORITY, &[accounts.fund.authority_bump]];
+    let signer: &[&[u8]] = &[seeds::FUND_AUTHORITY, &[investment.fund.authority_bump]];
     token::transfer_signed(
         &accounts.token_program.to_account_info(),
-        &accounts.vault.to_account_info(),
+        &investment.vault.to_account_info(),
         &mint_info,
         &accounts.recipient.to_account_info(),
-        &accounts.fund_authority.to_account_info(),
+        &investment.fund_authority.to_account_info(),
         signer,
         gross,
-        accounts.mint.decimals,
+        investment.mint.decimals,
     )?;
-    accounts.vault.reload()?;
+    investment.vault.reload()?;
     accounts.recipient.reload()?;
     let sent =
-        vault_before.checked_sub(accounts.vault.amount).ok_or(FundError::TransferMismatch)?;
+        vault_before.checked_sub(investment.vault.amount).ok_or(FundError::TransferMismatch)?;
     let received = accounts
         .recipient
         .amount
@@ -95,21 +68,14 @@ pub fn handler(ctx: Context<ExecuteInvestment>) -> Result<()> {
         .ok_or(FundError::TransferMismatch)?;
     require!(sent == gross && received >= amount, FundError::TransferMismatch);
 
-    let fund = &mut accounts.fund;
-    fund.total_invested = fund.total_invested.checked_add(gross).ok_or(FundError::Overflow)?;
-    let project = &mut accounts.project;
-    project.invested = project.invested.checked_add(received).ok_or(FundError::Overflow)?;
-    project.investments = project.investments.checked_add(1).ok_or(FundError::Overflow)?;
-    let proposal = &mut accounts.proposal;
-    proposal.status = ProposalStatus::Executed;
-    proposal.closed_at = clock.unix_timestamp;
+    investment.record(gross, received, clock.unix_timestamp)?;
     stk_common::event::emit(&InvestmentExecuted {
-        proposal_id: proposal.id,
+        proposal_id: investment.proposal.id,
         project_id,
         recipient,
         amount: received,
         gross,
-        unlocked_after: fund.unlocked(clock.unix_timestamp)?,
+        unlocked_after: investment.fund.unlocked(clock.unix_timestamp)?,
     });
     Ok(())
 }

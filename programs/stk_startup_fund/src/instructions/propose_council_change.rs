@@ -1,8 +1,7 @@
-use super::new_proposal;
+use super::open_proposal;
 use crate::{
     council,
     errors::FundError,
-    events::ProposalCreated,
     state::{Fund, Proposal, ProposalAction},
 };
 use anchor_lang::prelude::*;
@@ -36,22 +35,12 @@ pub fn handler(
     threshold: u8,
 ) -> Result<()> {
     council::validate(&members, threshold).map_err(FundError::from)?;
-    let fund_key = ctx.accounts.fund.key();
-    let fund = &mut ctx.accounts.fund;
     let proposer = ctx.accounts.proposer.key();
-    let index = fund.member_index(&proposer)?;
     let action = ProposalAction::CouncilChange {
         members: council::to_array(&members),
         len: members.len() as u8,
         threshold,
     };
-    let proposal = new_proposal(fund, proposer, index, action, ctx.bumps.proposal, fund_key)?;
-    stk_common::event::emit(&ProposalCreated {
-        proposal_id: proposal.id,
-        proposer,
-        council_epoch: proposal.council_epoch,
-        action: proposal.action.clone(),
-    });
-    ctx.accounts.proposal.set_inner(proposal);
-    Ok(())
+    let accounts = ctx.accounts;
+    open_proposal(&mut accounts.fund, &mut accounts.proposal, proposer, action, ctx.bumps.proposal)
 }

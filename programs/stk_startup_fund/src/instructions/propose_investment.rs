@@ -1,7 +1,6 @@
-use super::new_proposal;
+use super::open_proposal;
 use crate::{
     errors::FundError,
-    events::ProposalCreated,
     state::{Fund, Project, Proposal, ProposalAction},
 };
 use anchor_lang::prelude::*;
@@ -47,23 +46,13 @@ pub struct ProposeInvestment<'info> {
 pub fn handler(ctx: Context<ProposeInvestment>, amount: u64) -> Result<()> {
     require!(amount > 0, FundError::ZeroAmount);
     let recipient = ctx.accounts.recipient.key();
-    let fund_key = ctx.accounts.fund.key();
-    let fund = &mut ctx.accounts.fund;
-    require_keys_neq!(recipient, fund.vault, FundError::RecipientIsVault);
+    require_keys_neq!(recipient, ctx.accounts.fund.vault, FundError::RecipientIsVault);
     let proposer = ctx.accounts.proposer.key();
-    let index = fund.member_index(&proposer)?;
     let action = ProposalAction::Investment {
         project_id: ctx.accounts.project.project_id,
         recipient,
         amount,
     };
-    let proposal = new_proposal(fund, proposer, index, action, ctx.bumps.proposal, fund_key)?;
-    stk_common::event::emit(&ProposalCreated {
-        proposal_id: proposal.id,
-        proposer,
-        council_epoch: proposal.council_epoch,
-        action: proposal.action.clone(),
-    });
-    ctx.accounts.proposal.set_inner(proposal);
-    Ok(())
+    let accounts = ctx.accounts;
+    open_proposal(&mut accounts.fund, &mut accounts.proposal, proposer, action, ctx.bumps.proposal)
 }
