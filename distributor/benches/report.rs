@@ -100,6 +100,18 @@ async fn bench() -> anyhow::Result<()> {
         bare = bare.min(s);
         groups = rows.len();
     }
+    // For reference only (not the baseline): the same bare query with the `work_mem` the
+    // report sets for its own aggregation.
+    let mut bare_same_mem = f64::MAX;
+    for _ in 0..2 {
+        let mut tx = pool.begin().await?;
+        let set = format!("SET LOCAL work_mem = '{}'", report::AGGREGATION_WORK_MEM);
+        tx.execute(set.as_str()).await?;
+        let t = Instant::now();
+        let _rows: Vec<(i64, i32, i64)> = sqlx::query_as(bare_sql).fetch_all(&mut *tx).await?;
+        bare_same_mem = bare_same_mem.min(t.elapsed().as_secs_f64());
+        tx.rollback().await?;
+    }
     let dir = std::env::temp_dir().join(format!("stk-bench-{}", std::process::id()));
     let mut report_s = f64::MAX;
     let mut sha = String::new();
@@ -124,6 +136,10 @@ async fn bench() -> anyhow::Result<()> {
     println!("events             {events}");
     println!("groups (member,day) {groups}");
     println!("bare GROUP BY      {bare:.3} s");
+    println!(
+        "bare GROUP BY at work_mem {} (reference) {bare_same_mem:.3} s",
+        report::AGGREGATION_WORK_MEM
+    );
     println!("report (full)      {report_s:.3} s");
     println!("ratio              {:.2}", report_s / bare);
     println!("peak memory VmHWM  {} MiB", hwm / 1024);

@@ -184,9 +184,10 @@ struct ActivityAgg {
 }
 
 /// `work_mem` of the activity aggregation's transaction (Postgres memory, server side).
-const AGGREGATION_WORK_MEM: &str = "256MB";
+pub const AGGREGATION_WORK_MEM: &str = "256MB";
 
-/// Codes of the event quarantine reasons in the aggregation (1-based index).
+/// Codes of the event quarantine reasons in the aggregation's `refused` key (1-based index,
+/// in the order of the SQL `CASE`).
 const EVENT_REASONS: [&str; 4] = [
     reason::UNKNOWN_MEMBER,
     reason::UNKNOWN_ACTION_TYPE,
@@ -576,8 +577,9 @@ async fn load_inputs(
 
 /// Activity: one pass over the events up to the month's end, classified and aggregated per
 /// `(member, local day)` in SQL and folded as the rows stream in. Accepted events make one row
-/// per group; each refused event makes its own row (they are rare), carrying its id and reason
-/// code, so every aggregate is a plain SUM/COUNT (parallel-safe for Postgres).
+/// per group; each refused event makes its own row (they are rare), keyed by
+/// `refused = id × 8 + reason code` (one narrow grouping key, evaluated once per event; ids
+/// stay far below 2^60), so every aggregate is a plain SUM/COUNT.
 async fn aggregate_activity(
     pool: &PgPool,
     config: &Config,
@@ -592,19 +594,18 @@ async fn aggregate_activity(
          ),
          classified AS (
              SELECT e.id, e.member_id, ((e.occurred_at {LOCAL_DAY} AS day, a.points,
-                 CASE WHEN m.id IS NULL THEN 1::int2
-                      WHEN a.points IS NULL THEN 2::int2
-                      WHEN e.occurred_at > e.recorded_at + make_interval(secs => $7::int) THEN 3::int2
-                      WHEN e.occurred_at < m.joined_at THEN 4::int2
-                 END AS bad
+                 CASE WHEN m.id IS NULL THEN e.id * 8 + 1
+                      WHEN a.points IS NULL THEN e.id * 8 + 2
+                      WHEN e.occurred_at > e.recorded_at + make_interval(secs => $7::int) THEN e.id * 8 + 3
+                      WHEN e.occurred_at < m.joined_at THEN e.id * 8 + 4
+                 END AS refused
              FROM activity_events e
              LEFT JOIN members m ON m.id = e.member_id
              LEFT JOIN actions a ON a.action_type = e.action_type AND a.category = e.category
              WHERE e.occurred_at < {END}
          )
-         SELECT member_id, day, bad, CASE WHEN bad IS NOT NULL THEN id END AS bad_id,
-                COALESCE(SUM(points), 0)::bigint, COUNT(*)
-         FROM classified GROUP BY 1, 2, 3, 4"
+         SELECT member_id, day, refused, COALESCE(SUM(points), 0)::bigint, COUNT(*)
+         FROM classified GROUP BY 1, 2, 3"
     );
     let mut per_member: HashMap<i64, Activity> = HashMap::new();
     let mut quarantine = Vec::new();
@@ -614,7 +615,7 @@ async fn aggregate_activity(
     sqlx::query(&format!("SET LOCAL work_mem = '{AGGREGATION_WORK_MEM}'"))
         .execute(&mut *tx)
         .await?;
-    let mut rows = sqlx::query_as::<_, (i64, i32, Option<i16>, Option<i64>, i64, i64)>(&sql)
+    let mut rows = sqlx::query_as::<_, (i64, i32, Option<i64>, i64, i64)>(&sql)
         .bind(b.tz)
         .bind(b.end_ts)
         .bind(b.start_ts)
@@ -623,10 +624,10 @@ async fn aggregate_activity(
         .bind(&points)
         .bind(config.future_skew_seconds as i32)
         .fetch(&mut *tx);
-    while let Some((member, day, bad, bad_id, day_points, accepted)) = rows.try_next().await? {
+    while let Some((member, day, refused, day_points, accepted)) = rows.try_next().await? {
         let in_month = day >= b.first_day;
-        match (bad, bad_id) {
-            (None, _) if accepted > 0 => {
+        match refused {
+            None => {
                 let act = per_member.entry(member).or_default();
                 act.active_days.push(day);
                 if in_month {
@@ -634,9 +635,9 @@ async fn aggregate_activity(
                     act.events_in_month += accepted as u64;
                 }
             }
-            (None, _) => {}
-            (Some(_), _) if !in_month => {}
-            (Some(code), Some(id)) => {
+            Some(_) if !in_month => {}
+            Some(key) => {
+                let (id, code) = (key.div_euclid(8), key.rem_euclid(8));
                 let why = usize::try_from(code)
                     .ok()
                     .and_then(|c| EVENT_REASONS.get(c.wrapping_sub(1)))
@@ -649,7 +650,6 @@ async fn aggregate_activity(
                     reason: (*why).into(),
                 });
             }
-            (Some(code), None) => bail!("quarantine code {code} without an event id"),
         }
     }
     drop(rows);
