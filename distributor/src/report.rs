@@ -466,7 +466,8 @@ async fn load_inputs(
     let members_sql = format!(
         "SELECT id, ((joined_at {LOCAL_DAY} AS join_day FROM members WHERE joined_at < {END}"
     );
-    let mut rows = sqlx::query_as::<_, (i64, i32)>(&members_sql).bind(b.tz).bind(b.end_ts).fetch(pool);
+    let mut rows =
+        sqlx::query_as::<_, (i64, i32)>(&members_sql).bind(b.tz).bind(b.end_ts).fetch(pool);
     while let Some((id, join_day)) = rows.try_next().await? {
         members.entry(id).or_default().join_day = join_day;
     }
