@@ -5,6 +5,7 @@
 //! `STK_BENCH_MEMBERS` (default 50000), `STK_BENCH_EVENTS` (default 5000000),
 //! `STK_BENCH_DATABASE_URL` (default: a fresh `stk_bench` database next to
 //! `STK_TEST_DATABASE_URL`); `STK_BENCH_KEEP=1` keeps and reuses the seeded database.
+//! The report's phase timings are logged with `RUST_LOG=stk_distributor=info`.
 use sqlx::{Connection, Executor, PgConnection};
 use std::time::Instant;
 use stk_common::calendar::MonthId;
@@ -25,7 +26,18 @@ fn vm_hwm_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The 1-minute load average, recorded with every figure (the machine is shared).
+fn load_1m() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn main() -> anyhow::Result<()> {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_default_env() {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(bench())
 }
@@ -49,6 +61,8 @@ async fn bench() -> anyhow::Result<()> {
     let pool;
     if exists && keep {
         pool = db::connect(&url).await?;
+        // Migrations added since the database was seeded (indexes, ...).
+        db::migrate(&pool).await?;
         println!("reusing database {name}");
     } else {
         if exists {
@@ -81,8 +95,22 @@ async fn bench() -> anyhow::Result<()> {
     for _ in 0..3 {
         let t = Instant::now();
         let rows: Vec<(i64, i32, i64)> = sqlx::query_as(bare_sql).fetch_all(&pool).await?;
-        bare = bare.min(t.elapsed().as_secs_f64());
+        let s = t.elapsed().as_secs_f64();
+        println!("bare GROUP BY run  {s:.3} s (load {})", load_1m());
+        bare = bare.min(s);
         groups = rows.len();
+    }
+    // For reference only (not the baseline): the same bare query with the `work_mem` the
+    // report sets for its own aggregation.
+    let mut bare_same_mem = f64::MAX;
+    for _ in 0..2 {
+        let mut tx = pool.begin().await?;
+        let set = format!("SET LOCAL work_mem = '{}'", report::AGGREGATION_WORK_MEM);
+        tx.execute(set.as_str()).await?;
+        let t = Instant::now();
+        let _rows: Vec<(i64, i32, i64)> = sqlx::query_as(bare_sql).fetch_all(&mut *tx).await?;
+        bare_same_mem = bare_same_mem.min(t.elapsed().as_secs_f64());
+        tx.rollback().await?;
     }
     let dir = std::env::temp_dir().join(format!("stk-bench-{}", std::process::id()));
     let mut report_s = f64::MAX;
@@ -90,7 +118,9 @@ async fn bench() -> anyhow::Result<()> {
     for _ in 0..2 {
         let t = Instant::now();
         let out = report::run(&pool, &config, month, Some(&dir)).await?;
-        report_s = report_s.min(t.elapsed().as_secs_f64());
+        let s = t.elapsed().as_secs_f64();
+        println!("report run         {s:.3} s (load {})", load_1m());
+        report_s = report_s.min(s);
         sha = out.sha256;
         println!(
             "report: {} members listed, {} credited, {} events accepted, {} quarantined",
@@ -106,9 +136,14 @@ async fn bench() -> anyhow::Result<()> {
     println!("events             {events}");
     println!("groups (member,day) {groups}");
     println!("bare GROUP BY      {bare:.3} s");
+    println!(
+        "bare GROUP BY at work_mem {} (reference) {bare_same_mem:.3} s",
+        report::AGGREGATION_WORK_MEM
+    );
     println!("report (full)      {report_s:.3} s");
     println!("ratio              {:.2}", report_s / bare);
     println!("peak memory VmHWM  {} MiB", hwm / 1024);
+    println!("load (1 min)       {}", load_1m());
     println!("report sha256      {sha}");
     pool.close().await;
     if !keep {

@@ -15,9 +15,10 @@ use crate::{
 use anyhow::{anyhow, bail, Context};
 use futures_util::TryStreamExt;
 use serde::Serialize;
-use sqlx::{PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgConnection, PgPool};
 use std::{
     collections::{BTreeMap, HashMap},
+    fmt::Write,
     path::{Path, PathBuf},
 };
 use stk_common::calendar::{civil_from_days, days_from_civil, MonthId};
@@ -140,13 +141,59 @@ pub fn day_string(day: Day) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// The month's bounds: local days and the zone's instants, computed once by Postgres and bound
+/// as constants (so the scans compare against a value, not a per-row zone conversion).
+struct Bounds<'a> {
+    tz: &'a str,
+    first_day: Day,
+    last_day: Day,
+    start_ts: chrono::DateTime<chrono::Utc>,
+    end_ts: chrono::DateTime<chrono::Utc>,
+}
+
+/// In the SQL below `$1` is the zone, `$2` the month's end and `$3` its start.
+const END: &str = "$2::timestamptz";
+const START: &str = "$3::timestamptz";
+const LOCAL_DAY: &str = "AT TIME ZONE $1)::date - DATE '1970-01-01')";
+
+/// What the small contract tables say, as of the month's end.
+struct Inputs {
+    /// Members who joined by the month's end: paid periods, grants, joining day.
+    members: HashMap<i64, MemberHistory>,
+    /// The valid wallet in force per member.
+    wallet_of: HashMap<i64, String>,
+    /// Pending allocations open at the start of the month.
+    pending_in: HashMap<i64, u64>,
+    quarantine: Vec<QuarantineRow>,
+}
+
+/// Accepted activity of one member, from the aggregation.
 #[derive(Default)]
-struct MemberState {
-    history: MemberHistory,
+struct Activity {
+    /// Days with at least one accepted event, up to the month's end (any order, unique).
+    active_days: Vec<Day>,
     /// Accepted points per day of the month.
     month_points: Vec<(Day, u64)>,
     events_in_month: u64,
 }
+
+/// The aggregation's result: accepted activity per member and the refused events of the month.
+struct ActivityAgg {
+    per_member: HashMap<i64, Activity>,
+    quarantine: Vec<QuarantineRow>,
+}
+
+/// `work_mem` of the activity aggregation's transaction (Postgres memory, server side).
+pub const AGGREGATION_WORK_MEM: &str = "256MB";
+
+/// Codes of the event quarantine reasons in the aggregation's `refused` key (1-based index,
+/// in the order of the SQL `CASE`).
+const EVENT_REASONS: [&str; 4] = [
+    reason::UNKNOWN_MEMBER,
+    reason::UNKNOWN_ACTION_TYPE,
+    reason::FUTURE_TIMESTAMP,
+    reason::BEFORE_JOINING,
+];
 
 /// Computes the report of `month`, writes the distributor's tables (unless the month is
 /// frozen, which is an error) and, with `out_dir`, the files `report.{json,csv,html}` and
@@ -189,240 +236,65 @@ pub async fn run(
 
     let first_day: Day = days_from_civil(month.year() as i64, month.month(), 1) as Day;
     let last_day: Day = first_day + month.days() as Day - 1;
-    // The month's start and end instants in the zone, computed once by Postgres and bound as
-    // constants (so the scans compare against a value, not a per-row zone conversion).
-    let (start_ts, end_ts): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) =
-        sqlx::query_as(
-            "SELECT (DATE '1970-01-01' + $2::int)::timestamp AT TIME ZONE $1,
-                    (DATE '1970-01-01' + $3::int + 1)::timestamp AT TIME ZONE $1",
-        )
-        .bind(tz)
-        .bind(first_day)
-        .bind(last_day)
-        .fetch_one(pool)
-        .await?;
-    const END: &str = "$2::timestamptz";
-    const START: &str = "$3::timestamptz";
-    const LOCAL_DAY: &str = "AT TIME ZONE $1)::date - DATE '1970-01-01')";
-    let params = RankParams::from_config(config);
-    let mut quarantine: Vec<QuarantineRow> = Vec::new();
-
-    // Members who joined by the month's end.
-    let mut members: HashMap<i64, MemberState> = HashMap::new();
-    let members_sql = format!(
-        "SELECT id, ((joined_at {LOCAL_DAY} AS join_day FROM members WHERE joined_at < {END}"
-    );
-    let mut rows = sqlx::query(&members_sql).bind(tz).bind(end_ts).fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        let id: i64 = row.get(0);
-        let join_day: i32 = row.get(1);
-        members.entry(id).or_default().history.join_day = join_day;
-    }
-    drop(rows);
-    tracing::info!(month = %month_key, members = members.len(), "members loaded");
-
-    let subs: Vec<(i64, i32, i32)> = sqlx::query_as(
-        "SELECT member_id, starts_on - DATE '1970-01-01', ends_on - DATE '1970-01-01'
-         FROM subscriptions WHERE starts_on <= DATE '1970-01-01' + $1::int
-         ORDER BY member_id, starts_on, id",
+    type Ts = chrono::DateTime<chrono::Utc>;
+    let (start_ts, end_ts): (Ts, Ts) = sqlx::query_as(
+        "SELECT (DATE '1970-01-01' + $2::int)::timestamp AT TIME ZONE $1,
+                (DATE '1970-01-01' + $3::int + 1)::timestamp AT TIME ZONE $1",
     )
+    .bind(tz)
+    .bind(first_day)
     .bind(last_day)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    for (member, s, e) in subs {
-        if let Some(m) = members.get_mut(&member) {
-            m.history.paid.push((s, e));
-        }
-    }
+    let bounds = Bounds { tz, first_day, last_day, start_ts, end_ts };
 
-    let qual_index: HashMap<&str, usize> =
-        config.qualifications.iter().enumerate().map(|(i, q)| (q.name.as_str(), i)).collect();
-    let grants: Vec<(i64, i64, String, i32, bool)> = sqlx::query_as(&format!(
-        "SELECT id, member_id, qualification, ((granted_at {LOCAL_DAY}, granted_at >= {START}
-         FROM qualification_grants WHERE granted_at < {END}
-         ORDER BY member_id, granted_at, id"
-    ))
-    .bind(tz)
-    .bind(end_ts)
-    .bind(start_ts)
-    .fetch_all(pool)
-    .await?;
-    for (id, member, name, day, in_month) in grants {
-        match qual_index.get(name.as_str()) {
-            Some(&q) => {
-                if let Some(m) = members.get_mut(&member) {
-                    m.history.grants.push((day, q));
-                }
-            }
-            None if in_month => quarantine.push(QuarantineRow {
-                source_table: "qualification_grants".into(),
-                source_id: id,
-                reason: reason::UNKNOWN_QUALIFICATION.into(),
-                member_id: Some(member),
-                detail: format!("qualification `{name}` is not in the ladder"),
-            }),
-            None => {}
-        }
-    }
-
-    // The wallet in force: each member's latest registration by the month's end.
-    let wallets: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT ON (member_id) id, member_id, address FROM wallets
-         WHERE registered_at < {END} ORDER BY member_id, registered_at DESC, id DESC"
-    ))
-    .bind(tz)
-    .bind(end_ts)
-    .fetch_all(pool)
-    .await?;
-    let mut wallet_of: HashMap<i64, String> = HashMap::new();
-    for (id, member, address) in wallets {
-        match parse_wallet(&address) {
-            Ok(_) => {
-                wallet_of.insert(member, address);
-            }
-            Err(why) => quarantine.push(QuarantineRow {
-                source_table: "wallets".into(),
-                source_id: id,
-                reason: reason::MALFORMED_WALLET.into(),
-                member_id: Some(member),
-                detail: format!("{why}: {address:?}"),
-            }),
-        }
-    }
-
-    // Activity: one pass, aggregated per (member, local day) in SQL. Bad rows are classified
-    // in the same pass and returned by id (they are rare).
-    let action_types: Vec<String> = config.actions.iter().map(|a| a.action_type.clone()).collect();
-    let categories: Vec<String> = config.actions.iter().map(|a| a.category.clone()).collect();
-    let points: Vec<i64> = config.actions.iter().map(|a| a.points as i64).collect();
-    let sql = format!(
-        "WITH actions AS (
-             SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[]) AS a(action_type, category, points)
-         ),
-         classified AS (
-             SELECT e.id, e.member_id, ((e.occurred_at {LOCAL_DAY} AS day, a.points,
-                 CASE WHEN m.id IS NULL THEN '{}'
-                      WHEN a.points IS NULL THEN '{}'
-                      WHEN e.occurred_at > e.recorded_at + make_interval(secs => $7::int) THEN '{}'
-                      WHEN e.occurred_at < m.joined_at THEN '{}'
-                 END AS reason
-             FROM activity_events e
-             LEFT JOIN members m ON m.id = e.member_id
-             LEFT JOIN actions a ON a.action_type = e.action_type AND a.category = e.category
-             WHERE e.occurred_at < {END}
-         )
-         SELECT member_id, day,
-                COALESCE(SUM(points) FILTER (WHERE reason IS NULL), 0)::bigint,
-                COUNT(*) FILTER (WHERE reason IS NULL),
-                array_agg(id) FILTER (WHERE reason IS NOT NULL),
-                array_agg(reason) FILTER (WHERE reason IS NOT NULL)
-         FROM classified GROUP BY member_id, day",
-        reason::UNKNOWN_MEMBER,
-        reason::UNKNOWN_ACTION_TYPE,
-        reason::FUTURE_TIMESTAMP,
-        reason::BEFORE_JOINING,
+    // The big aggregation and the small tables run at the same time on two connections.
+    let (inputs, activity) = tokio::try_join!(
+        load_inputs(pool, config, &bounds, &month_key),
+        aggregate_activity(pool, config, &bounds),
+    )?;
+    tracing::info!(
+        month = %month_key,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        members = inputs.members.len(),
+        members_active = activity.per_member.len(),
+        "inputs read, activity aggregated"
     );
-    let mut events_accepted = 0u64;
-    let mut rows = sqlx::query(&sql)
-        .bind(tz)
-        .bind(end_ts)
-        .bind(start_ts)
-        .bind(&action_types)
-        .bind(&categories)
-        .bind(&points)
-        .bind(config.future_skew_seconds as i32)
-        .fetch(pool);
-    while let Some(row) = rows.try_next().await? {
-        let member: i64 = row.get(0);
-        let day: i32 = row.get(1);
-        let day_points: i64 = row.get(2);
-        let accepted: i64 = row.get(3);
-        let in_month = day >= first_day;
-        if let (true, Some(ids), Some(reasons)) =
-            (in_month, row.get::<Option<Vec<i64>>, _>(4), row.get::<Option<Vec<String>>, _>(5))
-        {
-            for (id, why) in ids.into_iter().zip(reasons) {
-                quarantine.push(QuarantineRow {
-                    source_table: "activity_events".into(),
-                    source_id: id,
-                    detail: format!("local day {}", day_string(day)),
-                    member_id: Some(member),
-                    reason: why,
-                });
-            }
-        }
-        if accepted > 0 {
-            if let Some(m) = members.get_mut(&member) {
-                m.history.active_days.push(day);
-                if in_month {
-                    m.month_points.push((day, day_points as u64));
-                    m.events_in_month += accepted as u64;
-                    events_accepted += accepted as u64;
-                }
-            }
-        }
-    }
-    drop(rows);
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "activity aggregated");
-
-    // Duplicates diverted by the insert trigger, for events of this month.
-    let duplicates: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
-        "SELECT id, member_id, original_event_id, idempotency_key FROM activity_event_duplicates
-         WHERE occurred_at >= {START} AND occurred_at < {END} ORDER BY id"
-    ))
-    .bind(tz)
-    .bind(end_ts)
-    .bind(start_ts)
-    .fetch_all(pool)
-    .await?;
-    for (id, member, original, key) in duplicates {
-        quarantine.push(QuarantineRow {
-            source_table: "activity_event_duplicates".into(),
-            source_id: id,
-            reason: reason::DUPLICATE_IDEMPOTENCY_KEY.into(),
-            member_id: Some(member),
-            detail: format!("key {key:?} already used by activity_events.id {original}"),
-        });
-    }
-
-    // Pending allocations open at the start of this month.
-    let pending: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT member_id, SUM(amount)::bigint FROM pending_allocations
-         WHERE origin_month < $1 AND (settled_month IS NULL OR settled_month >= $1)
-         GROUP BY member_id ORDER BY member_id",
-    )
-    .bind(&month_key)
-    .fetch_all(pool)
-    .await?;
-    let pending_in: HashMap<i64, u64> = pending.into_iter().map(|(m, a)| (m, a as u64)).collect();
+    let Inputs { mut members, wallet_of, pending_in, mut quarantine } = inputs;
+    let ActivityAgg { mut per_member, quarantine: refused_events } = activity;
+    quarantine.extend(refused_events);
 
     // Walk, credit, and list.
+    let params = RankParams::from_config(config);
     let mut ids: Vec<i64> = members.keys().copied().collect();
     ids.extend(pending_in.keys().filter(|id| !members.contains_key(id)));
     ids.sort_unstable();
     let mut lines: Vec<MemberLine> = Vec::new();
     let mut rank_counts: BTreeMap<u16, u64> = BTreeMap::new();
-    let mut totals = Totals { events_accepted, ..Totals::default() };
+    let mut totals = Totals::default();
     for id in ids {
         let carried = pending_in.get(&id).copied().unwrap_or(0);
-        let Some(state) = members.get_mut(&id) else {
+        let Some(history) = members.get_mut(&id) else {
             // Pending for someone no longer in `members` (should not happen): still listed.
             lines.push(empty_line(id, carried, wallet_of.get(&id).cloned()));
             continue;
         };
-        state.history.active_days.sort_unstable();
-        state.history.grants.sort_by_key(|g| g.0);
-        let rw = walk(&params, &state.history, first_day, last_day);
+        let act = per_member.remove(&id).unwrap_or_default();
+        totals.events_accepted += act.events_in_month;
+        history.active_days = act.active_days;
+        history.active_days.sort_unstable();
+        history.grants.sort_by_key(|g| g.0);
+        let rw = walk(&params, history, first_day, last_day);
         let mut days_paid = 0u32;
         let mut days_active = 0u32;
         for d in first_day..=last_day {
-            if d >= state.history.join_day && state.history.is_paid(d) {
+            if d >= history.join_day && history.is_paid(d) {
                 days_paid += 1;
             }
         }
         let (mut month_points, mut credit) = (0u64, 0u64);
-        for &(d, p) in &state.month_points {
-            if d < state.history.join_day || !state.history.is_paid(d) {
+        for &(d, p) in &act.month_points {
+            if d < history.join_day || !history.is_paid(d) {
                 continue;
             }
             let rank = rw.day_ranks[(d - first_day) as usize];
@@ -434,7 +306,7 @@ pub async fn run(
             credit += daily_credit(p, config.rank_table[rank as usize - 1]);
         }
         if days_paid == 0 {
-            if !state.month_points.is_empty() {
+            if !act.month_points.is_empty() {
                 totals.free_users_active += 1;
             }
             if carried == 0 {
@@ -533,27 +405,257 @@ pub async fn run(
     let json = render::canonical_json(&report);
     let sha256 = render::sha256_hex(&json);
 
-    persist(pool, &report, &sha256).await.context("writing the distributor's tables")?;
-
-    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
-    let mut files = Vec::new();
-    if let Some(dir) = out_dir {
+    // The tables (Postgres) and the files (rendering, this process) are written at the same time.
+    let report = std::sync::Arc::new(report);
+    let files = async {
+        let Some(dir) = out_dir else { return Ok(Vec::new()) };
         let dir = dir.join(&month_key);
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let outputs: [(&str, Vec<u8>); 4] = [
-            ("report.json", json.clone()),
-            ("report.sha256", format!("{sha256}  report.json\n").into_bytes()),
-            ("report.csv", render::csv(&report)),
-            ("report.html", render::html(&report, &sha256, config)),
-        ];
-        for (name, bytes) in outputs {
-            let path = dir.join(name);
-            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-            files.push(path);
-        }
-    }
+        let (report, json, sha256, config) =
+            (report.clone(), json.clone(), sha256.clone(), config.clone());
+        tokio::task::spawn_blocking(move || write_files(&dir, &report, json, &sha256, &config))
+            .await
+            .context("rendering the report files")?
+    };
+    let persisted = async {
+        persist(pool, &report, &sha256).await.context("writing the distributor's tables")?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
+        Ok(())
+    };
+    let (files, ()) = tokio::try_join!(files, persisted)?;
+    let report = std::sync::Arc::try_unwrap(report).unwrap_or_else(|shared| (*shared).clone());
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "files written");
     Ok(ReportOutcome { report, json, sha256, files })
+}
+
+/// Renders and writes `report.{json,sha256,csv,html}` into `dir`.
+fn write_files(
+    dir: &Path,
+    report: &Report,
+    json: Vec<u8>,
+    sha256: &str,
+    config: &Config,
+) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let outputs: [(&str, Vec<u8>); 4] = [
+        ("report.json", json),
+        ("report.sha256", format!("{sha256}  report.json\n").into_bytes()),
+        ("report.csv", render::csv(report)),
+        ("report.html", render::html(report, sha256, config)),
+    ];
+    let mut files = Vec::new();
+    for (name, bytes) in outputs {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        files.push(path);
+    }
+    Ok(files)
+}
+
+/// Members, subscriptions, qualification grants, wallets, diverted duplicates and open pending
+/// allocations: everything but the activity, read as of the month's end.
+async fn load_inputs(
+    pool: &PgPool,
+    config: &Config,
+    b: &Bounds<'_>,
+    month_key: &str,
+) -> anyhow::Result<Inputs> {
+    let mut quarantine: Vec<QuarantineRow> = Vec::new();
+
+    // Members who joined by the month's end.
+    let mut members: HashMap<i64, MemberHistory> = HashMap::new();
+    let members_sql = format!(
+        "SELECT id, ((joined_at {LOCAL_DAY} AS join_day FROM members WHERE joined_at < {END}"
+    );
+    let mut rows =
+        sqlx::query_as::<_, (i64, i32)>(&members_sql).bind(b.tz).bind(b.end_ts).fetch(pool);
+    while let Some((id, join_day)) = rows.try_next().await? {
+        members.entry(id).or_default().join_day = join_day;
+    }
+    drop(rows);
+
+    let subs: Vec<(i64, i32, i32)> = sqlx::query_as(
+        "SELECT member_id, starts_on - DATE '1970-01-01', ends_on - DATE '1970-01-01'
+         FROM subscriptions WHERE starts_on <= DATE '1970-01-01' + $1::int
+         ORDER BY member_id, starts_on, id",
+    )
+    .bind(b.last_day)
+    .fetch_all(pool)
+    .await?;
+    for (member, s, e) in subs {
+        if let Some(m) = members.get_mut(&member) {
+            m.paid.push((s, e));
+        }
+    }
+
+    let qual_index: HashMap<&str, usize> =
+        config.qualifications.iter().enumerate().map(|(i, q)| (q.name.as_str(), i)).collect();
+    let grants: Vec<(i64, i64, String, i32, bool)> = sqlx::query_as(&format!(
+        "SELECT id, member_id, qualification, ((granted_at {LOCAL_DAY}, granted_at >= {START}
+         FROM qualification_grants WHERE granted_at < {END}
+         ORDER BY member_id, granted_at, id"
+    ))
+    .bind(b.tz)
+    .bind(b.end_ts)
+    .bind(b.start_ts)
+    .fetch_all(pool)
+    .await?;
+    for (id, member, name, day, in_month) in grants {
+        match qual_index.get(name.as_str()) {
+            Some(&q) => {
+                if let Some(m) = members.get_mut(&member) {
+                    m.grants.push((day, q));
+                }
+            }
+            None if in_month => quarantine.push(QuarantineRow {
+                source_table: "qualification_grants".into(),
+                source_id: id,
+                reason: reason::UNKNOWN_QUALIFICATION.into(),
+                member_id: Some(member),
+                detail: format!("qualification `{name}` is not in the ladder"),
+            }),
+            None => {}
+        }
+    }
+
+    // The wallet in force: each member's latest registration by the month's end.
+    let wallets: Vec<(i64, i64, String)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT ON (member_id) id, member_id, address FROM wallets
+         WHERE registered_at < {END} ORDER BY member_id, registered_at DESC, id DESC"
+    ))
+    .bind(b.tz)
+    .bind(b.end_ts)
+    .fetch_all(pool)
+    .await?;
+    let mut wallet_of: HashMap<i64, String> = HashMap::new();
+    for (id, member, address) in wallets {
+        match parse_wallet(&address) {
+            Ok(_) => {
+                wallet_of.insert(member, address);
+            }
+            Err(why) => quarantine.push(QuarantineRow {
+                source_table: "wallets".into(),
+                source_id: id,
+                reason: reason::MALFORMED_WALLET.into(),
+                member_id: Some(member),
+                detail: format!("{why}: {address:?}"),
+            }),
+        }
+    }
+
+    // Duplicates diverted by the insert trigger, for events of this month.
+    let duplicates: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, member_id, original_event_id, idempotency_key FROM activity_event_duplicates
+         WHERE occurred_at >= {START} AND occurred_at < {END} ORDER BY id"
+    ))
+    .bind(b.tz)
+    .bind(b.end_ts)
+    .bind(b.start_ts)
+    .fetch_all(pool)
+    .await?;
+    for (id, member, original, key) in duplicates {
+        quarantine.push(QuarantineRow {
+            source_table: "activity_event_duplicates".into(),
+            source_id: id,
+            reason: reason::DUPLICATE_IDEMPOTENCY_KEY.into(),
+            member_id: Some(member),
+            detail: format!("key {key:?} already used by activity_events.id {original}"),
+        });
+    }
+
+    // Pending allocations open at the start of this month.
+    let pending: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT member_id, SUM(amount)::bigint FROM pending_allocations
+         WHERE origin_month < $1 AND (settled_month IS NULL OR settled_month >= $1)
+         GROUP BY member_id ORDER BY member_id",
+    )
+    .bind(month_key)
+    .fetch_all(pool)
+    .await?;
+    let pending_in: HashMap<i64, u64> = pending.into_iter().map(|(m, a)| (m, a as u64)).collect();
+    tracing::debug!(members = members.len(), wallets = wallet_of.len(), "inputs read");
+    Ok(Inputs { members, wallet_of, pending_in, quarantine })
+}
+
+/// Activity: one pass over the events up to the month's end, classified and aggregated per
+/// `(member, local day)` in SQL and folded as the rows stream in. Accepted events make one row
+/// per group; each refused event makes its own row (they are rare), keyed by
+/// `refused = id × 8 + reason code` (one narrow grouping key, evaluated once per event; ids
+/// stay far below 2^60), so every aggregate is a plain SUM/COUNT.
+async fn aggregate_activity(
+    pool: &PgPool,
+    config: &Config,
+    b: &Bounds<'_>,
+) -> anyhow::Result<ActivityAgg> {
+    let action_types: Vec<String> = config.actions.iter().map(|a| a.action_type.clone()).collect();
+    let categories: Vec<String> = config.actions.iter().map(|a| a.category.clone()).collect();
+    let points: Vec<i64> = config.actions.iter().map(|a| a.points as i64).collect();
+    let sql = format!(
+        "WITH actions AS (
+             SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[]) AS a(action_type, category, points)
+         ),
+         classified AS (
+             SELECT e.id, e.member_id, ((e.occurred_at {LOCAL_DAY} AS day, a.points,
+                 CASE WHEN m.id IS NULL THEN e.id * 8 + 1
+                      WHEN a.points IS NULL THEN e.id * 8 + 2
+                      WHEN e.occurred_at > e.recorded_at + make_interval(secs => $7::int) THEN e.id * 8 + 3
+                      WHEN e.occurred_at < m.joined_at THEN e.id * 8 + 4
+                 END AS refused
+             FROM activity_events e
+             LEFT JOIN members m ON m.id = e.member_id
+             LEFT JOIN actions a ON a.action_type = e.action_type AND a.category = e.category
+             WHERE e.occurred_at < {END}
+         )
+         SELECT member_id, day, refused, COALESCE(SUM(points), 0)::bigint, COUNT(*)
+         FROM classified GROUP BY 1, 2, 3"
+    );
+    let mut per_member: HashMap<i64, Activity> = HashMap::new();
+    let mut quarantine = Vec::new();
+    // A read-only transaction of its own, so the hash aggregation's memory can be raised for
+    // this query alone (at the default 4 MB it spills ~1.2 M groups to disk in batches).
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!("SET LOCAL work_mem = '{AGGREGATION_WORK_MEM}'"))
+        .execute(&mut *tx)
+        .await?;
+    let mut rows = sqlx::query_as::<_, (i64, i32, Option<i64>, i64, i64)>(&sql)
+        .bind(b.tz)
+        .bind(b.end_ts)
+        .bind(b.start_ts)
+        .bind(&action_types)
+        .bind(&categories)
+        .bind(&points)
+        .bind(config.future_skew_seconds as i32)
+        .fetch(&mut *tx);
+    while let Some((member, day, refused, day_points, accepted)) = rows.try_next().await? {
+        let in_month = day >= b.first_day;
+        match refused {
+            None => {
+                let act = per_member.entry(member).or_default();
+                act.active_days.push(day);
+                if in_month {
+                    act.month_points.push((day, day_points as u64));
+                    act.events_in_month += accepted as u64;
+                }
+            }
+            Some(_) if !in_month => {}
+            Some(key) => {
+                let (id, code) = (key.div_euclid(8), key.rem_euclid(8));
+                let why = usize::try_from(code)
+                    .ok()
+                    .and_then(|c| EVENT_REASONS.get(c.wrapping_sub(1)))
+                    .ok_or_else(|| anyhow!("unexpected quarantine code {code} for event {id}"))?;
+                quarantine.push(QuarantineRow {
+                    source_table: "activity_events".into(),
+                    source_id: id,
+                    detail: format!("local day {}", day_string(day)),
+                    member_id: Some(member),
+                    reason: (*why).into(),
+                });
+            }
+        }
+    }
+    drop(rows);
+    tx.commit().await?;
+    Ok(ActivityAgg { per_member, quarantine })
 }
 
 fn empty_line(id: i64, carried: u64, wallet: Option<String>) -> MemberLine {
@@ -574,7 +676,43 @@ fn empty_line(id: i64, carried: u64, wallet: Option<String>) -> MemberLine {
     }
 }
 
-/// Replaces the month's derived rows in one transaction.
+/// Appends `s` to a `COPY ... FROM STDIN` text-format row, escaped.
+fn copy_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Appends an optional text field (`\N` for NULL) and a separator.
+fn copy_opt_text(out: &mut String, s: Option<&str>, sep: char) {
+    match s {
+        Some(s) => copy_text(out, s),
+        None => out.push_str("\\N"),
+    }
+    out.push(sep);
+}
+
+/// Streams text-format rows into `COPY <target> FROM STDIN`.
+async fn copy_in(conn: &mut PgConnection, target: &str, rows: &str) -> anyhow::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn.copy_in_raw(&format!("COPY {target} FROM STDIN")).await?;
+    // CopyData messages need not align with rows.
+    for chunk in rows.as_bytes().chunks(1 << 20) {
+        copy.send(chunk).await?;
+    }
+    copy.finish().await?;
+    Ok(())
+}
+
+/// Replaces the month's derived rows in one transaction; the bulk rows go in with `COPY`.
 async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result<()> {
     let month = report.month.as_str();
     let mut tx = pool.begin().await?;
@@ -621,97 +759,62 @@ async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result
     .execute(&mut *tx)
     .await?;
 
-    for chunk in report.members.chunks(20_000) {
-        let mut ids = Vec::with_capacity(chunk.len());
-        let (mut credit, mut alloc, mut pin, mut payable, mut wallet) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for l in chunk {
-            ids.push(l.member_id);
-            credit.push(l.credit as i64);
-            alloc.push(l.allocation as i64);
-            pin.push(l.pending_in as i64);
-            payable.push(l.payable as i64);
-            wallet.push(l.wallet.clone());
-        }
-        sqlx::query(
-            "INSERT INTO allocations (month, member_id, credit, allocation, pending_in, payable, wallet)
-             SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[])",
-        )
-        .bind(month)
-        .bind(&ids)
-        .bind(&credit)
-        .bind(&alloc)
-        .bind(&pin)
-        .bind(&payable)
-        .bind(&wallet)
-        .execute(&mut *tx)
-        .await?;
-
-        let (mut wm, mut ws, mut rs, mut re, mut pd, mut ad) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for l in chunk {
-            for w in &l.weeks {
-                wm.push(l.member_id);
-                ws.push(w.week_start_day);
-                rs.push(w.rank_start as i16);
-                re.push(w.rank_end as i16);
-                pd.push(w.paid_days as i16);
-                ad.push(w.active_days as i16);
-            }
-        }
-        sqlx::query(
-            "INSERT INTO weekly_ranks (month, member_id, week_start, rank_start, rank_end, paid_days, active_days)
-             SELECT $1, m, DATE '1970-01-01' + w, rs, re, pd, ad
-             FROM unnest($2::bigint[], $3::int4[], $4::int2[], $5::int2[], $6::int2[], $7::int2[]) AS t(m, w, rs, re, pd, ad)",
-        )
-        .bind(month)
-        .bind(&wm)
-        .bind(&ws)
-        .bind(&rs)
-        .bind(&re)
-        .bind(&pd)
-        .bind(&ad)
-        .execute(&mut *tx)
-        .await?;
+    let mut rows = String::with_capacity(report.members.len() * 96);
+    for l in &report.members {
+        let _ = write!(
+            rows,
+            "{month}\t{}\t{}\t{}\t{}\t{}\t",
+            l.member_id, l.credit, l.allocation, l.pending_in, l.payable
+        );
+        copy_opt_text(&mut rows, l.wallet.as_deref(), '\n');
     }
+    copy_in(
+        &mut tx,
+        "allocations (month, member_id, credit, allocation, pending_in, payable, wallet)",
+        &rows,
+    )
+    .await?;
 
-    if !report.quarantine.rows.is_empty() {
-        for chunk in report.quarantine.rows.chunks(5_000) {
-            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
-                "INSERT INTO quarantined_inputs (month, source_table, source_id, member_id, reason, detail) ",
+    rows.clear();
+    for l in &report.members {
+        for w in &l.weeks {
+            let _ = writeln!(
+                rows,
+                "{month}\t{}\t{}\t{}\t{}\t{}\t{}",
+                l.member_id, w.week_start, w.rank_start, w.rank_end, w.paid_days, w.active_days
             );
-            qb.push_values(chunk, |mut b, q| {
-                b.push_bind(month)
-                    .push_bind(&q.source_table)
-                    .push_bind(q.source_id)
-                    .push_bind(q.member_id)
-                    .push_bind(&q.reason)
-                    .push_bind(&q.detail);
-            });
-            qb.build().execute(&mut *tx).await?;
         }
     }
+    copy_in(
+        &mut tx,
+        "weekly_ranks (month, member_id, week_start, rank_start, rank_end, paid_days, active_days)",
+        &rows,
+    )
+    .await?;
+
+    rows.clear();
+    for q in &report.quarantine.rows {
+        let _ = write!(rows, "{month}\t{}\t{}\t", q.source_table, q.source_id);
+        copy_opt_text(&mut rows, q.member_id.map(|m| m.to_string()).as_deref(), '\t');
+        copy_text(&mut rows, &q.reason);
+        rows.push('\t');
+        copy_text(&mut rows, &q.detail);
+        rows.push('\n');
+    }
+    copy_in(
+        &mut tx,
+        "quarantined_inputs (month, source_table, source_id, member_id, reason, detail)",
+        &rows,
+    )
+    .await?;
 
     // Carry: allocations of members without a valid wallet become pending; open pending of
     // members who now have one is settled into this month (their `payable` includes it).
-    let new_pending: Vec<(i64, i64)> = report
-        .members
-        .iter()
-        .filter(|l| l.wallet.is_none() && l.allocation > 0)
-        .map(|l| (l.member_id, l.allocation as i64))
-        .collect();
-    if !new_pending.is_empty() {
-        let (m, a): (Vec<i64>, Vec<i64>) = new_pending.into_iter().unzip();
-        sqlx::query(
-            "INSERT INTO pending_allocations (member_id, origin_month, amount)
-             SELECT m, $1, a FROM unnest($2::bigint[], $3::bigint[]) AS t(m, a)",
-        )
-        .bind(month)
-        .bind(&m)
-        .bind(&a)
-        .execute(&mut *tx)
-        .await?;
+    rows.clear();
+    for l in report.members.iter().filter(|l| l.wallet.is_none() && l.allocation > 0) {
+        let _ = writeln!(rows, "{}\t{month}\t{}", l.member_id, l.allocation);
     }
+    copy_in(&mut tx, "pending_allocations (member_id, origin_month, amount)", &rows).await?;
     let settled: Vec<i64> = report
         .members
         .iter()
