@@ -49,6 +49,11 @@ impl ChainBackend for EmbeddedBackend {
         &self.ledger.ctx.payer
     }
 
+    /// The bank runs the real address-lookup-table program.
+    fn supports_lookup_tables(&self) -> bool {
+        true
+    }
+
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
         let blockhash = self
             .ledger
