@@ -97,8 +97,7 @@ async fn run_form(admin: &str, form: TxForm, n: usize) -> anyhow::Result<Row> {
         ..EngineSettings::default()
     };
     let started = Instant::now();
-    let summary =
-        PayoutEngine::new(&mut backend, &pool, mint, settings.clone()).run(month).await?;
+    let summary = PayoutEngine::new(&mut backend, &pool, mint, settings.clone()).run(month).await?;
     let paid_seconds = started.elapsed().as_secs_f64();
     let tables = store::load_tables(&pool, month).await?;
     let mut table_rent = 0;

@@ -260,7 +260,10 @@ impl Config {
         }
 
         if self.payout.rent_payer_keypair.as_deref().is_some_and(|p| p.trim().is_empty()) {
-            return Err(invalid("payout.rent_payer_keypair", "must be a file path; leave it out for the distributor key"));
+            return Err(invalid(
+                "payout.rent_payer_keypair",
+                "must be a file path; leave it out for the distributor key",
+            ));
         }
         if self.actions.is_empty() {
             return Err(invalid("actions", "list at least one action type"));

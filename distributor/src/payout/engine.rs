@@ -26,7 +26,8 @@ pub const PACKET_DATA_SIZE: u64 = limits::PACKET_DATA_SIZE as u64;
 /// instruction is sent unless a priority fee is set (see [`limits::max_recipients`]).
 pub const RECIPIENTS_PER_LEGACY_BATCH: usize = stk_client::treasury::MAX_RECIPIENTS_LEGACY;
 /// Recipients per v0 payout transaction through a lookup table (64 account locks bind).
-pub const RECIPIENTS_PER_TABLE_BATCH: usize = stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE;
+pub const RECIPIENTS_PER_TABLE_BATCH: usize =
+    stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE;
 
 /// A keypair that pays the rent (and fees) of the recipients' token accounts. Its `Debug`
 /// shows the public key only.
@@ -251,14 +252,19 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     ) -> Result<(VersionedTransaction, u64), EngineError> {
         let recent = self.backend.latest_blockhash().await?;
         let signer = signer.unwrap_or_else(|| self.backend.payer());
-        let tx = limits::signed(signer, ixs, table, recent.blockhash).map_err(EngineError::Build)?;
+        let tx =
+            limits::signed(signer, ixs, table, recent.blockhash).map_err(EngineError::Build)?;
         // Nodes drop packets over 1,232 bytes without a word; refuse to send one.
         limits::check(&tx)?;
         Ok((tx, recent.last_valid_block_height))
     }
 
     /// Sends `tx` and reports transport errors as "outcome unknown" rather than failure.
-    pub(crate) async fn send(&mut self, tx: &VersionedTransaction, what: &str) -> Result<(), EngineError> {
+    pub(crate) async fn send(
+        &mut self,
+        tx: &VersionedTransaction,
+        what: &str,
+    ) -> Result<(), EngineError> {
         self.summary.transactions_sent += 1;
         match self.backend.send(tx).await {
             Ok(()) => Ok(()),

@@ -133,8 +133,10 @@ pub fn signed(
     blockhash: Hash,
 ) -> Result<VersionedTransaction, String> {
     match table {
-        None => Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash)
-            .into()),
+        None => {
+            Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash)
+                .into())
+        }
         Some(table) => {
             let message = v0::Message::try_compile(
                 &payer.pubkey(),

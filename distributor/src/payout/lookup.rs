@@ -119,7 +119,10 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
             }
             self.backend.wait().await;
         }
-        Err(EngineError::Stuck { what: "lookup tables to activate".into(), waits: self.settings.max_waits })
+        Err(EngineError::Stuck {
+            what: "lookup tables to activate".into(),
+            waits: self.settings.max_waits,
+        })
     }
 
     /// The newest slot of the SlotHashes sysvar (a valid `recent_slot`; the current slot is
@@ -139,7 +142,10 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
     /// A `recent_slot` whose table address is free: the month's tables (and other months')
     /// share the authority, so two tables created within one slot would collide; wait for
     /// the next slot then.
-    async fn unused_table_address(&mut self, authority: &Pubkey) -> Result<(u64, Pubkey), EngineError> {
+    async fn unused_table_address(
+        &mut self,
+        authority: &Pubkey,
+    ) -> Result<(u64, Pubkey), EngineError> {
         for _ in 0..self.settings.max_waits {
             let slot = self.newest_slot().await?;
             let (_, address) = create_lookup_table(*authority, *authority, slot);
@@ -148,7 +154,10 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
             }
             self.backend.wait().await;
         }
-        Err(EngineError::Stuck { what: "a free lookup-table address".into(), waits: self.settings.max_waits })
+        Err(EngineError::Stuck {
+            what: "a free lookup-table address".into(),
+            waits: self.settings.max_waits,
+        })
     }
 
     async fn read_table(&mut self, address: &Pubkey) -> Result<Option<OnchainTable>, EngineError> {
@@ -209,7 +218,8 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
                 let (recent_slot, address) = self.unused_table_address(&authority).await?;
                 let (create, _) = create_lookup_table(authority, authority, recent_slot);
                 let first = &expected[..expected.len().min(create_chunk)];
-                let extend = extend_lookup_table(address, authority, Some(authority), first.to_vec());
+                let extend =
+                    extend_lookup_table(address, authority, Some(authority), first.to_vec());
                 let (tx, last_valid) = self.sign_with(&[create, extend], None, None).await?;
                 let signature = tx.signatures[0].to_string();
                 store::record_table_create(
@@ -264,8 +274,14 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
                 extend_lookup_table(r.address, authority, Some(authority), next.to_vec());
             let (tx, last_valid) = self.sign_with(&[ix], None, None).await?;
             let signature = tx.signatures[0].to_string();
-            store::record_table_pending(self.db, month, index, Some((signature.as_str(), last_valid)), held)
-                .await?;
+            store::record_table_pending(
+                self.db,
+                month,
+                index,
+                Some((signature.as_str(), last_valid)),
+                held,
+            )
+            .await?;
             r.pending_signature = Some(signature);
             r.pending_last_valid_block_height = Some(last_valid);
             self.crash_at(CrashPoint::BeforeLookupTableExtendSent(index))?;

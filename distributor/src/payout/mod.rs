@@ -28,9 +28,9 @@ pub fn load_rent_payer(
     config: &crate::config::PayoutConfig,
     flag: Option<&std::path::Path>,
 ) -> Result<Option<engine::RentPayer>, crate::keypair::KeypairError> {
-    let path = flag.map(std::path::PathBuf::from).or_else(|| {
-        config.rent_payer_keypair.as_deref().map(std::path::PathBuf::from)
-    });
+    let path = flag
+        .map(std::path::PathBuf::from)
+        .or_else(|| config.rent_payer_keypair.as_deref().map(std::path::PathBuf::from));
     let Some(path) = path else { return Ok(None) };
     let keypair = crate::keypair::load(&path)?;
     tracing::info!(rent_payer = %solana_signer::Signer::pubkey(&keypair), "token-account rent paid by a separate key");

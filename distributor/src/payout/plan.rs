@@ -34,7 +34,10 @@ impl PlanShape {
     /// The largest batches of `form` that fit one transaction at the priority fee
     /// `micro_lamports` (see [`super::limits::max_recipients`]).
     pub fn sized(form: super::limits::TxForm, micro_lamports: u64) -> PlanShape {
-        PlanShape { form, recipients_per_batch: super::limits::max_recipients(form, micro_lamports) }
+        PlanShape {
+            form,
+            recipients_per_batch: super::limits::max_recipients(form, micro_lamports),
+        }
     }
 
     /// Lookup tables when wanted and the backend supports them, legacy otherwise.
