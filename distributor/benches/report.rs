@@ -9,21 +9,10 @@
 use sqlx::{Connection, Executor, PgConnection};
 use std::time::Instant;
 use stk_common::calendar::MonthId;
-use stk_distributor::{config::Config, db, report, seed};
+use stk_distributor::{config::Config, db, metrics::vm_hwm_kib, report, seed};
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
-}
-
-fn vm_hwm_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        })
-        .unwrap_or(0)
 }
 
 /// The 1-minute load average, recorded with every figure (the machine is shared).

@@ -32,6 +32,40 @@ pub struct Config {
     pub qualifications: Vec<Qualification>,
     /// Points per action type and category.
     pub actions: Vec<ActionPoints>,
+    /// How payouts are sent. Operational, not economic: left out of the configuration hash
+    /// (the report does not depend on it).
+    #[serde(default, skip_serializing)]
+    pub payout: PayoutConfig,
+}
+
+/// Whether a month's payout uses address lookup tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum LookupTables {
+    /// When the chain backend supports them (both shipped backends do).
+    #[default]
+    Auto,
+    /// Never: legacy transactions of 20 recipients.
+    Never,
+}
+
+impl LookupTables {
+    pub fn wanted(self) -> bool {
+        self == LookupTables::Auto
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayoutConfig {
+    /// `auto` (default): v0 transactions of 55 recipients through the month's lookup tables;
+    /// `never`: legacy transactions of 20. Fixed per month when its plan is written.
+    #[serde(default)]
+    pub lookup_tables: LookupTables,
+    /// A keypair file that pays the rent of the recipients' token accounts (and signs only
+    /// those transactions); absent: the distributor key pays. Same permission check.
+    #[serde(default)]
+    pub rent_payer_keypair: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +259,12 @@ impl Config {
             }
         }
 
+        if self.payout.rent_payer_keypair.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            return Err(invalid(
+                "payout.rent_payer_keypair",
+                "must be a file path; leave it out for the distributor key",
+            ));
+        }
         if self.actions.is_empty() {
             return Err(invalid("actions", "list at least one action type"));
         }

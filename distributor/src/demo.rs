@@ -24,8 +24,9 @@ use stk_distributor::{
     config::Config,
     db,
     payout::{
-        engine::{EngineSettings, PayoutEngine, RECIPIENTS_PER_LEGACY_BATCH},
+        engine::{EngineSettings, PayoutEngine},
         from_report::freeze_and_plan,
+        plan::PlanShape,
     },
     progress::ProgressWatcher,
     report, seed,
@@ -164,11 +165,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  approved report sha256 {}", outcome.sha256);
 
     // 4. Exactly-once payout.
-    let plan = freeze_and_plan(&pool, month, &mint, RECIPIENTS_PER_LEGACY_BATCH).await?;
+    let shape = PlanShape::choose(config.payout.lookup_tables.wanted(), true, 0);
+    let plan = freeze_and_plan(&pool, month, &mint, shape).await?;
     println!(
-        "payout plan: {} recipients in {} batches, {} STK",
+        "payout plan: {} recipients in {} batches of up to {} ({} transactions), {} STK",
         plan.payees,
         plan.batches,
+        shape.recipients_per_batch,
+        shape.form.as_str(),
         stk(plan.total)
     );
     let started = std::time::Instant::now();
@@ -180,10 +184,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     progress.finish().await;
     let summary = paid?;
     println!(
-        "paid: {} batches confirmed, {} transactions, {} token accounts created, epoch closed: {}, {} lamports of fees and rent ({:.1} s)",
+        "paid: {} batches confirmed, {} transactions, {} token accounts and {} lookup tables created, epoch closed: {}, {} lamports of fees and rent ({:.1} s)",
         summary.batches_confirmed_now,
         summary.transactions_sent,
         summary.token_accounts_created,
+        summary.lookup_tables_created,
         summary.epoch_closed_now,
         summary.lamports_spent,
         started.elapsed().as_secs_f64()

@@ -50,6 +50,32 @@ impl ConfigArgs {
     }
 }
 
+/// How payouts are sent (override `[payout]` of the configuration).
+#[derive(Args, Debug)]
+struct PayoutArgs {
+    /// Address lookup tables for new months' plans: auto (when the backend supports them;
+    /// 55 recipients per transaction) or never (legacy, 20).
+    #[arg(long, env = "STK_LOOKUP_TABLES", value_enum)]
+    lookup_tables: Option<stk_distributor::config::LookupTables>,
+    /// Keypair file paying the rent of recipients' missing token accounts (signs only those
+    /// transactions; must not be readable by group or others). Default: the distributor key.
+    #[arg(long, env = "STK_RENT_PAYER_KEYPAIR")]
+    rent_payer: Option<PathBuf>,
+}
+
+impl PayoutArgs {
+    /// Whether lookup tables are wanted, and the rent payer.
+    fn resolve(
+        &self,
+        config: &Config,
+    ) -> anyhow::Result<(bool, Option<stk_distributor::payout::engine::RentPayer>)> {
+        let lookup = self.lookup_tables.unwrap_or(config.payout.lookup_tables).wanted();
+        let rent_payer =
+            stk_distributor::payout::load_rent_payer(&config.payout, self.rent_payer.as_deref())?;
+        Ok((lookup, rent_payer))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// The main job: a full monthly distribution with sample data on an embedded local ledger
@@ -121,6 +147,10 @@ enum Command {
         /// Pay even without a recorded approval.
         #[arg(long)]
         no_approval: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        payout: PayoutArgs,
     },
     /// The long-running service: cranks quarters, computes each month's report after its
     /// payout time, waits for approval, pays exactly once. Stops on SIGTERM/SIGINT.
@@ -153,6 +183,8 @@ enum Command {
         /// Directory of the report files.
         #[arg(long, env = "STK_REPORT_DIR", default_value = "reports")]
         out: PathBuf,
+        #[command(flatten)]
+        payout: PayoutArgs,
     },
     /// Initialize the whole suite on a cluster after `anchor deploy` (mint with metadata and
     /// schedule, vesting sale vault, startup fund, staking pool, treasury with its vaults and
@@ -266,15 +298,27 @@ fn main() -> anyhow::Result<()> {
         Command::Status { db, month } => {
             runtime.block_on(operator::status(&db.database_url, month.as_deref()))
         }
-        Command::Submit { db, month, rpc_url, keypair, priority_fee, no_approval } => runtime
-            .block_on(operator::submit(
-                &db.database_url,
-                &month,
-                &rpc_url,
-                &keypair,
+        Command::Submit {
+            db,
+            month,
+            rpc_url,
+            keypair,
+            priority_fee,
+            no_approval,
+            config,
+            payout,
+        } => runtime.block_on(async {
+            let (lookup_tables, rent_payer) = payout.resolve(&config.load()?)?;
+            let opts = operator::SubmitOptions {
+                rpc_url: &rpc_url,
+                keypair: &keypair,
                 priority_fee,
-                !no_approval,
-            )),
+                require_approval: !no_approval,
+                lookup_tables,
+                rent_payer,
+            };
+            operator::submit(&db.database_url, &month, opts).await
+        }),
         Command::Run {
             db,
             config,
@@ -286,9 +330,11 @@ fn main() -> anyhow::Result<()> {
             no_approval,
             poll_seconds,
             out,
+            payout,
         } => runtime.block_on(async {
             use stk_distributor::{chain::rpc, metrics, schedule_clock::PayoutTime, service};
             let config = config.load()?;
+            let (lookup_tables, rent_payer) = payout.resolve(&config)?;
             let payout_time = PayoutTime { day: payout_day, hour: payout_hour };
             payout_time.validate().map_err(|e| anyhow::anyhow!(e))?;
             let payer = stk_distributor::keypair::load(&keypair)?;
@@ -306,6 +352,11 @@ fn main() -> anyhow::Result<()> {
                 require_approval: !no_approval,
                 report_dir: Some(out),
                 poll_interval: std::time::Duration::from_secs(poll_seconds.max(1)),
+                lookup_tables,
+                engine: stk_distributor::payout::engine::EngineSettings {
+                    rent_payer,
+                    ..Default::default()
+                },
                 ..service::ServiceSettings::default()
             };
             let mut backend = rpc::RpcBackend::new(

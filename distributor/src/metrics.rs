@@ -144,3 +144,15 @@ mod tests {
         server.abort();
     }
 }
+
+/// Peak resident memory of this process in KiB (`VmHWM` of `/proc/self/status`; 0 elsewhere).
+pub fn vm_hwm_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}

@@ -7,8 +7,9 @@ use stk_distributor::{
     chain::rpc::{RpcBackend, RpcSettings},
     db, keypair,
     payout::{
-        engine::{EngineSettings, PayoutEngine, RECIPIENTS_PER_LEGACY_BATCH},
+        engine::{EngineSettings, PayoutEngine},
         from_report::freeze_and_plan,
+        plan::PlanShape,
         store,
     },
     progress::{PayoutProgress, ProgressWatcher},
@@ -69,7 +70,7 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
     for m in months {
         let id = month(&m)?;
         let epoch = sqlx::query(
-            "SELECT state, total, batch_count, report_sha256 FROM payout_epochs WHERE month = $1",
+            "SELECT state, total, batch_count, report_sha256, tx_form FROM payout_epochs WHERE month = $1",
         )
         .bind(&m)
         .fetch_optional(&pool)
@@ -85,10 +86,11 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
                 let counts = store::batch_counts(&pool, id).await?;
                 let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
                 println!(
-                    "{m}: epoch {}, {} STK in {} batches ({}), report {}",
+                    "{m}: epoch {}, {} STK in {} {} batches ({}), report {}",
                     e.get::<String, _>("state"),
                     stk(e.get("total")),
                     e.get::<i32, _>("batch_count"),
+                    e.get::<String, _>("tx_form"),
                     counts.join(", "),
                     e.get::<String, _>("report_sha256")
                 );
@@ -100,14 +102,18 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn submit(
-    url: &str,
-    month_text: &str,
-    rpc_url: &str,
-    keypair_path: &Path,
-    priority_fee: u64,
-    require_approval: bool,
-) -> anyhow::Result<()> {
+/// How `submit` sends a payout.
+pub struct SubmitOptions<'a> {
+    pub rpc_url: &'a str,
+    pub keypair: &'a Path,
+    pub priority_fee: u64,
+    pub require_approval: bool,
+    pub lookup_tables: bool,
+    pub rent_payer: Option<stk_distributor::payout::engine::RentPayer>,
+}
+
+pub async fn submit(url: &str, month_text: &str, opts: SubmitOptions<'_>) -> anyhow::Result<()> {
+    let SubmitOptions { rpc_url, keypair: keypair_path, priority_fee, require_approval, .. } = opts;
     let m = month(month_text)?;
     let payer = keypair::load(keypair_path)?;
     let pool = db::connect(url).await?;
@@ -133,12 +139,18 @@ pub async fn submit(
         }
     }
     let mint = seeds::find_stk_mint();
-    let plan = freeze_and_plan(&pool, m, &mint, RECIPIENTS_PER_LEGACY_BATCH).await?;
-    tracing::info!(month = %m, recipients = plan.payees, batches = plan.batches, total = plan.total, "payout plan saved");
     let settings = RpcSettings { url: rpc_url.to_string(), ..RpcSettings::default() };
     let mut backend = RpcBackend::new(payer, settings);
-    let engine_settings =
-        EngineSettings { compute_unit_price: priority_fee, ..EngineSettings::default() };
+    use stk_distributor::chain::ChainBackend;
+    let shape =
+        PlanShape::choose(opts.lookup_tables, backend.supports_lookup_tables(), priority_fee);
+    let plan = freeze_and_plan(&pool, m, &mint, shape).await?;
+    tracing::info!(month = %m, recipients = plan.payees, batches = plan.batches, total = plan.total, form = shape.form.as_str(), "payout plan saved");
+    let engine_settings = EngineSettings {
+        compute_unit_price: priority_fee,
+        rent_payer: opts.rent_payer,
+        ..EngineSettings::default()
+    };
     let progress = ProgressWatcher::start(pool.clone(), m, Duration::from_millis(500));
     let outcome = PayoutEngine::new(&mut backend, &pool, mint, engine_settings).run(m).await;
     progress.finish().await;

@@ -16,6 +16,7 @@ use crate::{
     payout::{
         engine::{EngineSettings, PayoutEngine, PayoutSummary},
         from_report::freeze_and_plan,
+        plan::PlanShape,
     },
     report,
     schedule_clock::PayoutTime,
@@ -30,7 +31,8 @@ use stk_mint::state::MintConfig;
 pub struct ServiceSettings {
     pub payout_time: PayoutTime,
     pub require_approval: bool,
-    pub recipients_per_batch: usize,
+    /// Plan new months with address lookup tables when the backend supports them.
+    pub lookup_tables: bool,
     pub engine: EngineSettings,
     pub report_dir: Option<PathBuf>,
     pub poll_interval: Duration,
@@ -44,7 +46,7 @@ impl Default for ServiceSettings {
         ServiceSettings {
             payout_time: PayoutTime::default(),
             require_approval: true,
-            recipients_per_batch: crate::payout::engine::RECIPIENTS_PER_LEGACY_BATCH,
+            lookup_tables: true,
             engine: EngineSettings::default(),
             report_dir: Some(PathBuf::from("reports")),
             poll_interval: Duration::from_secs(60),
@@ -152,7 +154,12 @@ pub async fn tick<B: ChainBackend>(
                 break;
             }
         }
-        freeze_and_plan(db, month, &mint, settings.recipients_per_batch).await?;
+        let shape = PlanShape::choose(
+            settings.lookup_tables,
+            backend.supports_lookup_tables(),
+            settings.engine.compute_unit_price,
+        );
+        freeze_and_plan(db, month, &mint, shape).await?;
         let summary = match PayoutEngine::new(backend, db, mint, settings.engine.clone())
             .with_crash(settings.crash.clone())
             .run(month)

@@ -9,25 +9,26 @@
 //! nothing.
 use anchor_lang::prelude::Pubkey;
 use sha2::{Digest, Sha256};
+use solana_signer::Signer;
+use solana_transaction::versioned::VersionedTransaction;
 use sqlx::PgPool;
+use std::sync::Mutex;
 use stk_common::calendar::MonthId;
 use stk_distributor::{
     chain::{
         embedded::EmbeddedBackend,
         faults::{BackendFaults, CrashPlan, CrashPoint, FaultyBackend},
+        ChainBackend,
     },
     payout::{
-        engine::{EngineError, EngineSettings, PayoutEngine, RECIPIENTS_PER_LEGACY_BATCH},
+        engine::{EngineError, EngineSettings, PayoutEngine, RentPayer},
+        limits::TxForm,
         onchain,
-        plan::{plan_batches, Payee},
+        plan::{plan_batches, Payee, PlanShape},
         store::{self, StoreError},
     },
 };
-use stk_harness::{
-    ata,
-    treasury::{TreasurySetup, TreasurySetupArgs},
-    Ledger,
-};
+use stk_harness::{alt, ata, treasury::TreasurySetup, Ledger};
 
 mod common;
 
@@ -39,15 +40,38 @@ struct World {
     month: MonthId,
 }
 
+/// Tables whose creation was sent (by any test of this binary), for the orphan check.
+static CREATED_TABLES: Mutex<Vec<Pubkey>> = Mutex::new(vec![]);
+
+/// Every transaction the engine sends must fit one packet and the 64-lock limit; table
+/// creations are remembered.
+fn inspect(tx: &VersionedTransaction) {
+    assert!(
+        alt::fits(tx),
+        "transaction of {} bytes, {} locks",
+        alt::wire_size(tx),
+        alt::account_locks(tx)
+    );
+    let keys = tx.message.static_account_keys();
+    for ix in tx.message.instructions() {
+        let program = keys[ix.program_id_index as usize];
+        // ProgramInstruction::CreateLookupTable is variant 0; its first account is the table.
+        if program == solana_address_lookup_table_interface::program::id()
+            && ix.data.first() == Some(&0)
+        {
+            CREATED_TABLES.lock().unwrap().push(keys[ix.accounts[0] as usize]);
+        }
+    }
+}
+
 async fn world(faults: BackendFaults) -> World {
     let mut ledger = Ledger::start().await;
-    let mut args = TreasurySetupArgs::default();
     // The engine signs as the distributor with the backend's fee payer.
-    args.distributor = ledger.ctx.payer.insecure_clone();
-    let treasury = TreasurySetup::initialize(&mut ledger, args).await;
-    Ledger::ok(treasury.stk.mint_quarter(&mut ledger, 0, true).await);
-    let month = MonthId(treasury.stk.schedule.start_month);
-    World { backend: FaultyBackend::new(EmbeddedBackend::new(ledger), faults), treasury, month }
+    let (treasury, month) = TreasurySetup::for_payouts(&mut ledger).await;
+    let month = MonthId(month);
+    let mut backend = FaultyBackend::new(EmbeddedBackend::new(ledger), faults);
+    backend.inspect = Some(inspect);
+    World { backend, treasury, month }
 }
 
 fn payees(mint: &Pubkey, n: usize) -> Vec<Payee> {
@@ -64,10 +88,15 @@ fn payees(mint: &Pubkey, n: usize) -> Vec<Payee> {
         .collect()
 }
 
-async fn plan(db: &PgPool, month: MonthId, payees: &[Payee], report: &str) -> String {
+fn shape(form: TxForm) -> PlanShape {
+    PlanShape::sized(form, 0)
+}
+
+async fn plan(db: &PgPool, month: MonthId, payees: &[Payee], report: &str, form: TxForm) -> String {
     let hash = hex::encode(Sha256::digest(report.as_bytes()));
-    let batches = plan_batches(payees.to_vec(), RECIPIENTS_PER_LEGACY_BATCH, 4096).unwrap();
-    store::save_plan(db, month, &hash, &batches).await.unwrap();
+    let shape = shape(form);
+    let batches = plan_batches(payees.to_vec(), shape.recipients_per_batch, 4096).unwrap();
+    store::save_plan(db, month, &hash, &batches, shape).await.unwrap();
     hash
 }
 
@@ -84,15 +113,15 @@ fn engine<'a>(
     )
 }
 
-#[tokio::test]
-async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
-    let test_db = common::TestDb::new("payout").await;
-    let db = test_db.pool.clone();
-    let faults = BackendFaults {
-        lose_send_response: [4, 131, 160].into_iter().collect(),
-        drop_transaction: [9, 140, 171].into_iter().collect(),
-        expired_blockhash: [2, 150, 175].into_iter().collect(),
-    };
+/// Pays a 1,000-recipient month of `form` through one fresh engine run per kill point, then
+/// checks that every recipient holds exactly its amount, the vault remainder is exact and a
+/// re-run sends nothing. Returns the world for form-specific checks.
+async fn pay_through_crashes(
+    db: &PgPool,
+    form: TxForm,
+    faults: BackendFaults,
+    kills: &[CrashPoint],
+) -> World {
     let mut w = world(faults).await;
     let mint = w.treasury.mint();
     let vault = w.treasury.addresses.distribution_vault;
@@ -100,33 +129,18 @@ async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
     let payees = payees(&mint, RECIPIENTS);
     let total: u64 = payees.iter().map(|p| p.amount).sum();
     let month = w.month;
-    plan(&db, month, &payees, "report of the month").await;
+    plan(db, month, &payees, "report of the month", form).await;
 
-    // Ten distinct kill points across the whole run, in the order the engine reaches them.
-    let kills = [
-        CrashPoint::AfterPlanLoaded,
-        CrashPoint::AfterTokenAccountsCreated,
-        CrashPoint::BeforeOpenEpochSent,
-        CrashPoint::AfterOpenEpochSent,
-        CrashPoint::AfterBatchRecordedBeforeSend(3),
-        CrashPoint::AfterBatchSent(7),
-        CrashPoint::AfterBatchLandedBeforeRecorded(7),
-        CrashPoint::AfterBatchConfirmed(20),
-        CrashPoint::AfterBatchRecordedBeforeSend(31),
-        CrashPoint::AfterBatchSent(44),
-        CrashPoint::BeforeCloseEpochSent,
-        CrashPoint::AfterCloseEpochSent,
-    ];
     let mut crashed_at = vec![];
-    for point in kills {
-        match engine(&mut w, &db).with_crash(CrashPlan::at(point)).run(month).await {
+    for &point in kills {
+        match engine(&mut w, db).with_crash(CrashPlan::at(point)).run(month).await {
             Err(EngineError::Crashed(p)) => crashed_at.push(p),
             Ok(_) => panic!("the run finished before reaching {point:?}"),
             Err(e) => panic!("run armed at {point:?} failed: {e}"),
         }
     }
     assert_eq!(crashed_at, kills, "every kill point was reached");
-    let last = engine(&mut w, &db).run(month).await.expect("the final run completes");
+    let last = engine(&mut w, db).run(month).await.expect("the final run completes");
     assert!(last.epoch_closed_now || last.batches_confirmed_now == 0);
 
     // Every recipient holds exactly its amount; the vault paid amounts plus withheld fees.
@@ -149,18 +163,173 @@ async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
     assert!(epoch.closed);
     assert_eq!((epoch.paid, epoch.total), (total, total));
     // The injected transport faults really happened and were survived.
-    assert!(w.backend.faults.lose_send_response.len() < 3, "lost responses were exercised");
+    assert!(
+        w.backend.faults.lose_send_response.len() < 3,
+        "lost responses were exercised: {:?} left",
+        w.backend.faults.lose_send_response
+    );
     assert!(!w.backend.dropped.is_empty(), "dropped transactions were exercised");
+    assert!(
+        w.backend.faults.expired_blockhash.len() < 3,
+        "expired blockhashes were exercised: {:?} left",
+        w.backend.faults.expired_blockhash
+    );
 
     // Re-running a finished month sends nothing and changes nothing.
-    let again = engine(&mut w, &db).run(month).await.unwrap();
+    let again = engine(&mut w, db).run(month).await.unwrap();
     assert_eq!(again.transactions_sent, 0);
     assert_eq!(w.backend.inner.ledger.token_amount(&vault).await, vault_before - left_vault);
-    let counts = store::batch_counts(&db, month).await.unwrap();
-    assert_eq!(
-        counts,
-        vec![("confirmed".to_string(), RECIPIENTS.div_ceil(RECIPIENTS_PER_LEGACY_BATCH) as i64)]
-    );
+    let counts = store::batch_counts(db, month).await.unwrap();
+    let per_batch = shape(form).recipients_per_batch;
+    assert_eq!(counts, vec![("confirmed".to_string(), RECIPIENTS.div_ceil(per_batch) as i64)]);
+    w
+}
+
+#[tokio::test]
+async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
+    let test_db = common::TestDb::new("payout").await;
+    let db = test_db.pool.clone();
+    let faults = BackendFaults {
+        lose_send_response: [4, 131, 160].into_iter().collect(),
+        drop_transaction: [9, 140, 171].into_iter().collect(),
+        expired_blockhash: [2, 150, 175].into_iter().collect(),
+    };
+    // Twelve distinct kill points across the whole run, in the order the engine reaches them.
+    let kills = [
+        CrashPoint::AfterPlanLoaded,
+        CrashPoint::AfterTokenAccountsCreated,
+        CrashPoint::BeforeOpenEpochSent,
+        CrashPoint::AfterOpenEpochSent,
+        CrashPoint::AfterBatchRecordedBeforeSend(3),
+        CrashPoint::AfterBatchSent(7),
+        CrashPoint::AfterBatchLandedBeforeRecorded(7),
+        CrashPoint::AfterBatchConfirmed(20),
+        CrashPoint::AfterBatchRecordedBeforeSend(31),
+        CrashPoint::AfterBatchSent(44),
+        CrashPoint::BeforeCloseEpochSent,
+        CrashPoint::AfterCloseEpochSent,
+    ];
+    let w = pay_through_crashes(&db, TxForm::Legacy, faults, &kills).await;
+    assert!(store::load_tables(&db, w.month).await.unwrap().is_empty(), "legacy uses no table");
+    test_db.drop_db().await;
+}
+
+/// The same month through lookup tables (v0 transactions of 55 recipients, five tables of four
+/// batches), killed also while the tables are created and extended.
+#[tokio::test]
+async fn lookup_table_payouts_are_exactly_once_whatever_crashes() {
+    let test_db = common::TestDb::new("payout_alt").await;
+    let db = test_db.pool.clone();
+    // Sends 0..=124 create token accounts, then the tables (~40 transactions), the epoch and
+    // the batches: faults land in every phase.
+    let faults = BackendFaults {
+        lose_send_response: [4, 133, 158, 176].into_iter().collect(),
+        drop_transaction: [9, 128, 146, 171].into_iter().collect(),
+        expired_blockhash: [2, 139, 152, 174].into_iter().collect(),
+    };
+    let kills = [
+        CrashPoint::AfterPlanLoaded,
+        CrashPoint::AfterTokenAccountsCreated,
+        CrashPoint::BeforeLookupTableCreateSent(0),
+        CrashPoint::AfterLookupTableCreateSent(0),
+        CrashPoint::BeforeLookupTableExtendSent(1),
+        CrashPoint::AfterLookupTableExtendSent(1),
+        CrashPoint::AfterLookupTableCreateSent(3),
+        CrashPoint::BeforeLookupTableExtendSent(4),
+        CrashPoint::AfterLookupTablesReady,
+        CrashPoint::BeforeOpenEpochSent,
+        CrashPoint::AfterOpenEpochSent,
+        CrashPoint::AfterBatchRecordedBeforeSend(2),
+        CrashPoint::AfterBatchSent(5),
+        CrashPoint::AfterBatchLandedBeforeRecorded(5),
+        CrashPoint::AfterBatchConfirmed(9),
+        CrashPoint::AfterBatchSent(17),
+        CrashPoint::BeforeCloseEpochSent,
+        CrashPoint::AfterCloseEpochSent,
+    ];
+    let mut w = pay_through_crashes(&db, TxForm::LookupTable, faults, &kills).await;
+    let month = w.month;
+    let per_table = shape(TxForm::LookupTable).batches_per_table().unwrap();
+    let tables = store::load_tables(&db, month).await.unwrap();
+    let batches = RECIPIENTS.div_ceil(shape(TxForm::LookupTable).recipients_per_batch);
+    assert_eq!(tables.len(), batches.div_ceil(per_table), "one table per {per_table} batches");
+    assert!(tables.iter().all(|t| t.state == "deactivated"), "deactivated after the epoch closed");
+
+    // No orphan: every table whose creation was ever sent is the recorded one, or never
+    // came to exist.
+    let recorded: Vec<Pubkey> = tables.iter().map(|t| t.address).collect();
+    let created = CREATED_TABLES.lock().unwrap().clone();
+    assert!(created.len() >= tables.len());
+    for address in created {
+        if !recorded.contains(&address) {
+            assert!(
+                w.backend.inner.ledger.account(&address).await.is_none(),
+                "orphan lookup table {address}"
+            );
+        }
+    }
+
+    // Once the deactivation has left SlotHashes (512 banks later) the tables are closed and
+    // their rent returns to the distributor; then nothing is left to send.
+    for _ in 0..520 {
+        w.backend.wait().await;
+    }
+    let distributor = w.backend.payer().pubkey();
+    let before = w.backend.balance(&distributor).await.unwrap();
+    let mut rent = 0;
+    for t in &tables {
+        rent += w.backend.balance(&t.address).await.unwrap();
+    }
+    let closed = engine(&mut w, &db).reclaim_lookup_tables().await.unwrap();
+    assert_eq!(closed, tables.len());
+    for t in &tables {
+        assert!(w.backend.inner.ledger.account(&t.address).await.is_none(), "table closed");
+    }
+    let after = w.backend.balance(&distributor).await.unwrap();
+    assert!(after > before && after - before > rent - 10 * 5_000, "rent reclaimed");
+    let again = engine(&mut w, &db).run(month).await.unwrap();
+    assert_eq!(again.transactions_sent, 0);
+    assert!(store::load_tables(&db, month).await.unwrap().iter().all(|t| t.state == "closed"));
+    test_db.drop_db().await;
+}
+
+/// A separate rent payer funds the recipients' token accounts; the distributor does not.
+#[tokio::test]
+async fn the_rent_payer_pays_the_token_account_rent() {
+    let test_db = common::TestDb::new("rent_payer").await;
+    let db = test_db.pool.clone();
+    let mut w = world(BackendFaults::default()).await;
+    let n = 30;
+    let payees = payees(&w.treasury.mint(), n);
+    let month = w.month;
+    plan(&db, month, &payees, "report", TxForm::Legacy).await;
+    let rent_payer = w.backend.inner.ledger.funded_keypair(1_000_000_000).await;
+    let rent_payer_key = rent_payer.pubkey();
+    let distributor = w.backend.payer().pubkey();
+    let distributor_before = w.backend.balance(&distributor).await.unwrap();
+    let rent_before = w.backend.balance(&rent_payer_key).await.unwrap();
+    let settings = EngineSettings {
+        rent_payer: Some(RentPayer(std::sync::Arc::new(rent_payer))),
+        ..Default::default()
+    };
+    let mint = w.treasury.mint();
+    let summary = PayoutEngine::new(&mut w.backend, &db, mint, settings).run(month).await.unwrap();
+    assert_eq!(summary.token_accounts_created, n);
+    let mut ata_rent = 0;
+    for p in &payees {
+        ata_rent += w.backend.balance(&p.token_account).await.unwrap();
+    }
+    let rent_spent = rent_before - w.backend.balance(&rent_payer_key).await.unwrap();
+    let distributor_spent = distributor_before - w.backend.balance(&distributor).await.unwrap();
+    let ata_txs = n.div_ceil(EngineSettings::default().token_accounts_per_tx) as u64;
+    assert_eq!(rent_spent, ata_rent + ata_txs * 5_000, "rent payer: rent and its fees");
+    assert_eq!(summary.rent_payer_lamports_spent, rent_spent);
+    assert_eq!(summary.lamports_spent, distributor_spent);
+    // The distributor paid the epoch account and its own transactions, not the rent.
+    let epoch_rent = w.backend.balance(&onchain::epoch_address(month)).await.unwrap();
+    let own_txs = (summary.transactions_sent as u64 - ata_txs) * 5_000;
+    assert_eq!(distributor_spent, epoch_rent + own_txs);
+    assert!(distributor_spent < ata_rent);
     test_db.drop_db().await;
 }
 
@@ -171,15 +340,18 @@ async fn an_opened_plan_is_never_recomputed() {
     let w = world(BackendFaults::default()).await;
     let payees = payees(&w.treasury.mint(), 30);
     let month = w.month;
-    let hash = plan(&db, month, &payees, "report v1").await;
-    // The same report again is a no-op; another report for the month is refused.
-    assert_eq!(plan(&db, month, &payees, "report v1").await, hash);
-    let other = plan_batches(payees[..10].to_vec(), RECIPIENTS_PER_LEGACY_BATCH, 4096).unwrap();
-    match store::save_plan(&db, month, "00", &other).await {
+    let hash = plan(&db, month, &payees, "report v1", TxForm::Legacy).await;
+    // The same report again is a no-op (even with another shape); another report for the
+    // month is refused.
+    assert_eq!(plan(&db, month, &payees, "report v1", TxForm::LookupTable).await, hash);
+    let legacy = shape(TxForm::Legacy);
+    let other = plan_batches(payees[..10].to_vec(), legacy.recipients_per_batch, 4096).unwrap();
+    match store::save_plan(&db, month, "00", &other, legacy).await {
         Err(StoreError::PlanMismatch { .. }) => {}
         other => panic!("expected a plan mismatch, got {other:?}"),
     }
     let stored = store::load_plan(&db, month).await.unwrap().unwrap();
+    assert_eq!(stored.form, TxForm::Legacy);
     assert_eq!(stored.batches.len(), 2);
     assert_eq!(stored.batches.iter().map(|b| b.batch.payees.len()).sum::<usize>(), 30);
     test_db.drop_db().await;

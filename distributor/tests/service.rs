@@ -182,8 +182,8 @@ async fn a_service_restarted_mid_payout_finishes_the_month_exactly_once() {
     let settings = ServiceSettings {
         report_dir: None,
         require_approval: false,
-        // Small batches, so that the month has several and the crash falls in the middle.
-        recipients_per_batch: 10,
+        // Legacy batches of 20, so that the month has several and the crash falls mid-way.
+        lookup_tables: false,
         crash: CrashPlan::at(CrashPoint::AfterBatchSent(2)),
         ..ServiceSettings::default()
     };

@@ -142,11 +142,16 @@ pub fn distribute_batch_fixed_accounts(month: u32) -> Vec<Pubkey> {
     ]
 }
 
+/// Compute units to request for a batch of `recipients` (at most the 1.4M per transaction).
+pub fn batch_compute_units(recipients: usize) -> u32 {
+    COMPUTE_UNITS_BASE
+        .saturating_add(COMPUTE_UNITS_PER_RECIPIENT.saturating_mul(recipients as u32))
+        .min(1_400_000)
+}
+
 /// `ComputeBudget::SetComputeUnitLimit` sized for a batch of `recipients`.
 pub fn batch_compute_unit_limit(recipients: usize) -> Instruction {
-    let units = COMPUTE_UNITS_BASE
-        .saturating_add(COMPUTE_UNITS_PER_RECIPIENT.saturating_mul(recipients as u32))
-        .min(1_400_000);
+    let units = batch_compute_units(recipients);
     let mut data = vec![2u8]; // SetComputeUnitLimit
     data.extend_from_slice(&units.to_le_bytes());
     Instruction { program_id: COMPUTE_BUDGET, accounts: vec![], data }

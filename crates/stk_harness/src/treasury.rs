@@ -110,6 +110,18 @@ impl TreasurySetup {
         }
     }
 
+    /// A treasury whose distributor is the context payer (as the distributor's embedded
+    /// backend signs), with the first quarter minted into the distribution vault: what payout
+    /// tests and benchmarks pay from. Returns the setup and the schedule's first month.
+    pub async fn for_payouts(ledger: &mut Ledger) -> (Self, u32) {
+        let mut args = TreasurySetupArgs::default();
+        args.distributor = ledger.ctx.payer.insecure_clone();
+        let treasury = Self::initialize(ledger, args).await;
+        Ledger::ok(treasury.stk.mint_quarter(ledger, 0, true).await);
+        let month = treasury.stk.schedule.start_month;
+        (treasury, month)
+    }
+
     pub fn mint(&self) -> Pubkey {
         self.stk.addresses.mint
     }

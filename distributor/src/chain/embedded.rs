@@ -49,13 +49,28 @@ impl ChainBackend for EmbeddedBackend {
         &self.ledger.ctx.payer
     }
 
+    /// The bank runs the real address-lookup-table program.
+    fn supports_lookup_tables(&self) -> bool {
+        true
+    }
+
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
-        let blockhash = self
-            .ledger
-            .ctx
-            .get_new_latest_blockhash()
-            .await
-            .map_err(|e| ChainError::Transport(e.to_string()))?;
+        // A fresh blockhash per transaction (so a re-signed transaction never repeats an old
+        // signature). The bank registers one every simulated slot (64 ticks of 100 µs);
+        // program-test's own helper polls every 200 ms, which would dominate large payouts.
+        let client = &mut self.ledger.ctx.banks_client;
+        let mut blockhash = client.get_latest_blockhash().await;
+        for _ in 0..1_000 {
+            match &blockhash {
+                Ok(h) if *h != self.ledger.ctx.last_blockhash => break,
+                Err(_) => break,
+                Ok(_) => {}
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            blockhash = client.get_latest_blockhash().await;
+        }
+        let blockhash = blockhash.map_err(|e| ChainError::Transport(e.to_string()))?;
+        self.ledger.ctx.last_blockhash = blockhash;
         let slot = self.slot().await?;
         Ok(RecentBlockhash { blockhash, last_valid_block_height: slot + VALID_SLOTS })
     }

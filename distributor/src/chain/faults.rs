@@ -16,6 +16,13 @@ use std::collections::BTreeSet;
 pub enum CrashPoint {
     AfterPlanLoaded,
     AfterTokenAccountsCreated,
+    /// Lookup tables (by table index): after the create (or extend) transaction and the
+    /// table's address are on record, before it is sent; and after it was sent.
+    BeforeLookupTableCreateSent(u32),
+    AfterLookupTableCreateSent(u32),
+    BeforeLookupTableExtendSent(u32),
+    AfterLookupTableExtendSent(u32),
+    AfterLookupTablesReady,
     BeforeOpenEpochSent,
     AfterOpenEpochSent,
     AfterBatchRecordedBeforeSend(u32),
@@ -71,11 +78,21 @@ pub struct FaultyBackend<B> {
     pub dropped: Vec<Signature>,
     /// Blockhashes handed out as already expired: transactions using them never land.
     expired: Vec<solana_hash::Hash>,
+    /// Called with every transaction handed to `send` (tests check the limits with it).
+    pub inspect: Option<fn(&VersionedTransaction)>,
 }
 
 impl<B> FaultyBackend<B> {
     pub fn new(inner: B, faults: BackendFaults) -> Self {
-        FaultyBackend { inner, faults, sends: 0, blockhashes: 0, dropped: vec![], expired: vec![] }
+        FaultyBackend {
+            inner,
+            faults,
+            sends: 0,
+            blockhashes: 0,
+            dropped: vec![],
+            expired: vec![],
+            inspect: None,
+        }
     }
 }
 
@@ -103,6 +120,9 @@ impl<B: ChainBackend> ChainBackend for FaultyBackend<B> {
         self.inner.block_height().await
     }
     async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError> {
+        if let Some(inspect) = self.inspect {
+            inspect(tx);
+        }
         let n = self.sends;
         self.sends += 1;
         let expired = self.expired.contains(tx.message.recent_blockhash());

@@ -1,5 +1,6 @@
 //! The payout state machine. See the module documentation of [`crate::payout`].
 use super::{
+    limits::{self, TxForm},
     onchain::{self, EpochView},
     plan::PlannedBatch,
     store::{self, BatchState, StoreError, StoredBatch, StoredPlan},
@@ -8,25 +9,41 @@ use crate::chain::{
     faults::CrashPlan, faults::CrashPoint, ChainBackend, ChainError, SignatureStatus,
 };
 use anchor_lang::prelude::Pubkey;
-use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_keypair::Keypair;
+use solana_message::AddressLookupTableAccount;
 use solana_signer::Signer;
-use solana_transaction::{versioned::VersionedTransaction, Transaction};
+use solana_transaction::versioned::VersionedTransaction;
 use sqlx::PgPool;
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 use stk_client::Instruction;
 use stk_common::calendar::MonthId;
 
 /// The largest transaction a validator accepts, in bytes.
-pub const PACKET_DATA_SIZE: u64 = 1232;
+pub const PACKET_DATA_SIZE: u64 = limits::PACKET_DATA_SIZE as u64;
 
-/// Recipients per legacy payout transaction: the treasury's measured maximum less one, which
-/// makes room for the compute-budget instructions every payout carries (limit and price).
-pub const RECIPIENTS_PER_LEGACY_BATCH: usize = stk_client::treasury::MAX_RECIPIENTS_LEGACY - 1;
+/// Recipients per legacy payout transaction: the treasury's measured maximum. It fits because
+/// a batch's estimated compute (150k CU for 20) is within the default 200k, so no compute-budget
+/// instruction is sent unless a priority fee is set (see [`limits::max_recipients`]).
+pub const RECIPIENTS_PER_LEGACY_BATCH: usize = stk_client::treasury::MAX_RECIPIENTS_LEGACY;
+/// Recipients per v0 payout transaction through a lookup table (64 account locks bind).
+pub const RECIPIENTS_PER_TABLE_BATCH: usize =
+    stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE;
+
+/// A keypair that pays the rent (and fees) of the recipients' token accounts. Its `Debug`
+/// shows the public key only.
+#[derive(Clone)]
+pub struct RentPayer(pub Arc<Keypair>);
+
+impl std::fmt::Debug for RentPayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RentPayer({})", self.0.pubkey())
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
-    /// Compute-unit limit of a payout transaction (our program's per-recipient cost on SBF is
-    /// not measurable here: keep room, see SOLANA.md).
+    /// Compute-unit limit of the epoch transactions when a compute-budget instruction is sent
+    /// (with a priority fee); batches request [`limits::batch_compute_units`].
     pub compute_unit_limit: u32,
     /// Compute-unit price in micro-lamports (0: no priority fee).
     pub compute_unit_price: u64,
@@ -36,16 +53,23 @@ pub struct EngineSettings {
     pub max_waits: u32,
     /// Token accounts created per transaction when recipients lack one.
     pub token_accounts_per_tx: usize,
+    /// Who pays the recipients' token-account rent: `None` is the distributor key.
+    pub rent_payer: Option<RentPayer>,
+    /// Deactivate the month's lookup tables once its epoch is closed, and close deactivated
+    /// tables (rent back to the distributor) once the cluster allows it.
+    pub reclaim_lookup_tables: bool,
 }
 
 impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
-            compute_unit_limit: 1_400_000,
+            compute_unit_limit: 200_000,
             compute_unit_price: 0,
             max_attempts: 8,
             max_waits: 400,
             token_accounts_per_tx: 8,
+            rent_payer: None,
+            reclaim_lookup_tables: true,
         }
     }
 }
@@ -66,10 +90,12 @@ pub enum EngineError {
     Refused { what: String, error: String },
     #[error("{what}: still unconfirmed after {waits} waits; run again to resume")]
     Stuck { what: String, waits: u32 },
-    #[error(
-        "a transaction of {0} bytes exceeds the 1,232-byte packet limit; lower the batch size"
-    )]
-    TooLarge(u64),
+    #[error("{0}; lower the batch size")]
+    TooLarge(#[from] limits::LimitError),
+    #[error("{0}")]
+    Build(String),
+    #[error("the plan of {0} uses lookup tables, which this chain backend does not support")]
+    NoLookupTables(MonthId),
     #[error("batch {index}: gave up after {attempts} signatures; last error: {error}")]
     GaveUp { index: u32, attempts: u32, error: String },
 }
@@ -82,11 +108,16 @@ pub struct PayoutSummary {
     pub recipients: usize,
     pub transactions_sent: usize,
     pub token_accounts_created: usize,
+    pub lookup_tables_created: usize,
+    pub lookup_tables_closed: usize,
     pub epoch_opened_now: bool,
     pub epoch_closed_now: bool,
-    /// What the fee payer spent in this run: transaction fees, and rent of the token
-    /// accounts and epoch account it created.
+    /// What the distributor key spent in this run: transaction fees, and rent of the epoch
+    /// account, the lookup tables (less rent reclaimed) and — without a separate rent payer —
+    /// the token accounts it created.
     pub lamports_spent: u64,
+    /// What the separate rent payer spent (token-account rent and those transactions' fees).
+    pub rent_payer_lamports_spent: u64,
 }
 
 pub struct PayoutEngine<'a, B: ChainBackend> {
@@ -95,7 +126,7 @@ pub struct PayoutEngine<'a, B: ChainBackend> {
     pub mint: Pubkey,
     pub settings: EngineSettings,
     pub crash: CrashPlan,
-    summary: PayoutSummary,
+    pub(crate) summary: PayoutSummary,
 }
 
 impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
@@ -115,17 +146,26 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         self
     }
 
-    fn crash_at(&mut self, point: CrashPoint) -> Result<(), EngineError> {
+    pub(crate) fn crash_at(&mut self, point: CrashPoint) -> Result<(), EngineError> {
         self.crash.check(point).map_err(EngineError::Crashed)
     }
 
     /// Pays the planned month, resuming wherever an earlier run stopped.
     pub async fn run(mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
         let payer = self.backend.payer().pubkey();
+        let rent_payer = self.settings.rent_payer.as_ref().map(|r| r.0.pubkey());
         let balance_before = self.backend.balance(&payer).await?;
+        let rent_before = match rent_payer {
+            Some(r) => self.backend.balance(&r).await?,
+            None => 0,
+        };
         let mut summary = self.run_inner(month).await?;
         let balance_after = self.backend.balance(&payer).await?;
         summary.lamports_spent = balance_before.saturating_sub(balance_after);
+        if let Some(r) = rent_payer {
+            let rent_after = self.backend.balance(&r).await?;
+            summary.rent_payer_lamports_spent = rent_before.saturating_sub(rent_after);
+        }
         Ok(summary)
     }
 
@@ -143,10 +183,19 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 return Err(EngineError::ReportMismatch(month));
             }
         }
-        if !closed && plan.batches.iter().any(|b| b.state != BatchState::Confirmed) {
+        let unpaid = !closed && plan.batches.iter().any(|b| b.state != BatchState::Confirmed);
+        if unpaid {
             self.ensure_token_accounts(&plan).await?;
         }
         self.crash_at(CrashPoint::AfterTokenAccountsCreated)?;
+        let tables = if unpaid && plan.form == TxForm::LookupTable {
+            if !self.backend.supports_lookup_tables() {
+                return Err(EngineError::NoLookupTables(month));
+            }
+            self.ensure_lookup_tables(&plan).await?
+        } else {
+            vec![]
+        };
 
         if epoch.is_none() {
             self.open_epoch(&plan, report_hash).await?;
@@ -154,14 +203,19 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         store::set_epoch_state(self.db, month, "open", None).await?;
 
         if !closed {
-            for stored in plan.batches.iter_mut() {
+            let per_table = plan.batches_per_table.max(1);
+            for (i, stored) in plan.batches.iter_mut().enumerate() {
                 if stored.state != BatchState::Confirmed {
-                    self.pay_batch(month, stored).await?;
+                    let table = tables.get(i / per_table).and_then(|t| t.as_ref());
+                    self.pay_batch(month, stored, table).await?;
                 }
             }
             self.close_epoch(month).await?;
         }
         store::set_epoch_state(self.db, month, "closed", None).await?;
+        if self.settings.reclaim_lookup_tables {
+            self.reclaim_lookup_tables().await?;
+        }
         Ok(self.summary.clone())
     }
 
@@ -170,41 +224,47 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         onchain::decode_epoch(data).map_err(|e| StoreError::Corrupt(e).into())
     }
 
+    /// Compute-budget instructions of an epoch transaction: none without a priority fee.
     fn budget_instructions(&self) -> Vec<Instruction> {
-        let mut ixs = vec![ComputeBudgetInstruction::set_compute_unit_limit(
-            self.settings.compute_unit_limit,
-        )];
-        if self.settings.compute_unit_price > 0 {
-            ixs.push(ComputeBudgetInstruction::set_compute_unit_price(
-                self.settings.compute_unit_price,
-            ));
+        let units = self.settings.compute_unit_limit;
+        if self.settings.compute_unit_price == 0 {
+            return vec![];
         }
-        ixs
+        limits::budget_instructions(units, self.settings.compute_unit_price)
     }
 
+    /// Signs `ixs` with the distributor key (legacy transaction).
     async fn sign(
         &mut self,
         ixs: &[Instruction],
     ) -> Result<(VersionedTransaction, u64), EngineError> {
+        self.sign_with(ixs, None, None).await
+    }
+
+    /// Signs `ixs` with `signer` (default: the distributor key) as the only signer and fee
+    /// payer, as a v0 transaction through `table` if given, and refuses a transaction that
+    /// breaks the packet or lock limit.
+    pub(crate) async fn sign_with(
+        &mut self,
+        ixs: &[Instruction],
+        signer: Option<&Keypair>,
+        table: Option<&AddressLookupTableAccount>,
+    ) -> Result<(VersionedTransaction, u64), EngineError> {
         let recent = self.backend.latest_blockhash().await?;
-        let payer = self.backend.payer();
-        let tx: VersionedTransaction = Transaction::new_signed_with_payer(
-            ixs,
-            Some(&payer.pubkey()),
-            &[payer],
-            recent.blockhash,
-        )
-        .into();
+        let signer = signer.unwrap_or_else(|| self.backend.payer());
+        let tx =
+            limits::signed(signer, ixs, table, recent.blockhash).map_err(EngineError::Build)?;
         // Nodes drop packets over 1,232 bytes without a word; refuse to send one.
-        let size = bincode::serialized_size(&tx).unwrap_or(u64::MAX);
-        if size > PACKET_DATA_SIZE {
-            return Err(EngineError::TooLarge(size));
-        }
+        limits::check(&tx)?;
         Ok((tx, recent.last_valid_block_height))
     }
 
     /// Sends `tx` and reports transport errors as "outcome unknown" rather than failure.
-    async fn send(&mut self, tx: &VersionedTransaction, what: &str) -> Result<(), EngineError> {
+    pub(crate) async fn send(
+        &mut self,
+        tx: &VersionedTransaction,
+        what: &str,
+    ) -> Result<(), EngineError> {
         self.summary.transactions_sent += 1;
         match self.backend.send(tx).await {
             Ok(()) => Ok(()),
@@ -317,8 +377,18 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         what: &str,
         ixs: &[Instruction],
     ) -> Result<(), EngineError> {
+        self.submit_signed_until_landed(what, ixs, None).await
+    }
+
+    /// [`Self::submit_until_landed`] signed by `signer` (default: the distributor key).
+    pub(crate) async fn submit_signed_until_landed(
+        &mut self,
+        what: &str,
+        ixs: &[Instruction],
+        signer: Option<&Keypair>,
+    ) -> Result<(), EngineError> {
         for _ in 0..self.settings.max_attempts {
-            let (tx, last_valid) = self.sign(ixs).await?;
+            let (tx, last_valid) = self.sign_with(ixs, signer, None).await?;
             let signature = tx.signatures[0];
             self.send(&tx, what).await?;
             match self.await_signature(&signature, last_valid, what).await? {
@@ -333,7 +403,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     }
 
     /// Polls a signature until it lands or its blockhash expires (then `Unknown`).
-    async fn await_signature(
+    pub(crate) async fn await_signature(
         &mut self,
         signature: &solana_signature::Signature,
         last_valid_block_height: u64,
@@ -358,6 +428,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         &mut self,
         month: MonthId,
         stored: &mut StoredBatch,
+        table: Option<&AddressLookupTableAccount>,
     ) -> Result<(), EngineError> {
         let index = stored.batch.index;
         let what = format!("batch {index}");
@@ -409,13 +480,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                     error: last_error,
                 });
             }
-            let mut ixs = self.budget_instructions();
-            ixs.push(onchain::distribute_batch(
-                &self.backend.payer().pubkey(),
-                month,
-                &stored.batch,
-            ));
-            let (tx, last_valid) = self.sign(&ixs).await?;
+            let (tx, last_valid) = self.sign_batch(month, &stored.batch, table).await?;
             let signature = tx.signatures[0].to_string();
             store::record_sent(self.db, month, index, &signature, last_valid).await?;
             stored.state = BatchState::Sent;
@@ -428,7 +493,34 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         }
     }
 
-    /// Creates the missing recipients' token accounts (idempotent instructions).
+    /// The batch's transaction. A batch planned without a priority fee may not fit once a fee
+    /// is configured (the compute-budget instructions cost bytes): it is then sent without
+    /// them when its compute estimate is within the default budget.
+    async fn sign_batch(
+        &mut self,
+        month: MonthId,
+        batch: &PlannedBatch,
+        table: Option<&AddressLookupTableAccount>,
+    ) -> Result<(VersionedTransaction, u64), EngineError> {
+        let distributor = self.backend.payer().pubkey();
+        let price = self.settings.compute_unit_price;
+        let ixs = limits::batch_instructions(&distributor, month, batch, price);
+        match self.sign_with(&ixs, None, table).await {
+            Err(EngineError::TooLarge(e))
+                if price > 0
+                    && limits::batch_compute_units(batch.payees.len())
+                        <= limits::DEFAULT_COMPUTE_UNITS =>
+            {
+                tracing::warn!(batch = batch.index, error = %e, "batch sent without its priority fee to fit the packet");
+                let ixs = limits::batch_instructions(&distributor, month, batch, 0);
+                self.sign_with(&ixs, None, table).await
+            }
+            other => other,
+        }
+    }
+
+    /// Creates the missing recipients' token accounts (idempotent instructions). The rent
+    /// payer (default: the distributor key) funds them and signs these transactions alone.
     async fn ensure_token_accounts(&mut self, plan: &StoredPlan) -> Result<(), EngineError> {
         let mut missing: BTreeSet<(Pubkey, Pubkey)> = BTreeSet::new();
         for stored in plan.batches.iter().filter(|b| b.state != BatchState::Confirmed) {
@@ -439,7 +531,9 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             }
         }
         let missing: Vec<(Pubkey, Pubkey)> = missing.into_iter().collect();
-        let payer = self.backend.payer().pubkey();
+        let rent_payer = self.settings.rent_payer.clone();
+        let signer = rent_payer.as_ref().map(|r| r.0.as_ref());
+        let payer = signer.map(|k| k.pubkey()).unwrap_or_else(|| self.backend.payer().pubkey());
         for chunk in missing.chunks(self.settings.token_accounts_per_tx.max(1)) {
             let ixs: Vec<Instruction> = chunk
                 .iter()
@@ -452,7 +546,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                     )
                 })
                 .collect();
-            self.submit_until_landed("create token accounts", &ixs).await?;
+            self.submit_signed_until_landed("create token accounts", &ixs, signer).await?;
             self.summary.token_accounts_created += chunk.len();
         }
         Ok(())

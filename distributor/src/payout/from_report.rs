@@ -1,6 +1,6 @@
 //! From a computed monthly report to a frozen report and a saved payout plan.
 use super::{
-    plan::{plan_batches, Payee},
+    plan::{plan_batches, Payee, PlanShape},
     store::{self, StoreError},
 };
 use anchor_lang::prelude::Pubkey;
@@ -35,12 +35,12 @@ pub struct FrozenPlan {
 
 /// Freezes the report of `month` (it can no longer be recomputed) and saves its payout plan:
 /// every allocation with a payable amount, to the STK token account of its wallet, in batches
-/// of `per_batch`. Idempotent: a second call returns the plan already saved.
+/// of `shape`. Idempotent: a second call keeps the plan already saved (its shape included).
 pub async fn freeze_and_plan(
     db: &PgPool,
     month: MonthId,
     mint: &Pubkey,
-    per_batch: usize,
+    shape: PlanShape,
 ) -> Result<FrozenPlan, FreezeError> {
     let key = month.to_string();
     let report_sha256: String = sqlx::query_scalar(
@@ -77,8 +77,12 @@ pub async fn freeze_and_plan(
     }
     let total: u64 = payees.iter().map(|p| p.amount).sum();
     let count = payees.len();
-    let batches = plan_batches(payees, per_batch, stk_treasury::state::MAX_BATCH_COUNT as usize)?;
+    let batches = plan_batches(
+        payees,
+        shape.recipients_per_batch,
+        stk_treasury::state::MAX_BATCH_COUNT as usize,
+    )?;
     let batch_count = batches.len();
-    store::save_plan(db, month, &report_sha256, &batches).await?;
+    store::save_plan(db, month, &report_sha256, &batches, shape).await?;
     Ok(FrozenPlan { report_sha256, payees: count, total, batches: batch_count })
 }

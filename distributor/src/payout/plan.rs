@@ -23,6 +23,40 @@ impl PlannedBatch {
     }
 }
 
+/// How a month's batches are sent, fixed when its plan is written and never recomputed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanShape {
+    pub form: super::limits::TxForm,
+    pub recipients_per_batch: usize,
+}
+
+impl PlanShape {
+    /// The largest batches of `form` that fit one transaction at the priority fee
+    /// `micro_lamports` (see [`super::limits::max_recipients`]).
+    pub fn sized(form: super::limits::TxForm, micro_lamports: u64) -> PlanShape {
+        PlanShape {
+            form,
+            recipients_per_batch: super::limits::max_recipients(form, micro_lamports),
+        }
+    }
+
+    /// Lookup tables when wanted and the backend supports them, legacy otherwise.
+    pub fn choose(lookup_tables: bool, backend_supports: bool, micro_lamports: u64) -> PlanShape {
+        let form = if lookup_tables && backend_supports {
+            super::limits::TxForm::LookupTable
+        } else {
+            super::limits::TxForm::Legacy
+        };
+        Self::sized(form, micro_lamports)
+    }
+
+    /// Batches per lookup table (`None` for legacy plans).
+    pub fn batches_per_table(&self) -> Option<usize> {
+        (self.form == super::limits::TxForm::LookupTable)
+            .then(|| super::limits::batches_per_table(self.recipients_per_batch))
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PlanError {
     #[error("batch size must be at least 1")]

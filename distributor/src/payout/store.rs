@@ -1,5 +1,8 @@
 //! The payout plan and its progress in Postgres.
-use super::plan::{Payee, PlannedBatch};
+use super::{
+    limits::TxForm,
+    plan::{Payee, PlanShape, PlannedBatch},
+};
 use anchor_lang::prelude::Pubkey;
 use sqlx::{PgPool, Row};
 use std::str::FromStr;
@@ -55,7 +58,20 @@ pub struct StoredPlan {
     pub report_sha256: String,
     pub total: u64,
     pub state: String,
+    pub form: TxForm,
+    /// Lookup-table plans: consecutive batches sharing one table.
+    pub batches_per_table: usize,
     pub batches: Vec<StoredBatch>,
+}
+
+impl StoredPlan {
+    /// Lookup-table plans: the batches served by each table, in table order.
+    pub fn table_groups(&self) -> Vec<&[StoredBatch]> {
+        match self.form {
+            TxForm::Legacy => vec![],
+            TxForm::LookupTable => self.batches.chunks(self.batches_per_table.max(1)).collect(),
+        }
+    }
 }
 
 fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
@@ -77,6 +93,7 @@ pub async fn save_plan(
     month: MonthId,
     report_sha256: &str,
     batches: &[PlannedBatch],
+    shape: PlanShape,
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     let existing: Option<String> =
@@ -96,13 +113,16 @@ pub async fn save_plan(
     }
     let total: u64 = batches.iter().map(|b| b.total()).sum();
     sqlx::query(
-        "INSERT INTO payout_epochs (month, month_id, report_sha256, total, batch_count) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO payout_epochs (month, month_id, report_sha256, total, batch_count, tx_form, recipients_per_batch, batches_per_table) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(month.to_string())
     .bind(month.0 as i32)
     .bind(report_sha256)
     .bind(to_i64(total, "total")?)
     .bind(batches.len() as i32)
+    .bind(shape.form.as_str())
+    .bind(shape.recipients_per_batch as i32)
+    .bind(shape.batches_per_table().map(|b| b as i32))
     .execute(&mut *tx)
     .await?;
     for batch in batches {
@@ -136,7 +156,7 @@ pub async fn save_plan(
 
 pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>, StoreError> {
     let Some(epoch) =
-        sqlx::query("SELECT report_sha256, total, state FROM payout_epochs WHERE month = $1")
+        sqlx::query("SELECT report_sha256, total, state, tx_form, batches_per_table FROM payout_epochs WHERE month = $1")
             .bind(month.to_string())
             .fetch_optional(db)
             .await?
@@ -191,6 +211,10 @@ pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>
         report_sha256: epoch.get("report_sha256"),
         total: to_u64(epoch.get("total"), "total")?,
         state: epoch.get("state"),
+        form: TxForm::parse(epoch.get::<&str, _>("tx_form"))
+            .ok_or_else(|| StoreError::Corrupt("payout_epochs.tx_form".into()))?,
+        batches_per_table: epoch.get::<Option<i32>, _>("batches_per_table").unwrap_or(0).max(0)
+            as usize,
         batches,
     }))
 }
@@ -270,4 +294,138 @@ pub async fn batch_counts(db: &PgPool, month: MonthId) -> Result<Vec<(String, i6
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.get("state"), r.get("n"))).collect())
+}
+
+/// One lookup table of a month as recorded (see `migrations/0110_payout_lookup_tables.sql`).
+#[derive(Debug, Clone)]
+pub struct StoredTable {
+    pub index: u32,
+    pub address: Pubkey,
+    pub recent_slot: u64,
+    pub create_attempts: u32,
+    pub pending_signature: Option<String>,
+    pub pending_last_valid_block_height: Option<u64>,
+    pub state: String,
+}
+
+pub async fn load_tables(db: &PgPool, month: MonthId) -> Result<Vec<StoredTable>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT table_index, address, recent_slot, create_attempts, pending_signature, pending_last_valid_block_height, state FROM payout_lookup_tables WHERE month = $1 ORDER BY table_index",
+    )
+    .bind(month.to_string())
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(StoredTable {
+                index: row.get::<i32, _>("table_index") as u32,
+                address: pubkey(row.get("address"))?,
+                recent_slot: to_u64(row.get("recent_slot"), "recent_slot")?,
+                create_attempts: row.get::<i32, _>("create_attempts") as u32,
+                pending_signature: row.get("pending_signature"),
+                pending_last_valid_block_height: row
+                    .get::<Option<i64>, _>("pending_last_valid_block_height")
+                    .map(|h| to_u64(h, "pending_last_valid_block_height"))
+                    .transpose()?,
+                state: row.get("state"),
+            })
+        })
+        .collect()
+}
+
+/// Write-ahead of a create transaction: the table's (new) address and the signature that may
+/// create it are on record before it is sent.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_table_create(
+    db: &PgPool,
+    month: MonthId,
+    index: u32,
+    address: &Pubkey,
+    authority: &Pubkey,
+    recent_slot: u64,
+    signature: &str,
+    last_valid_block_height: u64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO payout_lookup_tables (month, table_index, address, authority, recent_slot, create_attempts, pending_signature, pending_last_valid_block_height)
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7)
+         ON CONFLICT (month, table_index) DO UPDATE SET address = EXCLUDED.address, authority = EXCLUDED.authority,
+             recent_slot = EXCLUDED.recent_slot, create_attempts = payout_lookup_tables.create_attempts + 1,
+             pending_signature = EXCLUDED.pending_signature,
+             pending_last_valid_block_height = EXCLUDED.pending_last_valid_block_height,
+             addresses_extended = 0, state = 'creating', updated_at = now()",
+    )
+    .bind(month.to_string())
+    .bind(index as i32)
+    .bind(address.to_string())
+    .bind(authority.to_string())
+    .bind(to_i64(recent_slot, "recent_slot")?)
+    .bind(signature)
+    .bind(to_i64(last_valid_block_height, "last_valid_block_height")?)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Write-ahead of an extend transaction (`Some`), or its settlement (`None`), with the number
+/// of addresses the table holds on-chain as last read.
+pub async fn record_table_pending(
+    db: &PgPool,
+    month: MonthId,
+    index: u32,
+    pending: Option<(&str, u64)>,
+    addresses_extended: usize,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payout_lookup_tables SET pending_signature = $3, pending_last_valid_block_height = $4, addresses_extended = $5, updated_at = now() WHERE month = $1 AND table_index = $2",
+    )
+    .bind(month.to_string())
+    .bind(index as i32)
+    .bind(pending.map(|(s, _)| s.to_string()))
+    .bind(pending.map(|(_, h)| to_i64(h, "last_valid_block_height")).transpose()?)
+    .bind(addresses_extended as i32)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_table_state(
+    db: &PgPool,
+    month: MonthId,
+    index: u32,
+    state: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payout_lookup_tables SET state = $3, updated_at = now() WHERE month = $1 AND table_index = $2",
+    )
+    .bind(month.to_string())
+    .bind(index as i32)
+    .bind(state)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Tables of closed epochs that still hold rent: `(month, table_index, address, state)`.
+pub async fn tables_to_reclaim(
+    db: &PgPool,
+) -> Result<Vec<(MonthId, u32, Pubkey, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT t.month, e.month_id, t.table_index, t.address, t.state FROM payout_lookup_tables t
+         JOIN payout_epochs e USING (month)
+         WHERE e.state = 'closed' AND t.state IN ('creating', 'ready', 'deactivated')
+         ORDER BY t.month, t.table_index",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok((
+                MonthId(row.get::<i32, _>("month_id") as u32),
+                row.get::<i32, _>("table_index") as u32,
+                pubkey(row.get("address"))?,
+                row.get("state"),
+            ))
+        })
+        .collect()
 }
