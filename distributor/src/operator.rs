@@ -70,7 +70,8 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
     for m in months {
         let id = month(&m)?;
         let epoch = sqlx::query(
-            "SELECT state, total, batch_count, report_sha256, tx_form FROM payout_epochs WHERE month = $1",
+            "SELECT state, total, batch_count, report_sha256, tx_form, open_signature, close_signature
+             FROM payout_epochs WHERE month = $1",
         )
         .bind(&m)
         .fetch_optional(&pool)
@@ -95,6 +96,13 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
                     e.get::<String, _>("report_sha256")
                 );
                 println!("  {}", PayoutProgress::read(&pool, id).await?.render(30));
+                for (step, column) in
+                    [("open_epoch", "open_signature"), ("close_epoch", "close_signature")]
+                {
+                    if let Some(signature) = e.get::<Option<String>, _>(column) {
+                        println!("  {step:<12} {signature}");
+                    }
+                }
             }
         }
         println!("  pending allocations carried (all months): {} STK", stk(pending));

@@ -149,6 +149,18 @@ async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
             .await
             .unwrap();
     assert_eq!(progress.recipients_confirmed, payable as u64);
+    // The epoch's open and close signatures were recorded (write-ahead) for the operator.
+    let (open_sig, close_sig): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT open_signature, close_signature FROM payout_epochs WHERE month = $1",
+    )
+    .bind(jan.to_string())
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    for signature in [open_sig, close_sig] {
+        let signature = signature.expect("signature recorded");
+        assert!(signature.parse::<solana_signature::Signature>().is_ok(), "{signature}");
+    }
     assert_eq!(metrics.months_paid.load(Ordering::Relaxed), 1);
     let spent = metrics.lamports_spent.load(Ordering::Relaxed);
     assert!(spent > 0, "fees and rent of the payout are counted");

@@ -200,7 +200,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         if epoch.is_none() {
             self.open_epoch(&plan, report_hash).await?;
         }
-        store::set_epoch_state(self.db, month, "open", None).await?;
+        store::set_epoch_state(self.db, month, "open").await?;
 
         if !closed {
             let per_table = plan.batches_per_table.max(1);
@@ -212,7 +212,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             }
             self.close_epoch(month).await?;
         }
-        store::set_epoch_state(self.db, month, "closed", None).await?;
+        store::set_epoch_state(self.db, month, "closed").await?;
         if self.settings.reclaim_lookup_tables {
             self.reclaim_lookup_tables().await?;
         }
@@ -293,6 +293,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         let landed = self
             .until_epoch(
                 month,
+                store::EpochStep::Open,
                 "open_epoch",
                 ix,
                 |e| e.is_some(),
@@ -313,6 +314,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         let landed = self
             .until_epoch(
                 month,
+                store::EpochStep::Close,
                 "close_epoch",
                 ix,
                 |e| e.is_some_and(|e| e.closed),
@@ -327,6 +329,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     async fn until_epoch(
         &mut self,
         month: MonthId,
+        step: store::EpochStep,
         what: &str,
         ix: Instruction,
         done: impl Fn(Option<&EpochView>) -> bool,
@@ -349,6 +352,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             ixs.push(ix.clone());
             let (tx, last_valid) = self.sign(&ixs).await?;
             let signature = tx.signatures[0];
+            store::record_epoch_signature(self.db, month, step, &signature.to_string()).await?;
             self.send(&tx, what).await?;
             if let Some(point) = crash_after_send {
                 self.crash_at(point)?;

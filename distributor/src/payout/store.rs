@@ -265,23 +265,40 @@ pub async fn record_error(
     Ok(())
 }
 
-pub async fn set_epoch_state(
-    db: &PgPool,
-    month: MonthId,
-    state: &str,
-    signature_column: Option<(&str, &str)>,
-) -> Result<(), StoreError> {
-    let sql = match signature_column {
-        Some(("open", _)) => "UPDATE payout_epochs SET state = $2, open_signature = $3, updated_at = now() WHERE month = $1",
-        Some(("close", _)) => "UPDATE payout_epochs SET state = $2, close_signature = $3, updated_at = now() WHERE month = $1",
-        _ => "UPDATE payout_epochs SET state = $2, updated_at = now() WHERE month = $1 AND $3::text IS NULL",
-    };
-    sqlx::query(sql)
+/// The epoch's state as the engine last saw it on-chain (`planned`, `open`, `closed`).
+pub async fn set_epoch_state(db: &PgPool, month: MonthId, state: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE payout_epochs SET state = $2, updated_at = now() WHERE month = $1")
         .bind(month.to_string())
         .bind(state)
-        .bind(signature_column.map(|(_, s)| s.to_string()))
         .execute(db)
         .await?;
+    Ok(())
+}
+
+/// Which epoch transaction a signature belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochStep {
+    Open,
+    Close,
+}
+
+/// Records the latest `open_epoch` / `close_epoch` signature *before* it is sent, like a
+/// batch's, so an operator can look up what may have landed.
+pub async fn record_epoch_signature(
+    db: &PgPool,
+    month: MonthId,
+    step: EpochStep,
+    signature: &str,
+) -> Result<(), StoreError> {
+    let sql = match step {
+        EpochStep::Open => {
+            "UPDATE payout_epochs SET open_signature = $2, updated_at = now() WHERE month = $1"
+        }
+        EpochStep::Close => {
+            "UPDATE payout_epochs SET close_signature = $2, updated_at = now() WHERE month = $1"
+        }
+    };
+    sqlx::query(sql).bind(month.to_string()).bind(signature).execute(db).await?;
     Ok(())
 }
 
