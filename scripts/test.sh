@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: pure unit tests, the programs through the harness
-# (solana-program-test with the real Token-2022 program) and the distributor against Postgres.
+# (solana-program-test with the real Token-2022 program), the distributor against Postgres and
+# its JSON-RPC backend against an in-process solana-test-validator (tests/rpc_validator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh

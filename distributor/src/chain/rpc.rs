@@ -62,10 +62,29 @@ pub struct RpcBackend {
 pub fn classify(error: &ClientError) -> ChainError {
     match error.kind() {
         ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) | ClientErrorKind::Middleware(_) => {
-            ChainError::Transport(error.to_string())
+            ChainError::Transport(describe(error))
         }
         _ => ChainError::Rejected(error.to_string()),
     }
+}
+
+/// The error with its RPC method and causes: the HTTP client's own message names only the URL
+/// ("error sending request for url (…)"), not whether the connection was refused, reset or
+/// timed out.
+fn describe(error: &ClientError) -> String {
+    let mut text = match error.request() {
+        Some(method) => format!("{method}: {error}"),
+        None => error.to_string(),
+    };
+    let mut cause = std::error::Error::source(error.kind());
+    while let Some(inner) = cause {
+        let part = inner.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 impl RpcBackend {
@@ -211,10 +230,15 @@ impl ChainBackend for RpcBackend {
 
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
         let commitment = self.settings.commitment;
+        // Not `get_account_with_commitment`: it turns every error, transport ones included,
+        // into a `ForUser` message, which would read as "refused" and never be retried.
         let response = self
-            .read("getAccountInfo", || self.client.get_account_with_commitment(address, commitment))
+            .read("getMultipleAccounts", || {
+                let addresses = std::slice::from_ref(address);
+                self.client.get_multiple_accounts_with_commitment(addresses, commitment)
+            })
             .await?;
-        Ok(response.value.map(|a| a.data))
+        Ok(response.value.into_iter().next().flatten().map(|a| a.data))
     }
 
     async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
