@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
 ensure_postgres
+ensure_libclang
 before=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
 status=0
 log=$(mktemp)

@@ -23,3 +23,15 @@ ensure_postgres() {
     echo "Postgres did not come up on $PGHOST:$PGPORT" >&2
     return 1
 }
+
+# solana-test-validator (tests/rpc_validator) builds RocksDB through bindgen, which needs libclang.
+ensure_libclang() {
+    if dpkg -s libclang-dev >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "installing libclang-dev (needed to build the in-process validator)" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libclang-dev
+}
