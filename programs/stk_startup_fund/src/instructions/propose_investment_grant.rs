@@ -53,8 +53,10 @@ pub fn handler(
     let beneficiary = &ctx.accounts.beneficiary;
     require_keys_eq!(*beneficiary.owner, system_program::ID, FundError::BeneficiaryNotWallet);
     let authority_seeds: &[&[u8]] = &[seeds::FUND_AUTHORITY, &[ctx.accounts.fund.authority_bump]];
+    // The stored bump re-derives the PDA cheaply (no bump search); it cannot fail for the
+    // bump `initialize` found, and would mean corrupted state, not an overflow, if it did.
     let fund_authority = Pubkey::create_program_address(authority_seeds, &crate::ID)
-        .map_err(|_| error!(FundError::Overflow))?;
+        .map_err(|_| ProgramError::InvalidSeeds)?;
     require_keys_neq!(beneficiary.key(), fund_authority, FundError::BeneficiaryNotWallet);
     let proposer = ctx.accounts.proposer.key();
     let action = ProposalAction::InvestmentGrant {
