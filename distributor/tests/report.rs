@@ -354,3 +354,29 @@ fn config_validation_errors_name_the_key() {
     .to_string();
     assert!(err.contains("future_skew_seconds"), "{err}");
 }
+
+/// Quarantine details carry text Aisystant wrote (here a qualification name) into the bulk
+/// COPY of `quarantined_inputs`: tabs, newlines and backslashes must arrive as they were,
+/// neither splitting the row nor failing the run.
+#[tokio::test]
+async fn quarantine_details_round_trip_through_copy_unchanged() {
+    let db = TestDb::new("quarantine_copy").await;
+    db.member(10, "2027-01-10", Some("2027-06-30"), Some(common::WALLET_A)).await;
+    db.event(10, "lesson_completed", "self_development", "2027-01-16", "c-good").await;
+    let name = "wiz\tard\\ of\nthe\r\\N north";
+    sqlx::query("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES (10, $1, '2027-01-12 10:00:00+03')")
+        .bind(name)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let r = run(&db, jan()).await.report;
+    assert_eq!(r.quarantine.counts.get("unknown_qualification").copied(), Some(1));
+    let details: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM quarantined_inputs WHERE month = '2027-01' AND reason = 'unknown_qualification'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(details, vec![format!("qualification `{name}` is not in the ladder")]);
+    db.drop_db().await;
+}
