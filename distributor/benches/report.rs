@@ -1,5 +1,7 @@
 //! Benchmark (not a test): the monthly report over a large seeded database versus the bare SQL
-//! aggregation `GROUP BY member, day` on the same data.
+//! aggregation `GROUP BY member, day` on the same data. The report is timed twice: cold (no
+//! frozen month to resume from: every rank walked over all history) and steady (January
+//! computed and frozen first, as the service does, so February resumes from its checkpoints).
 //!
 //! `cargo bench --workspace --bench report` — sizes from the environment:
 //! `STK_BENCH_MEMBERS` (default 50000), `STK_BENCH_EVENTS` (default 5000000),
@@ -21,6 +23,35 @@ fn load_1m() -> String {
         .ok()
         .and_then(|s| s.split_whitespace().next().map(str::to_string))
         .unwrap_or_default()
+}
+
+/// Best of two runs of the report of `month`.
+async fn time_report(
+    pool: &sqlx::PgPool,
+    config: &Config,
+    month: MonthId,
+    dir: &std::path::Path,
+    label: &str,
+) -> anyhow::Result<(f64, report::ReportOutcome)> {
+    let mut best = f64::MAX;
+    let mut last = None;
+    for _ in 0..2 {
+        let t = Instant::now();
+        let out = report::run(pool, config, month, Some(dir)).await?;
+        let s = t.elapsed().as_secs_f64();
+        println!("report run, {label:<6} {s:.3} s (load {})", load_1m());
+        best = best.min(s);
+        println!(
+            "  {} members listed, {} credited, {} events accepted, {} quarantined, {} resumed",
+            out.report.totals.members_listed,
+            out.report.totals.members_credited,
+            out.report.totals.events_accepted,
+            out.report.quarantine.rows.len(),
+            out.report.rank_basis.members_resumed
+        );
+        last = Some(out);
+    }
+    Ok((best, last.expect("two runs")))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -102,38 +133,61 @@ async fn bench() -> anyhow::Result<()> {
         tx.rollback().await?;
     }
     let dir = std::env::temp_dir().join(format!("stk-bench-{}", std::process::id()));
-    let mut report_s = f64::MAX;
-    let mut sha = String::new();
+    // Cold: no frozen month to resume from, every member is walked over all history.
+    sqlx::query("DELETE FROM monthly_reports").execute(&pool).await?;
+    let (cold_s, cold) = time_report(&pool, &config, month, &dir, "cold").await?;
+    // Steady state (the service's order): January is computed and frozen (its payout started),
+    // then February resumes from January's rank checkpoints and reads February's events only.
+    let previous = MonthId::new(2027, 1).unwrap();
+    let t = Instant::now();
+    report::run(&pool, &config, previous, None).await?;
+    println!(
+        "report of {previous}     {:.3} s (computed and frozen before the steady-state runs)",
+        t.elapsed().as_secs_f64()
+    );
+    sqlx::query("UPDATE monthly_reports SET frozen = true WHERE month = $1")
+        .bind(previous.to_string())
+        .execute(&pool)
+        .await?;
+    let (steady_s, steady) = time_report(&pool, &config, month, &dir, "steady").await?;
+    anyhow::ensure!(
+        steady.report.rank_basis.resumed_from_month.as_deref() == Some("2027-01"),
+        "the steady-state report did not resume from January"
+    );
+    // Nothing arrived late, so both bases must give the same members, ranks and amounts.
+    anyhow::ensure!(
+        steady.report.members == cold.report.members && steady.report.totals == cold.report.totals,
+        "the resumed report differs from the one walked from joining"
+    );
+    // For reference: the bare aggregation over the events the steady-state report reads.
+    let window_sql = format!(
+        "{} AND occurred_at >= TIMESTAMPTZ '2027-02-01 00:00:00+03' GROUP BY member_id, day",
+        bare_sql.split(" GROUP BY").next().unwrap_or(bare_sql)
+    );
+    let mut bare_window = f64::MAX;
     for _ in 0..2 {
         let t = Instant::now();
-        let out = report::run(&pool, &config, month, Some(&dir)).await?;
-        let s = t.elapsed().as_secs_f64();
-        println!("report run         {s:.3} s (load {})", load_1m());
-        report_s = report_s.min(s);
-        sha = out.sha256;
-        println!(
-            "report: {} members listed, {} credited, {} events accepted, {} quarantined",
-            out.report.totals.members_listed,
-            out.report.totals.members_credited,
-            out.report.totals.events_accepted,
-            out.report.quarantine.rows.len()
-        );
+        let _rows: Vec<(i64, i32, i64)> = sqlx::query_as(&window_sql).fetch_all(&pool).await?;
+        bare_window = bare_window.min(t.elapsed().as_secs_f64());
     }
     let _ = std::fs::remove_dir_all(&dir);
     let hwm = vm_hwm_kib();
     println!("members            {members}");
     println!("events             {events}");
     println!("groups (member,day) {groups}");
-    println!("bare GROUP BY      {bare:.3} s");
+    println!("bare GROUP BY      {bare:.3} s (all events up to the month's end: the baseline)");
     println!(
         "bare GROUP BY at work_mem {} (reference) {bare_same_mem:.3} s",
         report::AGGREGATION_WORK_MEM
     );
-    println!("report (full)      {report_s:.3} s");
-    println!("ratio              {:.2}", report_s / bare);
+    println!("bare GROUP BY over February only (reference) {bare_window:.3} s");
+    println!("report, steady     {steady_s:.3} s (resumes from frozen January)");
+    println!("ratio, steady      {:.2}", steady_s / bare);
+    println!("report, cold       {cold_s:.3} s (no frozen month: all history)");
+    println!("ratio, cold        {:.2}", cold_s / bare);
     println!("peak memory VmHWM  {} MiB", hwm / 1024);
     println!("load (1 min)       {}", load_1m());
-    println!("report sha256      {sha}");
+    println!("report sha256      {} (steady), {} (cold)", steady.sha256, cold.sha256);
     pool.close().await;
     if !keep {
         conn.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await?;

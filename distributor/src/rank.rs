@@ -16,6 +16,12 @@
 //!
 //! Only days on which the person was a paying member count, so a week is "full" only if it
 //! was paid and active on every day (with the default threshold of 7).
+//!
+//! A walk can also resume from a [`Checkpoint`]: the rank a member held at the start of a
+//! week, as an earlier walk recorded it. The state carried from week to week is only that rank
+//! and the highest qualification held (re-read from the grants), so resuming at a week
+//! boundary gives exactly what walking from joining gives — and the activity before the
+//! checkpoint is no longer needed (the report then reads one month of events, not all history).
 use crate::config::{Config, QualificationLift, RankRules, UnpaidWeek};
 
 /// A local calendar day, days since 1970-01-01.
@@ -89,6 +95,25 @@ pub struct WeekRank {
     pub evaluated: bool,
 }
 
+/// The rank a member held at the start of the week beginning on `week_start` (a Monday),
+/// before any lift inside that week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub week_start: Day,
+    pub rank: u16,
+}
+
+impl Checkpoint {
+    /// Whether a walk reporting from `from` can resume here: the member joined before the
+    /// checkpoint's week, which is a Monday no later than `from`'s week.
+    pub fn applies(&self, join_day: Day, from: Day) -> bool {
+        weekday(self.week_start) == 0
+            && join_day < self.week_start
+            && self.week_start <= week_start(from)
+            && self.rank >= 1
+    }
+}
+
 /// The result of a walk over `[from, to]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RankWalk {
@@ -98,15 +123,31 @@ pub struct RankWalk {
     pub weeks: Vec<WeekRank>,
     /// Highest qualification held on `to`, if the member had joined by then.
     pub qualification: Option<usize>,
+    /// Where a later walk can resume: the rank at the start of the week of `to + 1`, for a
+    /// member who joined before that week.
+    pub checkpoint: Option<Checkpoint>,
 }
 
 /// Walks one member from joining through `to`, reporting the days `[from, to]`.
 pub fn walk(params: &RankParams, history: &MemberHistory, from: Day, to: Day) -> RankWalk {
+    walk_from(params, history, None, from, to)
+}
+
+/// Like [`walk`], but starting at `resume` when it [applies](Checkpoint::applies) (then the
+/// history's active days before the checkpoint's week are not read); otherwise from joining.
+pub fn walk_from(
+    params: &RankParams,
+    history: &MemberHistory,
+    resume: Option<Checkpoint>,
+    from: Day,
+    to: Day,
+) -> RankWalk {
     let rules = &params.rules;
     let mut out = RankWalk {
         day_ranks: Vec::with_capacity((to - from + 1).max(0) as usize),
         weeks: Vec::new(),
         qualification: None,
+        checkpoint: None,
     };
     let join = history.join_day;
     if join > to {
@@ -122,9 +163,23 @@ pub fn walk(params: &RankParams, history: &MemberHistory, from: Day, to: Day) ->
     let mut active = history.active_days.iter().peekable();
     let mut top: usize = 0;
     let mut rank: u16 = 0; // set on the joining day
+                           // A lift waiting for the week's end; always applied by then, so zero at every week start.
     let mut pending_lift: u16 = 0;
     let mut ws = week_start(join);
+    if let Some(c) = resume.filter(|c| c.applies(join, from)) {
+        // The qualifications granted before the checkpoint's week; their lifts are in its rank.
+        while let Some(&&(_, q)) = grants.peek().filter(|g| g.0 < c.week_start) {
+            grants.next();
+            top = top.max(q.min(params.entry_ranks.len() - 1));
+        }
+        ws = c.week_start;
+        rank = c.rank;
+    }
+    let next_week = week_start(to + 1);
     while ws <= to {
+        if ws == next_week && join < next_week {
+            out.checkpoint = Some(Checkpoint { week_start: ws, rank });
+        }
         let rank_start_of_week = rank;
         let (mut paid_days, mut active_days) = (0u8, 0u8);
         let mut week_rank_start = None;
@@ -211,6 +266,9 @@ pub fn walk(params: &RankParams, history: &MemberHistory, from: Day, to: Day) ->
             });
         }
         ws += 7;
+    }
+    if ws == next_week && join < next_week {
+        out.checkpoint = Some(Checkpoint { week_start: ws, rank });
     }
     out.qualification = Some(top);
     out
@@ -376,7 +434,77 @@ mod tests {
         assert_eq!(w.qualification, None);
     }
 
+    #[test]
+    fn checkpoint_is_the_rank_at_the_start_of_the_next_week() {
+        let p = params();
+        let h = MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 100)],
+            grants: vec![],
+            active_days: all_days(MON, MON + 100),
+        };
+        // Ends on a Sunday: the next week starts the day after, after three full weeks.
+        let w = walk(&p, &h, MON, MON + 20);
+        assert_eq!(w.checkpoint, Some(Checkpoint { week_start: MON + 21, rank: 4 }));
+        // Ends on a Wednesday: the checkpoint is the start of that same week.
+        let w = walk(&p, &h, MON, MON + 16);
+        assert_eq!(w.checkpoint, Some(Checkpoint { week_start: MON + 14, rank: 3 }));
+        // Joined inside the next week: nothing to resume from.
+        let late = MemberHistory { join_day: MON + 15, ..h.clone() };
+        assert_eq!(walk(&p, &late, MON, MON + 16).checkpoint, None);
+        // A checkpoint that does not apply (member joined after it, or not a Monday) is ignored.
+        let c = Checkpoint { week_start: MON + 14, rank: 3 };
+        assert!(c.applies(MON, MON + 17) && !c.applies(MON + 14, MON + 17));
+        assert!(!Checkpoint { week_start: MON + 15, rank: 3 }.applies(MON, MON + 17));
+        assert!(!c.applies(MON, MON + 13), "a checkpoint after the window's first week");
+    }
+
     proptest::proptest! {
+        /// Resuming from the checkpoint an earlier walk recorded gives exactly the walk from
+        /// joining, without the activity before the checkpoint.
+        #[test]
+        fn resuming_from_a_checkpoint_equals_walking_from_joining(
+            join in 0i32..60,
+            active in proptest::collection::vec(proptest::bool::ANY, 200),
+            paid in proptest::collection::vec((0i32..200, 0i32..60), 0..4),
+            grants in proptest::collection::vec((0i32..200, 0usize..8), 0..4),
+            first_to in 30i32..120,
+            gap in 0i32..40,
+            len in 1i32..40,
+            decay_unpaid in proptest::bool::ANY,
+            next_week_lift in proptest::bool::ANY,
+        ) {
+            let mut p = params();
+            if decay_unpaid {
+                p.rules.unpaid_week = UnpaidWeek::Decay;
+            }
+            if next_week_lift {
+                p.rules.qualification_lift = QualificationLift::NextWeek;
+            }
+            let mut grants: Vec<(Day, usize)> = grants.iter().map(|&(d, q)| (MON + d, q)).collect();
+            grants.sort_by_key(|g| g.0);
+            let h = MemberHistory {
+                join_day: MON + join,
+                paid: paid.iter().map(|&(s, l)| (MON + s, MON + s + l)).collect(),
+                grants,
+                active_days: (0..200).filter(|i| active[*i as usize]).map(|i| MON + i).collect(),
+            };
+            let earlier = walk(&p, &h, MON, MON + first_to);
+            let (from, to) = (MON + first_to + 1 + gap, MON + first_to + 1 + gap + len);
+            let full = walk(&p, &h, from, to);
+            match earlier.checkpoint {
+                Some(c) => {
+                    proptest::prop_assert!(c.applies(h.join_day, from));
+                    let recent = MemberHistory {
+                        active_days: h.active_days.iter().copied().filter(|&d| d >= c.week_start).collect(),
+                        ..h.clone()
+                    };
+                    proptest::prop_assert_eq!(walk_from(&p, &recent, Some(c), from, to), full);
+                }
+                None => proptest::prop_assert!(h.join_day >= week_start(MON + first_to + 1)),
+            }
+        }
+
         /// Without grants the rank stays within [1, learner entry], moves at most one step a
         /// week, and only on evaluated weeks.
         #[test]

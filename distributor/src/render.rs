@@ -157,6 +157,27 @@ pub fn html(report: &Report, sha256: &str, config: &Config) -> Vec<u8> {
         cfg = esc(&report.config_sha256),
         tz = esc(&report.time_zone),
     );
+    let b = &report.rank_basis;
+    match (&b.resumed_from_month, &b.resumed_from_report_sha256) {
+        (Some(m), Some(sha)) => {
+            let _ = writeln!(
+                s,
+                "<p>Ranks resumed from the frozen report of {} (<code>{}</code>): {} members resumed, {} walked from joining; activity read from {}.</p>",
+                esc(m),
+                esc(sha),
+                b.members_resumed,
+                b.members_walked_from_joining,
+                esc(b.activity_read_from.as_deref().unwrap_or("")),
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                s,
+                "<p>Ranks walked from each member's joining day over all recorded activity ({} members).</p>",
+                b.members_walked_from_joining
+            );
+        }
+    }
     s.push_str("<h2>Totals</h2><table>\n");
     let rows: Vec<(&str, String)> = vec![
         ("Month allowance (STK)", tokens(report.emission.month_allowance, d)),

@@ -5,10 +5,16 @@
 //! Everything is a function of the database and the configuration: rows are read in a fixed
 //! order or aggregated and then sorted, no clock is read, and the rendered bytes carry no
 //! generation time — so recomputing gives the same bytes.
+//!
+//! The rank walks resume from the checkpoints of the latest frozen month computed with the
+//! same configuration (see `migrations/0003_rank_checkpoints.sql`), so a report reads the
+//! events since that month's following week rather than all history; with no such month it
+//! walks every member from joining. Frozen months never change, so the result is still a
+//! function of the database. The report names its basis (`rank_basis`).
 use crate::{
     allocation::{daily_credit, split_pool},
     config::Config,
-    rank::{walk, Day, MemberHistory, RankParams},
+    rank::{walk_from, week_start, Checkpoint, Day, MemberHistory, RankParams},
     render,
     wallet::parse_wallet,
 };
@@ -41,12 +47,26 @@ pub struct Report {
     pub month: String,
     pub time_zone: String,
     pub config_sha256: String,
+    pub rank_basis: RankBasis,
     pub emission: EmissionSummary,
     pub totals: Totals,
     pub quarantine: QuarantineSummary,
     /// Members per rank on the month's last day (rank, count), ascending; paying members only.
     pub rank_distribution: Vec<RankCount>,
     pub members: Vec<MemberLine>,
+}
+
+/// Where the rank walks started: from the checkpoints of the latest frozen month computed with
+/// the same configuration (then only the events since its following week were read), or from
+/// each member's joining day.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct RankBasis {
+    pub resumed_from_month: Option<String>,
+    pub resumed_from_report_sha256: Option<String>,
+    /// The first day of activity read (`YYYY-MM-DD`); `None` when all history was read.
+    pub activity_read_from: Option<String>,
+    pub members_resumed: u64,
+    pub members_walked_from_joining: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -141,14 +161,35 @@ pub fn day_string(day: Day) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+type Ts = chrono::DateTime<chrono::Utc>;
+
 /// The month's bounds: local days and the zone's instants, computed once by Postgres and bound
 /// as constants (so the scans compare against a value, not a per-row zone conversion).
 struct Bounds<'a> {
     tz: &'a str,
     first_day: Day,
     last_day: Day,
-    start_ts: chrono::DateTime<chrono::Utc>,
-    end_ts: chrono::DateTime<chrono::Utc>,
+    start_ts: Ts,
+    end_ts: Ts,
+}
+
+/// The frozen month the rank walks resume from.
+struct Resume {
+    month: String,
+    report_sha256: String,
+    /// The Monday its checkpoints are for; activity is read from this day on.
+    week_start: Day,
+    week_start_ts: Ts,
+}
+
+/// Which events the activity aggregation reads (all up to the month's end).
+enum Scope<'a> {
+    AllHistory,
+    /// Events from this instant on.
+    Since(Ts),
+    /// Events before this instant, of these members only (members without a checkpoint while
+    /// the others resume); only their accepted days are used.
+    HistoryOf(&'a [i64], Ts),
 }
 
 /// In the SQL below `$1` is the zone, `$2` the month's end and `$3` its start.
@@ -164,6 +205,8 @@ struct Inputs {
     wallet_of: HashMap<i64, String>,
     /// Pending allocations open at the start of the month.
     pending_in: HashMap<i64, u64>,
+    /// The ranks at the resume week, when resuming.
+    checkpoints: HashMap<i64, u16>,
     quarantine: Vec<QuarantineRow>,
 }
 
@@ -236,33 +279,98 @@ pub async fn run(
 
     let first_day: Day = days_from_civil(month.year() as i64, month.month(), 1) as Day;
     let last_day: Day = first_day + month.days() as Day - 1;
-    type Ts = chrono::DateTime<chrono::Utc>;
-    let (start_ts, end_ts): (Ts, Ts) = sqlx::query_as(
+    let config_sha256 = config.sha256();
+    let resume_row: Option<(String, String, i32)> = sqlx::query_as(
+        "SELECT month, report_sha256, checkpoint_week - DATE '1970-01-01' FROM monthly_reports
+         WHERE month < $1 AND frozen AND config_sha256 = $2 AND checkpoint_week IS NOT NULL
+         ORDER BY month DESC LIMIT 1",
+    )
+    .bind(&month_key)
+    .bind(&config_sha256)
+    .fetch_optional(pool)
+    .await?;
+    // A checkpoint week after this month's first week cannot come from an earlier month.
+    let resume_row = resume_row.filter(|r| r.2 <= week_start(first_day));
+    let resume_day = resume_row.as_ref().map_or(first_day, |r| r.2);
+    let (start_ts, end_ts, resume_ts): (Ts, Ts, Ts) = sqlx::query_as(
         "SELECT (DATE '1970-01-01' + $2::int)::timestamp AT TIME ZONE $1,
-                (DATE '1970-01-01' + $3::int + 1)::timestamp AT TIME ZONE $1",
+                (DATE '1970-01-01' + $3::int + 1)::timestamp AT TIME ZONE $1,
+                (DATE '1970-01-01' + $4::int)::timestamp AT TIME ZONE $1",
     )
     .bind(tz)
     .bind(first_day)
     .bind(last_day)
+    .bind(resume_day)
     .fetch_one(pool)
     .await?;
     let bounds = Bounds { tz, first_day, last_day, start_ts, end_ts };
+    let resume = resume_row.map(|(month, report_sha256, week_start)| Resume {
+        month,
+        report_sha256,
+        week_start,
+        week_start_ts: resume_ts,
+    });
+    let scope = match &resume {
+        Some(r) => Scope::Since(r.week_start_ts),
+        None => Scope::AllHistory,
+    };
 
     // The big aggregation and the small tables run at the same time on two connections.
     let (inputs, activity) = tokio::try_join!(
-        load_inputs(pool, config, &bounds, &month_key),
-        aggregate_activity(pool, config, &bounds),
+        load_inputs(pool, config, &bounds, &month_key, resume.as_ref()),
+        aggregate_activity(pool, config, &bounds, scope),
     )?;
     tracing::info!(
         month = %month_key,
         elapsed_ms = started.elapsed().as_millis() as u64,
         members = inputs.members.len(),
         members_active = activity.per_member.len(),
+        resumed_from = resume.as_ref().map(|r| r.month.as_str()),
         "inputs read, activity aggregated"
     );
-    let Inputs { mut members, wallet_of, pending_in, mut quarantine } = inputs;
+    let Inputs { mut members, wallet_of, pending_in, checkpoints, mut quarantine } = inputs;
     let ActivityAgg { mut per_member, quarantine: refused_events } = activity;
     quarantine.extend(refused_events);
+
+    // Where each member's walk starts: an applicable checkpoint, or joining.
+    let start_of = |id: i64, join_day: Day| -> Option<Checkpoint> {
+        let r = resume.as_ref()?;
+        let rank = *checkpoints.get(&id)?;
+        Some(Checkpoint { week_start: r.week_start, rank })
+            .filter(|c| c.applies(join_day, first_day))
+    };
+    // Members who joined before the resume week but have no checkpoint (added afterwards with
+    // an earlier joining date) are walked from joining: read their earlier activity too.
+    let mut rank_basis = RankBasis::default();
+    if let Some(r) = &resume {
+        rank_basis.resumed_from_month = Some(r.month.clone());
+        rank_basis.resumed_from_report_sha256 = Some(r.report_sha256.clone());
+        rank_basis.activity_read_from = Some(day_string(r.week_start));
+        let mut without: Vec<i64> = members
+            .iter()
+            .filter(|(&id, h)| h.join_day < r.week_start && start_of(id, h.join_day).is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        if !without.is_empty() {
+            without.sort_unstable();
+            tracing::info!(
+                members = without.len(),
+                "members without a checkpoint: reading their history"
+            );
+            let earlier = aggregate_activity(
+                pool,
+                config,
+                &bounds,
+                Scope::HistoryOf(&without, r.week_start_ts),
+            )
+            .await?;
+            for (id, act) in earlier.per_member {
+                per_member.entry(id).or_default().active_days.extend(act.active_days);
+            }
+        }
+    }
+    let next_checkpoint_week = week_start(last_day + 1);
+    let mut next_checkpoints: Vec<(i64, u16)> = Vec::with_capacity(members.len());
 
     // Walk, credit, and list.
     let params = RankParams::from_config(config);
@@ -284,7 +392,19 @@ pub async fn run(
         history.active_days = act.active_days;
         history.active_days.sort_unstable();
         history.grants.sort_by_key(|g| g.0);
-        let rw = walk(&params, history, first_day, last_day);
+        let start = start_of(id, history.join_day);
+        if history.join_day <= last_day {
+            if start.is_some() {
+                rank_basis.members_resumed += 1;
+            } else {
+                rank_basis.members_walked_from_joining += 1;
+            }
+        }
+        let rw = walk_from(&params, history, start, first_day, last_day);
+        if let Some(c) = rw.checkpoint {
+            debug_assert_eq!(c.week_start, next_checkpoint_week);
+            next_checkpoints.push((id, c.rank));
+        }
         let mut days_paid = 0u32;
         let mut days_active = 0u32;
         for d in first_day..=last_day {
@@ -384,10 +504,11 @@ pub async fn run(
     }
 
     let report = Report {
-        format: "stk-monthly-report/1",
+        format: "stk-monthly-report/2",
         month: month_key.clone(),
         time_zone: config.time_zone.clone(),
-        config_sha256: config.sha256(),
+        config_sha256,
+        rank_basis,
         emission: EmissionSummary {
             month_allowance,
             member_share_bps: config.emission.member_share_bps,
@@ -417,7 +538,11 @@ pub async fn run(
             .context("rendering the report files")?
     };
     let persisted = async {
-        persist(pool, &report, &sha256).await.context("writing the distributor's tables")?;
+        let checkpoints =
+            NextCheckpoints { week_start: next_checkpoint_week, ranks: &next_checkpoints };
+        persist(pool, &report, &sha256, checkpoints)
+            .await
+            .context("writing the distributor's tables")?;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
         Ok(())
     };
@@ -458,6 +583,7 @@ async fn load_inputs(
     config: &Config,
     b: &Bounds<'_>,
     month_key: &str,
+    resume: Option<&Resume>,
 ) -> anyhow::Result<Inputs> {
     let mut quarantine: Vec<QuarantineRow> = Vec::new();
 
@@ -572,11 +698,26 @@ async fn load_inputs(
     .fetch_all(pool)
     .await?;
     let pending_in: HashMap<i64, u64> = pending.into_iter().map(|(m, a)| (m, a as u64)).collect();
+
+    let mut checkpoints: HashMap<i64, u16> = HashMap::new();
+    if let Some(r) = resume {
+        let mut rows = sqlx::query_as::<_, (i64, i16)>(
+            "SELECT member_id, rank FROM rank_checkpoints WHERE month = $1",
+        )
+        .bind(&r.month)
+        .fetch(pool);
+        while let Some((member, rank)) = rows.try_next().await? {
+            let rank = u16::try_from(rank).map_err(|_| {
+                anyhow!("rank checkpoint of member {member} in {}: rank {rank}", r.month)
+            })?;
+            checkpoints.insert(member, rank);
+        }
+    }
     tracing::debug!(members = members.len(), wallets = wallet_of.len(), "inputs read");
-    Ok(Inputs { members, wallet_of, pending_in, quarantine })
+    Ok(Inputs { members, wallet_of, pending_in, checkpoints, quarantine })
 }
 
-/// Activity: one pass over the events up to the month's end, classified and aggregated per
+/// Activity: one pass over the events of `scope` (up to the month's end), classified and aggregated per
 /// `(member, local day)` in SQL and folded as the rows stream in. Accepted events make one row
 /// per group; each refused event makes its own row (they are rare), keyed by
 /// `refused = id × 8 + reason code` (one narrow grouping key, evaluated once per event; ids
@@ -585,10 +726,19 @@ async fn aggregate_activity(
     pool: &PgPool,
     config: &Config,
     b: &Bounds<'_>,
+    scope: Scope<'_>,
 ) -> anyhow::Result<ActivityAgg> {
     let action_types: Vec<String> = config.actions.iter().map(|a| a.action_type.clone()).collect();
     let categories: Vec<String> = config.actions.iter().map(|a| a.category.clone()).collect();
     let points: Vec<i64> = config.actions.iter().map(|a| a.points as i64).collect();
+    // `$8`, `$9`: the scope's bounds (a separate statement per scope, so each gets its own plan).
+    let (scope_filter, bound, of_members): (&str, Option<Ts>, Option<&[i64]>) = match scope {
+        Scope::AllHistory => ("", None, None),
+        Scope::Since(ts) => ("AND e.occurred_at >= $8", Some(ts), None),
+        Scope::HistoryOf(ids, before) => {
+            ("AND e.occurred_at < $8 AND e.member_id = ANY($9)", Some(before), Some(ids))
+        }
+    };
     let sql = format!(
         "WITH actions AS (
              SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[]) AS a(action_type, category, points)
@@ -603,7 +753,7 @@ async fn aggregate_activity(
              FROM activity_events e
              LEFT JOIN members m ON m.id = e.member_id
              LEFT JOIN actions a ON a.action_type = e.action_type AND a.category = e.category
-             WHERE e.occurred_at < {END}
+             WHERE e.occurred_at < {END} {scope_filter}
          )
          SELECT member_id, day, refused, COALESCE(SUM(points), 0)::bigint, COUNT(*)
          FROM classified GROUP BY 1, 2, 3"
@@ -616,15 +766,21 @@ async fn aggregate_activity(
     sqlx::query(&format!("SET LOCAL work_mem = '{AGGREGATION_WORK_MEM}'"))
         .execute(&mut *tx)
         .await?;
-    let mut rows = sqlx::query_as::<_, (i64, i32, Option<i64>, i64, i64)>(&sql)
+    let mut query = sqlx::query_as::<_, (i64, i32, Option<i64>, i64, i64)>(&sql)
         .bind(b.tz)
         .bind(b.end_ts)
         .bind(b.start_ts)
         .bind(&action_types)
         .bind(&categories)
         .bind(&points)
-        .bind(config.future_skew_seconds as i32)
-        .fetch(&mut *tx);
+        .bind(config.future_skew_seconds as i32);
+    if let Some(ts) = bound {
+        query = query.bind(ts);
+    }
+    if let Some(ids) = of_members {
+        query = query.bind(ids);
+    }
+    let mut rows = query.fetch(&mut *tx);
     while let Some((member, day, refused, day_points, accepted)) = rows.try_next().await? {
         let in_month = day >= b.first_day;
         match refused {
@@ -712,8 +868,19 @@ async fn copy_in(conn: &mut PgConnection, target: &str, rows: &str) -> anyhow::R
     Ok(())
 }
 
+/// The ranks at the start of the week after the month, where the next month can resume.
+struct NextCheckpoints<'a> {
+    week_start: Day,
+    ranks: &'a [(i64, u16)],
+}
+
 /// Replaces the month's derived rows in one transaction; the bulk rows go in with `COPY`.
-async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result<()> {
+async fn persist(
+    pool: &PgPool,
+    report: &Report,
+    sha256: &str,
+    checkpoints: NextCheckpoints<'_>,
+) -> anyhow::Result<()> {
     let month = report.month.as_str();
     let mut tx = pool.begin().await?;
     // Serialize concurrent runs for the same month.
@@ -744,8 +911,8 @@ async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result
     let t = &report.totals;
     sqlx::query(
         "INSERT INTO monthly_reports (month, config_sha256, report_sha256, pool, allocated_total,
-             payable_total, pending_total, members_credited, quarantined)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             payable_total, pending_total, members_credited, quarantined, checkpoint_week)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, DATE '1970-01-01' + $10::int)",
     )
     .bind(month)
     .bind(&report.config_sha256)
@@ -756,6 +923,7 @@ async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result
     .bind(t.pending_out as i64)
     .bind(t.members_credited as i32)
     .bind(report.quarantine.rows.len() as i32)
+    .bind(checkpoints.week_start)
     .execute(&mut *tx)
     .await?;
 
@@ -791,6 +959,12 @@ async fn persist(pool: &PgPool, report: &Report, sha256: &str) -> anyhow::Result
         &rows,
     )
     .await?;
+
+    rows.clear();
+    for (member, rank) in checkpoints.ranks {
+        let _ = writeln!(rows, "{month}\t{member}\t{rank}");
+    }
+    copy_in(&mut tx, "rank_checkpoints (month, member_id, rank)", &rows).await?;
 
     rows.clear();
     for q in &report.quarantine.rows {

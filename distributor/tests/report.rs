@@ -281,6 +281,16 @@ async fn report_is_reproducible_byte_for_byte() {
     report::run(&db2.pool, &config, jan(), None).await.unwrap();
     let c = report::run(&db2.pool, &config, feb(), None).await.unwrap();
     assert_eq!(c.sha256, a.sha256);
+    // Once January is frozen, February resumes from its rank checkpoints: nothing arrived
+    // late, so the members and totals are the same, and recomputing is reproducible too.
+    db2.exec("UPDATE monthly_reports SET frozen = true WHERE month = '2027-01'").await;
+    let d = report::run(&db2.pool, &config, feb(), None).await.unwrap();
+    let e = report::run(&db2.pool, &config, feb(), None).await.unwrap();
+    assert_eq!(d.report.rank_basis.resumed_from_month.as_deref(), Some("2027-01"));
+    assert!(d.report.rank_basis.members_resumed > 300, "{:?}", d.report.rank_basis);
+    assert_eq!((&d.report.members, &d.report.totals), (&a.report.members, &a.report.totals));
+    assert_eq!(d.sha256, e.sha256);
+    assert_ne!(d.sha256, a.sha256, "the report names its basis");
     let _ = std::fs::remove_dir_all(&dir);
     db2.drop_db().await;
     db.drop_db().await;
@@ -378,5 +388,85 @@ async fn quarantine_details_round_trip_through_copy_unchanged() {
     .await
     .unwrap();
     assert_eq!(details, vec![format!("qualification `{name}` is not in the ladder")]);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn ranks_resume_from_the_latest_frozen_month() {
+    let db = TestDb::new("resume").await;
+    // 1: active every day but Sunday 2027-01-31, so January's last week holds; 2: every day.
+    for id in [1, 2] {
+        db.member(id, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+        db.daily_lessons(id, "2027-02-01", 28).await;
+    }
+    db.daily_lessons(1, "2027-01-04", 27).await;
+    db.daily_lessons(2, "2027-01-04", 28).await;
+
+    // No January report yet, then an unfrozen one: February walks everyone from joining.
+    let cold = run(&db, feb()).await.report;
+    assert_eq!(
+        cold.rank_basis,
+        report::RankBasis { members_walked_from_joining: 2, ..Default::default() }
+    );
+    let j = run(&db, jan()).await;
+    assert_eq!(week_ends(line(&j.report, 1)), vec![2, 3, 4, 4]);
+    assert_eq!(run(&db, feb()).await.report.rank_basis.resumed_from_month, None);
+    // January stored where February resumes: the rank at the start of Monday 2027-02-01.
+    let stored: Vec<(i64, i16)> = sqlx::query_as(
+        "SELECT member_id, rank FROM rank_checkpoints WHERE month = '2027-01' ORDER BY member_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, vec![(1, 4), (2, 5)]);
+    let week: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT checkpoint_week FROM monthly_reports WHERE month = '2027-01'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(week.to_string(), "2027-02-01");
+
+    // Frozen: February resumes from January and reads February's events only, with the
+    // same members, ranks and amounts as the walk from joining.
+    db.exec("UPDATE monthly_reports SET frozen = true WHERE month = '2027-01'").await;
+    let warm = run(&db, feb()).await.report;
+    assert_eq!(
+        warm.rank_basis,
+        report::RankBasis {
+            resumed_from_month: Some("2027-01".into()),
+            resumed_from_report_sha256: Some(j.sha256.clone()),
+            activity_read_from: Some("2027-02-01".into()),
+            members_resumed: 2,
+            members_walked_from_joining: 0,
+        }
+    );
+    assert_eq!(warm.members, cold.members);
+    assert_eq!(warm.totals, cold.totals);
+    assert_eq!(week_ends(line(&warm, 1)), vec![5, 6, 6, 6]);
+
+    // A January event arriving after January was paid does not change February's ranks:
+    // they continue from the ranks January was paid with.
+    db.event(1, "lesson_completed", "self_development", "2027-01-31", "late-jan-31").await;
+    let late = run(&db, feb()).await.report;
+    assert_eq!(line(&late, 1).weeks[0].rank_start, 4);
+    assert_eq!(late.members, warm.members);
+    // Another configuration has no frozen month to resume from: all history, late event included.
+    let mut other = Config::default_config();
+    other.emission.member_share_bps -= 1;
+    let full = report::run(&db.pool, &other, feb(), None).await.unwrap().report;
+    assert_eq!(full.rank_basis.resumed_from_month, None);
+    assert_eq!(line(&full, 1).weeks[0].rank_start, 5);
+    assert_eq!(week_ends(line(&full, 1)), vec![6, 6, 6, 6]);
+
+    // A member added after the freeze with an earlier joining day has no checkpoint: walked
+    // from joining, over January's events too.
+    db.member(3, "2027-01-04", Some("2027-06-30"), Some(WALLET_B)).await;
+    db.daily_lessons(3, "2027-01-04", 56).await;
+    let added = run(&db, feb()).await.report;
+    assert_eq!(
+        (added.rank_basis.members_resumed, added.rank_basis.members_walked_from_joining),
+        (2, 1)
+    );
+    assert_eq!(line(&added, 3).weeks, line(&added, 2).weeks);
     db.drop_db().await;
 }
