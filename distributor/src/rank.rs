@@ -290,6 +290,16 @@ mod tests {
         (from..=to).collect()
     }
 
+    /// Joined on Monday `MON`, paying and active every day for 100 days, no grants.
+    fn daily_learner() -> MemberHistory {
+        MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 100)],
+            grants: vec![],
+            active_days: all_days(MON, MON + 100),
+        }
+    }
+
     #[test]
     fn monday_is_monday() {
         assert_eq!(weekday(MON), 0);
@@ -300,12 +310,7 @@ mod tests {
     #[test]
     fn five_full_weeks_reach_the_next_entry_rank_and_stop() {
         let p = params();
-        let h = MemberHistory {
-            join_day: MON,
-            paid: vec![(MON, MON + 100)],
-            grants: vec![],
-            active_days: all_days(MON, MON + 100),
-        };
+        let h = daily_learner();
         let w = walk(&p, &h, MON, MON + 7 * 7 - 1);
         let ends: Vec<u16> = w.weeks.iter().map(|w| w.rank_end).collect();
         // Freshman entry 1, Learner entry 6: +1 per full week, capped at 6 (still a freshman).
@@ -437,12 +442,7 @@ mod tests {
     #[test]
     fn checkpoint_is_the_rank_at_the_start_of_the_next_week() {
         let p = params();
-        let h = MemberHistory {
-            join_day: MON,
-            paid: vec![(MON, MON + 100)],
-            grants: vec![],
-            active_days: all_days(MON, MON + 100),
-        };
+        let h = daily_learner();
         // Ends on a Sunday: the next week starts the day after, after three full weeks.
         let w = walk(&p, &h, MON, MON + 20);
         assert_eq!(w.checkpoint, Some(Checkpoint { week_start: MON + 21, rank: 4 }));

@@ -896,6 +896,14 @@ async fn persist(
     if frozen == Some(true) {
         bail!("the report of {month} was frozen meanwhile");
     }
+    // The derived rows first, set by set: the cascade from `monthly_reports` would delete
+    // them one row-trigger at a time.
+    for table in ["weekly_ranks", "rank_checkpoints", "quarantined_inputs", "allocations"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE month = $1"))
+            .bind(month)
+            .execute(&mut *tx)
+            .await?;
+    }
     sqlx::query("DELETE FROM monthly_reports WHERE month = $1")
         .bind(month)
         .execute(&mut *tx)
