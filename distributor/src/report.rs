@@ -392,13 +392,12 @@ pub async fn run(
         history.active_days = act.active_days;
         history.active_days.sort_unstable();
         history.grants.sort_by_key(|g| g.0);
+        // Everyone in `members` joined by the month's end, so every walk counts in the basis.
         let start = start_of(id, history.join_day);
-        if history.join_day <= last_day {
-            if start.is_some() {
-                rank_basis.members_resumed += 1;
-            } else {
-                rank_basis.members_walked_from_joining += 1;
-            }
+        if start.is_some() {
+            rank_basis.members_resumed += 1;
+        } else {
+            rank_basis.members_walked_from_joining += 1;
         }
         let rw = walk_from(&params, history, start, first_day, last_day);
         if let Some(c) = rw.checkpoint {
