@@ -5,11 +5,13 @@
 //! members (12%), lapsed masters (5%: master qualification, joined long ago, rarely active),
 //! newcomers (5%, joining inside the window). 10% of the paying members have no wallet, some
 //! have a subscription gap, some are granted a qualification inside the window.
-//! Events are written with `COPY`; the same arguments always produce the same rows.
+//! Events are written with `COPY` in the order they were recorded (as Aisystant appends them);
+//! the same arguments always produce the same rows.
 use crate::{config::Config, rank::Day};
 use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context};
 use sqlx::PgPool;
+use std::fmt::Write;
 use stk_common::calendar::{civil_from_days, days_from_civil, MonthId, SECONDS_PER_DAY};
 
 #[derive(clap::Args, Debug, Clone)]
@@ -72,6 +74,17 @@ enum Profile {
     Casual,
     LapsedMaster,
     Newcomer,
+}
+
+/// One generated event, before it is written.
+struct SeededEvent {
+    recorded: i64,
+    member: i64,
+    /// The event's number among its member's events (part of its idempotency key).
+    seq: u32,
+    occurred: i64,
+    /// Index into the weighted action list.
+    action: u8,
 }
 
 struct Person {
@@ -281,6 +294,43 @@ pub async fn seed(pool: &PgPool, config: &Config, args: &SeedArgs) -> anyhow::Re
         k += 1;
     }
 
+    // Generate every event, then write them in the order Aisystant appends them: by the time
+    // they were recorded. (Written member by member instead, each member's events would be
+    // spread over the whole table, and a month's scan would touch every page of history.)
+    let mut generated: Vec<SeededEvent> = Vec::with_capacity(args.events as usize);
+    for (p, &n) in people.iter().zip(&counts) {
+        let mut rng = Rng::new(args.seed ^ 0xE7E7, p.id as u64);
+        for j in 0..n {
+            let day = p.active[rng.below(p.active.len() as u64) as usize];
+            let mut secs = rng.below(SECONDS_PER_DAY as u64) as i64;
+            if day == p.join_day && (secs as u64) < p.join_secs {
+                secs = p.join_secs as i64 + (secs % (SECONDS_PER_DAY - p.join_secs as i64).max(1));
+            }
+            let occurred = day_start_utc(day) + secs;
+            let mut pick = rng.below(action_weight);
+            let action = actions
+                .iter()
+                .position(|a| {
+                    if pick < a.2 {
+                        true
+                    } else {
+                        pick -= a.2;
+                        false
+                    }
+                })
+                .unwrap_or(0);
+            let recorded = occurred + 1 + rng.below(600) as i64;
+            generated.push(SeededEvent {
+                recorded,
+                member: p.id,
+                seq: u32::try_from(j).context("too many events for one member")?,
+                occurred,
+                action: u8::try_from(action).context("too many action types")?,
+            });
+        }
+    }
+    generated.sort_unstable_by_key(|e| (e.recorded, e.member, e.seq));
+
     // Session-local: skip the duplicate-diverting trigger for the bulk load (the generated
     // keys are unique by construction). Needs superuser; without it the trigger just runs.
     let replica =
@@ -291,42 +341,24 @@ pub async fn seed(pool: &PgPool, config: &Config, args: &SeedArgs) -> anyhow::Re
         )
         .await?;
     let mut buf = String::with_capacity(1 << 21);
-    for (p, &n) in people.iter().zip(&counts) {
-        let mut rng = Rng::new(args.seed ^ 0xE7E7, p.id as u64);
-        for j in 0..n {
-            let day = p.active[rng.below(p.active.len() as u64) as usize];
-            let mut secs = rng.below(SECONDS_PER_DAY as u64) as i64;
-            if day == p.join_day && (secs as u64) < p.join_secs {
-                secs = p.join_secs as i64 + (secs % (SECONDS_PER_DAY - p.join_secs as i64).max(1));
-            }
-            let ts = day_start_utc(day) + secs;
-            let mut pick = rng.below(action_weight);
-            let (action, category, _) = *actions
-                .iter()
-                .find(|a| {
-                    if pick < a.2 {
-                        true
-                    } else {
-                        pick -= a.2;
-                        false
-                    }
-                })
-                .unwrap_or(&actions[0]);
-            let recorded = ts + 1 + rng.below(600) as i64;
-            buf.push_str(&format!(
-                "{}\t{action}\t{category}\t{}\t{}\taisystant\tseed-{}-{}-{j}\n",
-                p.id,
-                timestamp(ts),
-                timestamp(recorded),
-                args.seed,
-                p.id
-            ));
-            if buf.len() > (1 << 21) - 256 {
-                copy.send(buf.as_bytes()).await?;
-                buf.clear();
-            }
+    for e in &generated {
+        let (action, category, _) = actions[e.action as usize];
+        let _ = writeln!(
+            buf,
+            "{}\t{action}\t{category}\t{}\t{}\taisystant\tseed-{}-{}-{}",
+            e.member,
+            timestamp(e.occurred),
+            timestamp(e.recorded),
+            args.seed,
+            e.member,
+            e.seq
+        );
+        if buf.len() > (1 << 21) - 256 {
+            copy.send(buf.as_bytes()).await?;
+            buf.clear();
         }
     }
+    drop(generated);
     copy.send(buf.as_bytes()).await?;
     copy.finish().await?;
     if replica {

@@ -470,3 +470,69 @@ async fn ranks_resume_from_the_latest_frozen_month() {
     assert_eq!(line(&added, 3).weeks, line(&added, 2).weeks);
     db.drop_db().await;
 }
+
+/// Local days follow the configured zone's rules, offset changes included: the report cuts
+/// days with a table of the zone's midnights (and converts events older than that table one
+/// by one), so an event's day must be what Postgres's own conversion says.
+#[tokio::test]
+async fn local_days_follow_the_zone_across_daylight_saving_and_long_ago() {
+    let db = TestDb::new("local_days").await;
+    let mut config = Config::default_config();
+    config.time_zone = "Europe/Berlin".into();
+    let lesson = |member: i64, utc: &str, key: &str| {
+        format!(
+            "INSERT INTO activity_events (member_id, action_type, category, occurred_at, recorded_at, source, idempotency_key)
+             VALUES ({member}, 'lesson_completed', 'self_development', '{utc}+00', TIMESTAMPTZ '{utc}+00' + interval '1 minute', 'test', '{key}')"
+        )
+    };
+    // Member 1 joins at midnight of Monday 2027-03-01 in Berlin (CET, UTC+1). Berlin moves to
+    // CEST (UTC+2) on Sunday 2027-03-28.
+    db.exec("INSERT INTO members (id, joined_at) VALUES (1, '2027-02-28 23:00:00+00')").await;
+    db.exec("INSERT INTO subscriptions (member_id, starts_on, ends_on) VALUES (1, '2027-03-01', '2027-04-30')").await;
+    for (utc, key) in [
+        ("2027-02-28 23:10:00", "a"), // Mon 1 March, 00:10 CET
+        ("2027-03-27 22:30:00", "b"), // Sat 27 March, 23:30 CET
+        ("2027-03-28 21:30:00", "c"), // Sun 28 March, 23:30 CEST
+        ("2027-03-28 22:30:00", "d"), // Mon 29 March, 00:30 CEST (a fixed +1 h says Sunday)
+    ] {
+        db.exec(&lesson(1, utc, key)).await;
+    }
+    // Member 2 joined in January 2001 (older than the table of midnights), was active every
+    // day of its first four weeks at 00:30 local time (23:30 UTC the day before), then
+    // stopped paying until March 2027: four full weeks lift rank 1 to 5, unpaid weeks hold.
+    db.exec("INSERT INTO members (id, joined_at) VALUES (2, '2000-12-31 23:00:00+00')").await;
+    db.exec("INSERT INTO subscriptions (member_id, starts_on, ends_on) VALUES (2, '2001-01-01', '2001-01-28'), (2, '2027-03-01', '2027-04-30')").await;
+    for day in 0..28 {
+        let utc: String = sqlx::query_scalar(&format!(
+            "SELECT to_char(TIMESTAMPTZ '2000-12-31 23:30:00+00' + interval '{day} days', 'YYYY-MM-DD HH24:MI:SS')"
+        ))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        db.exec(&lesson(2, &utc, &format!("old-{day}"))).await;
+    }
+    // What Postgres itself says the local days are.
+    let days: Vec<String> = sqlx::query_scalar(
+        "SELECT ((occurred_at AT TIME ZONE 'Europe/Berlin')::date)::text FROM activity_events
+         WHERE member_id = 1 ORDER BY occurred_at",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(days, ["2027-03-01", "2027-03-27", "2027-03-28", "2027-03-29"]);
+
+    let r = report::run(&db.pool, &config, MonthId::new(2027, 3).unwrap(), None)
+        .await
+        .unwrap()
+        .report;
+    assert!(r.quarantine.rows.is_empty(), "{:?}", r.quarantine.rows);
+    let weeks: Vec<(&str, u8)> =
+        line(&r, 1).weeks.iter().map(|w| (w.week_start.as_str(), w.active_days)).collect();
+    assert_eq!(
+        weeks,
+        [("2027-03-01", 1), ("2027-03-08", 0), ("2027-03-15", 0), ("2027-03-22", 2), ("2027-03-29", 1)]
+    );
+    assert_eq!(line(&r, 1).days_active, 4);
+    assert_eq!(line(&r, 2).weeks[0].rank_start, 5);
+    db.drop_db().await;
+}
