@@ -779,7 +779,8 @@ async fn load_inputs(
     let mut checkpoints: HashMap<i64, u16> = HashMap::new();
     if let Some(r) = resume {
         let mut rows = sqlx::query_as::<_, (i64, i16)>(
-            "SELECT member_id, rank FROM rank_checkpoints WHERE month = $1",
+            "SELECT member_id, next_week_rank FROM member_walks
+             WHERE month = $1 AND next_week_rank IS NOT NULL",
         )
         .bind(&r.month)
         .fetch(pool);
@@ -958,6 +959,67 @@ struct NextCheckpoints<'a> {
     ranks: &'a [(i64, u16)],
 }
 
+/// Appends the `member_walks` rows (`COPY` text format): one per member listed or with a
+/// checkpoint, both lists sorted by member id. The listed weeks must be consecutive Mondays.
+fn write_member_walks(
+    out: &mut String,
+    month: &str,
+    lines: &[MemberLine],
+    checkpoints: &[(i64, u16)],
+) -> anyhow::Result<()> {
+    let (mut li, mut ci) = (lines.iter().peekable(), checkpoints.iter().peekable());
+    loop {
+        let next_line = li.peek().map(|l| l.member_id);
+        let next_checkpoint = ci.peek().map(|c| c.0);
+        let member = match (next_line, next_checkpoint) {
+            (None, None) => return Ok(()),
+            (Some(l), Some(c)) => l.min(c),
+            (Some(id), None) | (None, Some(id)) => id,
+        };
+        let weeks: &[WeekLine] = match li.next_if(|l| l.member_id == member) {
+            Some(l) => &l.weeks,
+            None => &[],
+        };
+        let rank = ci.next_if(|c| c.0 == member).map(|c| c.1);
+        if weeks.is_empty() && rank.is_none() {
+            continue;
+        }
+        let _ = write!(out, "{month}\t{member}\t");
+        match weeks.first() {
+            Some(w) => out.push_str(&w.week_start),
+            None => out.push_str("\\N"),
+        }
+        for (i, w) in weeks.iter().enumerate() {
+            let expected = weeks[0].week_start_day + 7 * i as Day;
+            if w.week_start_day != expected {
+                bail!("member {member}: week {} does not follow the previous one", w.week_start);
+            }
+        }
+        let fields: [fn(&WeekLine) -> u16; 4] = [
+            |w| w.rank_start,
+            |w| w.rank_end,
+            |w| w.paid_days.into(),
+            |w| w.active_days.into(),
+        ];
+        for field in fields {
+            out.push_str("\t{");
+            for (i, w) in weeks.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{}", field(w));
+            }
+            out.push('}');
+        }
+        match rank {
+            Some(r) => {
+                let _ = writeln!(out, "\t{r}");
+            }
+            None => out.push_str("\t\\N\n"),
+        }
+    }
+}
+
 /// Replaces the month's derived rows in one transaction; the bulk rows go in with `COPY`.
 async fn persist(
     pool: &PgPool,
@@ -982,7 +1044,7 @@ async fn persist(
     }
     // The derived rows first, set by set: the cascade from `monthly_reports` would delete
     // them one row-trigger at a time.
-    for table in ["weekly_ranks", "rank_checkpoints", "quarantined_inputs", "allocations"] {
+    for table in ["member_walks", "quarantined_inputs", "allocations"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE month = $1"))
             .bind(month)
             .execute(&mut *tx)
@@ -1036,27 +1098,13 @@ async fn persist(
     .await?;
 
     rows.clear();
-    for l in &report.members {
-        for w in &l.weeks {
-            let _ = writeln!(
-                rows,
-                "{month}\t{}\t{}\t{}\t{}\t{}\t{}",
-                l.member_id, w.week_start, w.rank_start, w.rank_end, w.paid_days, w.active_days
-            );
-        }
-    }
+    write_member_walks(&mut rows, month, &report.members, checkpoints.ranks)?;
     copy_in(
         &mut tx,
-        "weekly_ranks (month, member_id, week_start, rank_start, rank_end, paid_days, active_days)",
+        "member_walks (month, member_id, first_week, rank_start, rank_end, paid_days, active_days, next_week_rank)",
         &rows,
     )
     .await?;
-
-    rows.clear();
-    for (member, rank) in checkpoints.ranks {
-        let _ = writeln!(rows, "{month}\t{member}\t{rank}");
-    }
-    copy_in(&mut tx, "rank_checkpoints (month, member_id, rank)", &rows).await?;
 
     rows.clear();
     for q in &report.quarantine.rows {

@@ -471,6 +471,74 @@ async fn ranks_resume_from_the_latest_frozen_month() {
     db.drop_db().await;
 }
 
+/// Migration 0004 folds `weekly_ranks` and `rank_checkpoints` into `member_walks`: rows written
+/// before it read back unchanged through the views of the same names.
+#[tokio::test]
+async fn walks_written_before_the_member_walks_migration_are_kept() {
+    let db = TestDb::migrated_up_to("walks_migration", 3).await;
+    db.exec(
+        "INSERT INTO monthly_reports (month, config_sha256, report_sha256, pool, allocated_total,
+             payable_total, pending_total, members_credited, quarantined, checkpoint_week)
+         VALUES ('2027-01', 'c', 'r', 0, 0, 0, 0, 0, 0, '2027-02-01')",
+    )
+    .await;
+    // Member 1: three weeks and a checkpoint; 2: weeks only; 3: a checkpoint only.
+    db.exec(
+        "INSERT INTO weekly_ranks VALUES
+           ('2027-01', 1, '2027-01-04', 1, 2, 7, 7), ('2027-01', 1, '2027-01-18', 3, 3, 7, 2),
+           ('2027-01', 1, '2027-01-11', 2, 3, 7, 6), ('2027-01', 2, '2027-01-25', 5, 4, 3, 0)",
+    )
+    .await;
+    db.exec("INSERT INTO rank_checkpoints VALUES ('2027-01', 1, 3), ('2027-01', 3, 16)").await;
+    let weeks_before: Vec<(i64, String, i16, i16, i16, i16)> = sqlx::query_as(
+        "SELECT member_id, week_start::text, rank_start, rank_end, paid_days, active_days
+         FROM weekly_ranks ORDER BY member_id, week_start",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+
+    stk_distributor::db::migrate(&db.pool).await.unwrap();
+    let weeks_after: Vec<(i64, String, i16, i16, i16, i16)> = sqlx::query_as(
+        "SELECT member_id, week_start::text, rank_start, rank_end, paid_days, active_days
+         FROM weekly_ranks ORDER BY member_id, week_start",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(weeks_after, weeks_before);
+    assert_eq!(weeks_after.len(), 4);
+    let checkpoints: Vec<(i64, i16)> =
+        sqlx::query_as("SELECT member_id, rank FROM rank_checkpoints ORDER BY member_id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(checkpoints, vec![(1, 3), (3, 16)]);
+    let walks: Vec<(i64, Option<String>, Vec<i16>, Option<i16>)> = sqlx::query_as(
+        "SELECT member_id, first_week::text, rank_end, next_week_rank FROM member_walks
+         ORDER BY member_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        walks,
+        vec![
+            (1, Some("2027-01-04".into()), vec![2, 3, 3], Some(3)),
+            (2, Some("2027-01-25".into()), vec![4], None),
+            (3, None, vec![], Some(16)),
+        ]
+    );
+    // The table refuses a walk whose week arrays disagree in length.
+    let bad = sqlx::query(
+        "INSERT INTO member_walks VALUES ('2027-01', 9, '2027-01-04', '{1,2}', '{2}', '{7}', '{7}', 2)",
+    )
+    .execute(&db.pool)
+    .await;
+    assert!(bad.is_err(), "mismatched week arrays must be refused");
+    db.drop_db().await;
+}
+
 /// Local days follow the configured zone's rules, offset changes included: the report cuts
 /// days with a table of the zone's midnights (and converts events older than that table one
 /// by one), so an event's day must be what Postgres's own conversion says.

@@ -39,6 +39,29 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(tag: &str) -> TestDb {
+        let db = TestDb::unmigrated(tag).await;
+        stk_distributor::db::migrate(&db.pool).await.unwrap();
+        db
+    }
+
+    /// A database with only the migrations up to `version` applied (to test a later
+    /// migration against rows written before it).
+    pub async fn migrated_up_to(tag: &str, version: i64) -> TestDb {
+        let db = TestDb::unmigrated(tag).await;
+        let older: Vec<sqlx::migrate::Migration> = stk_distributor::db::MIGRATOR
+            .iter()
+            .filter(|m| m.version <= version)
+            .cloned()
+            .collect();
+        let migrator = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(older),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        migrator.run(&db.pool).await.unwrap();
+        db
+    }
+
+    async fn unmigrated(tag: &str) -> TestDb {
         let nanos =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let name = format!("stk_test_{tag}_{}_{}", std::process::id(), nanos % 1_000_000_000);
@@ -47,7 +70,6 @@ impl TestDb {
         drop_orphans(&mut admin).await;
         admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
         let pool = stk_distributor::db::connect(&url_for(&name)).await.unwrap();
-        stk_distributor::db::migrate(&pool).await.unwrap();
         TestDb { pool, name }
     }
 
