@@ -7,10 +7,11 @@
 //! generation time — so recomputing gives the same bytes.
 //!
 //! The rank walks resume from the checkpoints of the latest frozen month computed with the
-//! same configuration (see `migrations/0003_rank_checkpoints.sql`), so a report reads the
-//! events since that month's following week rather than all history; with no such month it
-//! walks every member from joining. Frozen months never change, so the result is still a
-//! function of the database. The report names its basis (`rank_basis`).
+//! same configuration (`member_walks.next_week_rank`; `migrations/0003_rank_checkpoints.sql`,
+//! `0004_member_walks.sql`), so a report reads the events since that month's following week
+//! rather than all history; with no such month it walks every member from joining. Frozen
+//! months never change, so the result is still a function of the database. The report names
+//! its basis (`rank_basis`).
 use crate::{
     allocation::{daily_credit, split_pool},
     config::Config,

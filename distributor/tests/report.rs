@@ -490,22 +490,20 @@ async fn walks_written_before_the_member_walks_migration_are_kept() {
     )
     .await;
     db.exec("INSERT INTO rank_checkpoints VALUES ('2027-01', 1, 3), ('2027-01', 3, 16)").await;
-    let weeks_before: Vec<(i64, String, i16, i16, i16, i16)> = sqlx::query_as(
-        "SELECT member_id, week_start::text, rank_start, rank_end, paid_days, active_days
-         FROM weekly_ranks ORDER BY member_id, week_start",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .unwrap();
+    type WeekRow = (i64, String, i16, i16, i16, i16);
+    let read_weeks = || async {
+        sqlx::query_as::<_, WeekRow>(
+            "SELECT member_id, week_start::text, rank_start, rank_end, paid_days, active_days
+             FROM weekly_ranks ORDER BY member_id, week_start",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+    };
+    let weeks_before = read_weeks().await;
 
     stk_distributor::db::migrate(&db.pool).await.unwrap();
-    let weeks_after: Vec<(i64, String, i16, i16, i16, i16)> = sqlx::query_as(
-        "SELECT member_id, week_start::text, rank_start, rank_end, paid_days, active_days
-         FROM weekly_ranks ORDER BY member_id, week_start",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .unwrap();
+    let weeks_after = read_weeks().await;
     assert_eq!(weeks_after, weeks_before);
     assert_eq!(weeks_after.len(), 4);
     let checkpoints: Vec<(i64, i16)> =
@@ -514,7 +512,8 @@ async fn walks_written_before_the_member_walks_migration_are_kept() {
             .await
             .unwrap();
     assert_eq!(checkpoints, vec![(1, 3), (3, 16)]);
-    let walks: Vec<(i64, Option<String>, Vec<i16>, Option<i16>)> = sqlx::query_as(
+    type WalkRow = (i64, Option<String>, Vec<i16>, Option<i16>);
+    let walks: Vec<WalkRow> = sqlx::query_as(
         "SELECT member_id, first_week::text, rank_end, next_week_rank FROM member_walks
          ORDER BY member_id",
     )
