@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib/env.sh
 ensure_postgres
 ensure_libclang
+# Formatting is part of the suite: unformatted code fails it before anything builds.
+cargo fmt --all -- --check
 before=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
 status=0
 log=$(mktemp)

@@ -181,9 +181,7 @@ async fn bench() -> anyhow::Result<()> {
     println!("events             {events}");
     println!("groups (member,day) {groups}");
     println!("bare GROUP BY      {bare:.3} s (all events up to the month's end: the baseline)");
-    println!(
-        "bare GROUP BY with the report's settings (reference) {bare_same_mem:.3} s"
-    );
+    println!("bare GROUP BY with the report's settings (reference) {bare_same_mem:.3} s");
     println!("bare GROUP BY over February only (reference) {bare_window:.3} s");
     println!("report, steady     {steady_s:.3} s (resumes from frozen January)");
     println!("ratio, steady      {:.2}", steady_s / bare);

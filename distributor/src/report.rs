@@ -996,12 +996,8 @@ fn write_member_walks(
                 bail!("member {member}: week {} does not follow the previous one", w.week_start);
             }
         }
-        let fields: [fn(&WeekLine) -> u16; 4] = [
-            |w| w.rank_start,
-            |w| w.rank_end,
-            |w| w.paid_days.into(),
-            |w| w.active_days.into(),
-        ];
+        let fields: [fn(&WeekLine) -> u16; 4] =
+            [|w| w.rank_start, |w| w.rank_end, |w| w.paid_days.into(), |w| w.active_days.into()];
         for field in fields {
             out.push_str("\t{");
             for (i, w) in weeks.iter().enumerate() {

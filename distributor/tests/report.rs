@@ -588,16 +588,20 @@ async fn local_days_follow_the_zone_across_daylight_saving_and_long_ago() {
     .unwrap();
     assert_eq!(days, ["2027-03-01", "2027-03-27", "2027-03-28", "2027-03-29"]);
 
-    let r = report::run(&db.pool, &config, MonthId::new(2027, 3).unwrap(), None)
-        .await
-        .unwrap()
-        .report;
+    let r =
+        report::run(&db.pool, &config, MonthId::new(2027, 3).unwrap(), None).await.unwrap().report;
     assert!(r.quarantine.rows.is_empty(), "{:?}", r.quarantine.rows);
     let weeks: Vec<(&str, u8)> =
         line(&r, 1).weeks.iter().map(|w| (w.week_start.as_str(), w.active_days)).collect();
     assert_eq!(
         weeks,
-        [("2027-03-01", 1), ("2027-03-08", 0), ("2027-03-15", 0), ("2027-03-22", 2), ("2027-03-29", 1)]
+        [
+            ("2027-03-01", 1),
+            ("2027-03-08", 0),
+            ("2027-03-15", 0),
+            ("2027-03-22", 2),
+            ("2027-03-29", 1)
+        ]
     );
     assert_eq!(line(&r, 1).days_active, 4);
     assert_eq!(line(&r, 2).weeks[0].rank_start, 5);
