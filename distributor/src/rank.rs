@@ -162,8 +162,9 @@ pub fn walk_from(
     let mut grants = history.grants.iter().peekable();
     let mut active = history.active_days.iter().peekable();
     let mut top: usize = 0;
-    let mut rank: u16 = 0; // set on the joining day
-                           // A lift waiting for the week's end; always applied by then, so zero at every week start.
+    // Set on the joining day.
+    let mut rank: u16 = 0;
+    // A lift waiting for the week's end; always applied by then, so zero at every week start.
     let mut pending_lift: u16 = 0;
     let mut ws = week_start(join);
     if let Some(c) = resume.filter(|c| c.applies(join, from)) {

@@ -786,9 +786,18 @@ async fn load_inputs(
         .bind(&r.month)
         .fetch(pool);
         while let Some((member, rank)) = rows.try_next().await? {
-            let rank = u16::try_from(rank).map_err(|_| {
-                anyhow!("rank checkpoint of member {member} in {}: rank {rank}", r.month)
-            })?;
+            // The same configuration wrote it, so the rank is in its table unless the row
+            // was damaged; refuse rather than index past the table later.
+            let rank = u16::try_from(rank)
+                .ok()
+                .filter(|&k| k >= 1 && usize::from(k) <= config.rank_table.len())
+                .ok_or_else(|| {
+                    anyhow!(
+                        "rank checkpoint of member {member} in {}: rank {rank} is not in the rank table (1..={})",
+                        r.month,
+                        config.rank_table.len()
+                    )
+                })?;
             checkpoints.insert(member, rank);
         }
     }

@@ -468,6 +468,14 @@ async fn ranks_resume_from_the_latest_frozen_month() {
         (2, 1)
     );
     assert_eq!(line(&added, 3).weeks, line(&added, 2).weeks);
+    // A stored checkpoint above the rank table (a damaged row) is an error naming the member,
+    // not a panic.
+    db.exec(
+        "UPDATE member_walks SET next_week_rank = 999 WHERE month = '2027-01' AND member_id = 2",
+    )
+    .await;
+    let err = report::run(&db.pool, &Config::default_config(), feb(), None).await.unwrap_err();
+    assert!(err.to_string().contains("member 2") && err.to_string().contains("999"), "{err}");
     db.drop_db().await;
 }
 
