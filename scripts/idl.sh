@@ -24,6 +24,8 @@ main_target="$CARGO_TARGET_DIR"
 export CARGO_TARGET_DIR="${STK_IDL_TARGET_DIR:-${main_target}-idl}"
 if [ ! -d "$CARGO_TARGET_DIR" ] && [ -d "$main_target" ]; then
     cp -al "$main_target" "$CARGO_TARGET_DIR" 2>/dev/null || mkdir -p "$CARGO_TARGET_DIR"
+    # A hard-linked lock file would be the same lock as the main build's: make it its own.
+    rm -f "$CARGO_TARGET_DIR/debug/.cargo-lock"
 fi
 args=()
 features=()
