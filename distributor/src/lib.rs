@@ -13,14 +13,18 @@
 //! * [`payout`] — exactly-once batched payouts of a frozen report over a [`chain`] backend
 //!   (JSON-RPC or the embedded ledger), [`schedule_clock`] — when a month's payout is due,
 //! * [`keypair`] — the distributor's key file, [`metrics`] — health and Prometheus endpoint,
-//!   [`progress`] — a payout's progress for the operator (bar or log lines).
+//!   [`progress`] — a payout's progress for the operator (bar or log lines),
+//! * [`ops`] — the operator commands (quote, fees, staking, fund, genesis) and the service's
+//!   cranks, [`metadata`] — the token metadata JSON wallets read, checked before `init`.
 pub mod allocation;
 pub mod chain;
 pub mod config;
 pub mod db;
 pub mod init;
 pub mod keypair;
+pub mod metadata;
 pub mod metrics;
+pub mod ops;
 pub mod payout;
 pub mod progress;
 pub mod rank;

@@ -3,7 +3,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use stk_common::calendar::MonthId;
-use stk_distributor::{config::Config, db, report, seed};
+use stk_distributor::{config::Config, db, ops::Group, report, seed};
 
 mod demo;
 mod operator;
@@ -185,6 +185,10 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         payout: PayoutArgs,
+        /// Hours between two fee harvests (and splits, when this key is the treasury admin);
+        /// 0 turns the fee crank off.
+        #[arg(long, env = "STK_FEE_INTERVAL_HOURS", default_value_t = 24)]
+        fee_interval_hours: u64,
     },
     /// Initialize the whole suite on a cluster after `anchor deploy` (mint with metadata and
     /// schedule, vesting sale vault, startup fund, staking pool, treasury with its vaults and
@@ -216,6 +220,40 @@ enum Command {
         council: Vec<String>,
         #[arg(long, default_value_t = 1)]
         council_threshold: u8,
+    },
+    /// The treasury's quote: quarter budgets, one-time receipts, published quotes, history.
+    Quote {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::quote::QuoteCmd,
+    },
+    /// Transfer fees: harvest what Token-2022 withheld, split the fee vault.
+    Fees {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::fees::FeesCmd,
+    },
+    /// The staking pool's rewards: rate, funding, pool summary.
+    Staking {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::staking::StakingCmd,
+    },
+    /// The startup fund: deposit crank, council proposals and approvals, executions, returns,
+    /// status with tranches and unlock dates.
+    Fund {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::fund::FundCmd,
+    },
+    /// Mint the genesis allocation into the sale vault (permissionless, once).
+    Genesis {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
     },
     /// Validate a configuration file and print its hash.
     CheckConfig {
@@ -331,6 +369,7 @@ fn main() -> anyhow::Result<()> {
             poll_seconds,
             out,
             payout,
+            fee_interval_hours,
         } => runtime.block_on(async {
             use stk_distributor::{chain::rpc, metrics, schedule_clock::PayoutTime, service};
             let config = config.load()?;
@@ -357,6 +396,11 @@ fn main() -> anyhow::Result<()> {
                     rent_payer,
                     ..Default::default()
                 },
+                cranks: stk_distributor::ops::cranks::OperatorCranks::all(
+                    (fee_interval_hours > 0).then(|| {
+                        std::time::Duration::from_secs(fee_interval_hours.saturating_mul(3_600))
+                    }),
+                ),
                 ..service::ServiceSettings::default()
             };
             let mut backend = rpc::RpcBackend::new(
@@ -392,6 +436,8 @@ fn main() -> anyhow::Result<()> {
             } else {
                 council.iter().map(|c| parse(c)).collect::<anyhow::Result<Vec<_>>>()?
             };
+            // Before anything irreversible: the URI must not serve another token's metadata.
+            println!("{}", stk_distributor::metadata::preflight(&metadata_uri).await?);
             let pool = db::connect(&db.database_url).await?;
             db::migrate(&pool).await?;
             let params = init::SuiteParams {
@@ -416,15 +462,34 @@ fn main() -> anyhow::Result<()> {
             );
             let suite = init::initialize_suite(&mut backend, &pool, &params).await?;
             println!("initialized now: {:?}", suite.initialized_now);
+            if stk_distributor::ops::cranks::genesis(&mut backend).await? {
+                println!("genesis allocation minted into the sale vault");
+            }
             for (name, address) in suite.entries {
                 println!("{name:<42} {address}");
             }
             Ok(())
         }),
+        Command::Quote { sign, cmd } => operator_command(&runtime, &sign, Group::Quote(cmd)),
+        Command::Fees { sign, cmd } => operator_command(&runtime, &sign, Group::Fees(cmd)),
+        Command::Staking { sign, cmd } => operator_command(&runtime, &sign, Group::Staking(cmd)),
+        Command::Fund { sign, cmd } => operator_command(&runtime, &sign, Group::Fund(cmd)),
+        Command::Genesis { sign } => operator_command(&runtime, &sign, Group::Genesis),
         Command::CheckConfig { config } => {
             let c = config.load()?;
             println!("configuration valid; sha256 {}", c.sha256());
             Ok(())
         }
     }
+}
+
+/// Runs an operator command (`distributor/src/ops/`) and prints what it reports.
+fn operator_command(
+    runtime: &tokio::runtime::Runtime,
+    sign: &stk_distributor::ops::SignArgs,
+    group: Group,
+) -> anyhow::Result<()> {
+    let text = runtime.block_on(stk_distributor::ops::run_cli(sign, &group))?;
+    print!("{text}");
+    Ok(())
 }

@@ -39,6 +39,9 @@ pub struct ServiceSettings {
     /// Fault injection for tests: where the payout engine stops as if killed. Empty (never
     /// fires) unless a test arms it.
     pub crash: CrashPlan,
+    /// The operator cranks (genesis, fund deposits, fees; `crate::ops::cranks`). Off by
+    /// default; `distributor run` turns them on.
+    pub cranks: crate::ops::cranks::OperatorCranks,
 }
 
 impl Default for ServiceSettings {
@@ -51,6 +54,7 @@ impl Default for ServiceSettings {
             report_dir: Some(PathBuf::from("reports")),
             poll_interval: Duration::from_secs(60),
             crash: CrashPlan::none(),
+            cranks: Default::default(),
         }
     }
 }
@@ -59,10 +63,25 @@ impl Default for ServiceSettings {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TickEvent {
     QuarterMinted(u16),
-    ReportComputed { month: MonthId, sha256: String },
+    ReportComputed {
+        month: MonthId,
+        sha256: String,
+    },
     WaitingForApproval(MonthId),
     WaitingForQuarter(MonthId),
-    Paid { month: MonthId, summary: PayoutSummary },
+    Paid {
+        month: MonthId,
+        summary: PayoutSummary,
+    },
+    /// Operator cranks (`ServiceSettings::cranks`).
+    GenesisMinted,
+    /// The startup fund's vault held unbooked deposits (a quarter's share, the fee split's).
+    DepositsRecorded,
+    FeesHarvested {
+        accounts: usize,
+        withheld: u64,
+        split: bool,
+    },
 }
 
 async fn mint_config<B: ChainBackend>(backend: &mut B) -> anyhow::Result<MintConfig> {
@@ -96,6 +115,13 @@ pub async fn tick<B: ChainBackend>(
     let mint_cfg = mint_config(backend).await?;
     let mint = mint_cfg.mint;
 
+    if settings.cranks.genesis
+        && !mint_cfg.genesis_minted
+        && crate::ops::cranks::genesis(backend).await?
+    {
+        events.push(TickEvent::GenesisMinted);
+    }
+
     // 1. Quarters that have started.
     let mut minted = mint_cfg.quarters_minted;
     while minted < schedule.num_quarters && schedule.quarter_start_ts(minted)? <= now {
@@ -110,7 +136,25 @@ pub async fn tick<B: ChainBackend>(
             .await?;
         tracing::info!(quarter = minted, "quarter minted");
         events.push(TickEvent::QuarterMinted(minted));
+        // Each quarter's deposit locks from its own crank, also when catching up.
+        if settings.cranks.record_deposits && crate::ops::cranks::record_deposits(backend).await? {
+            events.push(TickEvent::DepositsRecorded);
+        }
         minted += 1;
+    }
+    // Operator cranks: deposits that arrived otherwise (or whose crank failed), then fees. A
+    // failing fee crank is retried at the next pass and never holds up a payout.
+    if settings.cranks.record_deposits && crate::ops::cranks::record_deposits(backend).await? {
+        events.push(TickEvent::DepositsRecorded);
+    }
+    if let Some(interval) = settings.cranks.fee_interval {
+        match crate::ops::cranks::fees_if_due(backend, db, interval, now).await {
+            Ok(Some(crate::ops::cranks::FeeRun { accounts, withheld, split })) => {
+                events.push(TickEvent::FeesHarvested { accounts, withheld, split })
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "fee crank failed; retried at the next pass"),
+        }
     }
 
     // 2. Months whose payout is due, oldest first.

@@ -106,6 +106,10 @@ pub struct TokenBalance {
 
 pub struct Ledger {
     pub ctx: ProgramTestContext,
+    /// Every account address a processed transaction named (statically or through a lookup
+    /// table) or [`Ledger::install_account`] wrote: what the bank holds beyond genesis, so
+    /// operator tools can enumerate accounts here as `getProgramAccounts` does on a node.
+    seen: std::collections::BTreeSet<Pubkey>,
 }
 
 impl Ledger {
@@ -118,7 +122,7 @@ impl Ledger {
     pub async fn start_with(pt: ProgramTest) -> Self {
         let ctx = pt.start_with_context().await;
         stub_bridge::install();
-        let mut ledger = Ledger { ctx };
+        let mut ledger = Ledger { ctx, seen: Default::default() };
         // What `anchor deploy` leaves behind: each program's ProgramData account, its upgrade
         // authority the deployer (here the context payer), which every `initialize` requires.
         let deployer = ledger.payer();
@@ -145,6 +149,7 @@ impl Ledger {
         let mut account = AccountSharedData::new(lamports, data.len(), owner);
         account.data_as_mut_slice().copy_from_slice(data);
         self.ctx.set_account(address, &account);
+        self.seen.insert(*address);
     }
 
     pub fn payer(&self) -> Pubkey {
@@ -182,6 +187,7 @@ impl Ledger {
 
     /// Processes an already signed (legacy or v0) transaction.
     pub async fn send_versioned(&mut self, tx: VersionedTransaction) -> TxResult {
+        self.remember_accounts(&tx).await;
         let outcome = self
             .ctx
             .banks_client
@@ -196,6 +202,25 @@ impl Ledger {
             Ok(()) => Ok(TxSuccess { events: EventLog::from_logs(&logs), logs, compute_units }),
             Err(error) => Err(TxFailure { error, logs }),
         }
+    }
+
+    /// Records the addresses `tx` names, those loaded from its lookup tables included.
+    async fn remember_accounts(&mut self, tx: &VersionedTransaction) {
+        use solana_address_lookup_table_interface::state::AddressLookupTable;
+        self.seen.extend(tx.message.static_account_keys().iter().copied());
+        for lookup in tx.message.address_table_lookups().unwrap_or_default() {
+            let Some(table) = self.account(&lookup.account_key).await else { continue };
+            let Ok(table) = AddressLookupTable::deserialize(&table.data) else { continue };
+            let indexes = lookup.writable_indexes.iter().chain(&lookup.readonly_indexes);
+            let found: Vec<Pubkey> =
+                indexes.filter_map(|i| table.addresses.get(*i as usize).copied()).collect();
+            self.seen.extend(found);
+        }
+    }
+
+    /// Every address seen so far (see the `seen` field), in order.
+    pub fn seen_accounts(&self) -> Vec<Pubkey> {
+        self.seen.iter().copied().collect()
     }
 
     /// Sends and panics with the logs on failure.

@@ -112,4 +112,21 @@ impl ChainBackend for EmbeddedBackend {
             let _ = self.ledger.ctx.warp_to_slot(slot + WAIT_SLOTS);
         }
     }
+
+    /// The bank cannot be scanned through program-test; every account beyond genesis was
+    /// named by a transaction, which the ledger remembers, so those are checked instead.
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        filters: &[(usize, Vec<u8>)],
+    ) -> Result<Option<Vec<(Pubkey, Vec<u8>)>>, ChainError> {
+        let mut found = vec![];
+        for address in self.ledger.seen_accounts() {
+            let Some(account) = self.ledger.account(&address).await else { continue };
+            if account.owner == *program && super::matches_filters(&account.data, filters) {
+                found.push((address, account.data));
+            }
+        }
+        Ok(Some(found))
+    }
 }

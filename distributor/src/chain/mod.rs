@@ -67,4 +67,22 @@ pub trait ChainBackend {
     /// Lets time pass while waiting for confirmations (a sleep on a cluster; the embedded
     /// ledger, which produces no blocks on its own, advances its slot instead).
     async fn wait(&mut self);
+    /// Every account owned by `program` whose data holds each `(offset, bytes)` of `filters`
+    /// (`getProgramAccounts` with memcmp filters), with its data; `None` when the backend
+    /// cannot enumerate accounts. For the operator tools (fee harvest, pool statistics).
+    async fn program_accounts(
+        &mut self,
+        _program: &Pubkey,
+        _filters: &[(usize, Vec<u8>)],
+    ) -> Result<Option<Vec<(Pubkey, Vec<u8>)>>, ChainError> {
+        Ok(None)
+    }
+}
+
+/// Whether `data` holds `bytes` at `offset` for every filter (a node's memcmp filters).
+pub fn matches_filters(data: &[u8], filters: &[(usize, Vec<u8>)]) -> bool {
+    filters.iter().all(|(offset, bytes)| {
+        offset.checked_add(bytes.len()).and_then(|end| data.get(*offset..end))
+            == Some(bytes.as_slice())
+    })
 }

@@ -252,6 +252,46 @@ impl ChainBackend for RpcBackend {
     async fn wait(&mut self) {
         tokio::time::sleep(self.settings.poll_interval).await;
     }
+
+    /// `getProgramAccounts` with memcmp filters, base64 encoded.
+    async fn program_accounts(
+        &mut self,
+        program: &Pubkey,
+        filters: &[(usize, Vec<u8>)],
+    ) -> Result<Option<Vec<(Pubkey, Vec<u8>)>>, ChainError> {
+        use solana_client::{
+            rpc_config::{RpcAccountInfoConfig, RpcProgramAccountsConfig, UiAccountEncoding},
+            rpc_filter::{Memcmp, RpcFilterType},
+        };
+        let filters = filters
+            .iter()
+            .map(|(offset, bytes)| {
+                RpcFilterType::Memcmp(Memcmp::new_raw_bytes(*offset, bytes.clone()))
+            })
+            .collect();
+        let config = RpcProgramAccountsConfig {
+            filters: Some(filters),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64),
+                commitment: Some(self.settings.commitment),
+                ..RpcAccountInfoConfig::default()
+            },
+            ..RpcProgramAccountsConfig::default()
+        };
+        let accounts = self
+            .read("getProgramAccounts", || {
+                self.client.get_program_ui_accounts_with_config(program, config.clone())
+            })
+            .await?;
+        let mut found = Vec::with_capacity(accounts.len());
+        for (address, ui) in accounts {
+            let account = ui.to_account().ok_or_else(|| {
+                ChainError::Rejected(format!("getProgramAccounts: {address} is not base64 data"))
+            })?;
+            found.push((address, account.data));
+        }
+        Ok(Some(found))
+    }
 }
 
 #[cfg(test)]
