@@ -13,6 +13,9 @@ before=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
 status=0
 log=$(mktemp)
 cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+# The committed IDLs (idl/) must be what the programs' code generates; built in a separate
+# target directory so this run's build is not invalidated (scripts/idl.sh).
+bash scripts/idl.sh --check || status=1
 # program-test leaves empty .tmpXXXX folders behind; remove the ones this run created.
 after=$(ls -d "${TMPDIR:-/tmp}"/.tmp* 2>/dev/null | sort || true)
 comm -13 <(echo "$before") <(echo "$after") | while read -r d; do [ -n "$d" ] && rm -rf "$d"; done

@@ -57,6 +57,7 @@ macro_rules! cases {
 cases![
     associated_token_accounts_are_created_once_through_the_engine,
     transfer_fee_transfers_leave_exact_balances_and_withheld_fees,
+    program_accounts_find_every_token_account_holding_withheld_fees,
     failed_transactions_are_reported_with_their_custom_code,
     signature_statuses_follow_the_configured_commitment,
     rpc_failures_are_transport_errors_and_reads_give_up_after_their_retries,
@@ -144,6 +145,38 @@ async fn transfer_fee_transfers_leave_exact_balances_and_withheld_fees(net: &Net
     }
     assert_eq!(token_amount(&mut backend, &fm.source).await, SUPPLY - sent + 124 + MAX_FEE + 102);
     assert_eq!(mint_supply(&mut backend, &fm.mint).await, SUPPLY);
+}
+
+/// `getProgramAccounts` as the operator's fee harvest (`distributor fees harvest`) uses it:
+/// every token account of the mint and none of another mint's, decoded from base64, and among
+/// them the ones holding withheld fees, largest first.
+async fn program_accounts_find_every_token_account_holding_withheld_fees(net: &Net) {
+    use stk_distributor::ops::scan;
+    let mut backend = net.backend(|_| {});
+    let fm = FeeMint::create(&mut backend).await;
+    let other = FeeMint::create(&mut backend).await;
+    let payer = net.payer();
+    let [a, b, c]: [Pubkey; 3] = wallets(3).try_into().expect("three");
+    land(&mut backend, &fm.create_accounts_ixs(&payer, &[a, b, c]), &[]).await;
+    land(&mut backend, &other.create_accounts_ixs(&payer, &[a]), &[]).await;
+    land(&mut backend, &[fm.transfer(&payer, &a, 12_345, None)], &[]).await; // withholds 124
+    land(&mut backend, &[fm.transfer(&payer, &b, 1_000_000, Some(MAX_FEE))], &[]).await;
+    land(&mut backend, &[other.transfer(&payer, &a, 1_000_000, Some(MAX_FEE))], &[]).await;
+
+    let found = backend
+        .program_accounts(&TOKEN_2022, &scan::token_account_filters(&fm.mint))
+        .await
+        .expect("getProgramAccounts")
+        .expect("a node lists accounts");
+    let mut listed: Vec<Pubkey> = found.iter().map(|(address, _)| *address).collect();
+    listed.sort();
+    let mut expected = vec![fm.source, fm.account_of(&a), fm.account_of(&b), fm.account_of(&c)];
+    expected.sort();
+    assert_eq!(listed, expected, "every account of the mint, none of the other mint's");
+    assert_eq!(
+        scan::with_withheld_fees(&found),
+        vec![(fm.account_of(&b), MAX_FEE), (fm.account_of(&a), 124)]
+    );
 }
 
 /// With preflight the node refuses a failing transaction (nothing lands, nothing is paid);
