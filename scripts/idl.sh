@@ -26,6 +26,9 @@ if [ ! -d "$CARGO_TARGET_DIR" ] && [ -d "$main_target" ]; then
     cp -al "$main_target" "$CARGO_TARGET_DIR" 2>/dev/null || mkdir -p "$CARGO_TARGET_DIR"
     # A hard-linked lock file would be the same lock as the main build's: make it its own.
     rm -f "$CARGO_TARGET_DIR/debug/.cargo-lock"
+    # The programs' rlibs carry no hash in their names (cdylib + lib crates): hard links would
+    # let one build overwrite the other's. Drop them here so this directory builds its own.
+    find "$CARGO_TARGET_DIR/debug" -maxdepth 2 -name 'libstk_*' -delete 2>/dev/null || true
 fi
 args=()
 features=()
