@@ -161,11 +161,6 @@ async fn only_the_admin_approves_and_only_the_exact_proposed_plan() {
         .expect_failure()
         .assert_code(TreasuryError::ZeroRoot);
 
-    // Nothing is payable before approval.
-    t.pay_batch(&mut ledger, &plan, 0)
-        .await
-        .expect_failure()
-        .assert_code(TreasuryError::EpochNotApproved);
     // Pages not written yet: they do not exist, approval fails.
     t.approve(&mut ledger, &plan)
         .await
@@ -175,6 +170,11 @@ async fn only_the_admin_approves_and_only_the_exact_proposed_plan() {
     // The roots of another content for batch 5 (a stranger instead of the planned member):
     // the pages no longer hash to the proposed plan, so the admin's approval fails.
     Ledger::ok(t.write_roots(&mut ledger, &plan).await);
+    // Written but not approved: nothing is payable.
+    t.pay_batch(&mut ledger, &plan, 0)
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::EpochNotApproved);
     let mut forged = plan.clone();
     forged.batches[5] = vec![(ledger.create_ata(&mallory.pubkey(), &t.mint()).await, 1_005)];
     forged.roots[5] = payout_plan::batch_root(m0, 5, &forged.batches[5]);
