@@ -1,7 +1,7 @@
 //! `stk_treasury` instructions.
 use crate::{anchor_ix, AccountMeta, Instruction, TOKEN_2022};
 use anchor_lang::prelude::Pubkey;
-use stk_common::seeds;
+use stk_common::{payout_plan, seeds};
 use stk_treasury::{
     accounts, instruction,
     instructions::InitializeArgs,
@@ -11,15 +11,20 @@ use stk_treasury::{
 /// Largest batch of `distribute_batch` in one **legacy** transaction (no compute-budget
 /// instruction; the distributor is the fee payer): bound by the 1,232-byte packet. Measured
 /// by `cargo bench --workspace --bench batch_size`.
-pub const MAX_RECIPIENTS_LEGACY: usize = 20;
+pub const MAX_RECIPIENTS_LEGACY: usize = 19;
 /// Largest batch in one **v0 transaction with an address lookup table** holding the fixed
 /// accounts and the recipients, with a `SetComputeUnitLimit` instruction: bound by the
-/// 64-account-lock limit (9 fixed keys + 55 recipients). Measured by the same benchmark.
-pub const MAX_RECIPIENTS_WITH_LOOKUP_TABLE: usize = 55;
+/// 64-account-lock limit (10 fixed keys, the plan page included, + 54 recipients). Measured by
+/// the same benchmark.
+pub const MAX_RECIPIENTS_WITH_LOOKUP_TABLE: usize = 54;
 /// Compute units to request per recipient of a batch (Token-2022 fee-bearing transfer ≈3.6k
-/// CU plus the program's own per-recipient work on SBF), and the fixed part.
+/// CU plus the program's own per-recipient work on SBF: classification, leaf and tree hashes),
+/// and the fixed part.
 pub const COMPUTE_UNITS_PER_RECIPIENT: u32 = 6_000;
-pub const COMPUTE_UNITS_BASE: u32 = 30_000;
+pub const COMPUTE_UNITS_BASE: u32 = 40_000;
+/// Batch roots per `write_plan_roots` instruction so that one legacy transaction (the
+/// distributor signing and paying) always fits the packet.
+pub const MAX_ROOTS_PER_WRITE: usize = 24;
 
 /// The addresses `stk_treasury` uses.
 #[derive(Debug, Clone, Copy)]
@@ -82,12 +87,15 @@ pub fn accept_authority(candidate: &Pubkey, role: AuthorityRole) -> Instruction 
     )
 }
 
+/// Proposes `month`'s epoch: its net total, the approved report's SHA-256, the number of
+/// batches and the plan hash ([`stk_common::payout_plan::plan_hash`]) the admin will approve.
 pub fn open_epoch(
     distributor: &Pubkey,
     month: u32,
     total: u64,
     report_hash: [u8; 32],
     batch_count: u16,
+    plan_hash: [u8; 32],
 ) -> Instruction {
     let a = addresses();
     anchor_ix(
@@ -99,11 +107,82 @@ pub fn open_epoch(
             epoch: seeds::find_epoch(month),
             system_program: anchor_lang::system_program::ID,
         },
-        instruction::OpenEpoch { month, total, report_hash, batch_count },
+        instruction::OpenEpoch { month, total, report_hash, batch_count, plan_hash },
     )
 }
 
-/// One batch: `recipients[i]` (STK token accounts) receives exactly `amounts[i]`.
+/// Writes the roots of batches `first_batch..first_batch + roots.len()` into their plan page
+/// (created on first write, the distributor paying its rent). The roots must lie in one page
+/// and number at most [`MAX_ROOTS_PER_WRITE`] to fit a transaction: see
+/// [`write_plan_roots_instructions`].
+pub fn write_plan_roots(
+    distributor: &Pubkey,
+    month: u32,
+    first_batch: u16,
+    roots: Vec<[u8; 32]>,
+) -> Instruction {
+    let (page, _) = payout_plan::page_of(first_batch);
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::WritePlanRoots {
+            distributor: *distributor,
+            treasury: addresses().treasury,
+            epoch: seeds::find_epoch(month),
+            plan_page: seeds::find_plan_page(month, page),
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::WritePlanRoots { month, first_batch, roots },
+    )
+}
+
+/// Every `write_plan_roots` instruction of a plan whose batch roots are `roots` (batch `i` is
+/// `roots[i]`), split at page boundaries and at [`MAX_ROOTS_PER_WRITE`]; one per transaction.
+pub fn write_plan_roots_instructions(
+    distributor: &Pubkey,
+    month: u32,
+    roots: &[[u8; 32]],
+) -> Vec<Instruction> {
+    let mut ixs = vec![];
+    for (page_index, page) in roots.chunks(payout_plan::PLAN_PAGE_ENTRIES).enumerate() {
+        for (chunk_index, chunk) in page.chunks(MAX_ROOTS_PER_WRITE).enumerate() {
+            let first =
+                page_index * payout_plan::PLAN_PAGE_ENTRIES + chunk_index * MAX_ROOTS_PER_WRITE;
+            ixs.push(write_plan_roots(distributor, month, first as u16, chunk.to_vec()));
+        }
+    }
+    ixs
+}
+
+/// The plan pages of a plan of `batch_count` batches, in order.
+pub fn plan_pages(month: u32, batch_count: u16) -> Vec<Pubkey> {
+    (0..payout_plan::page_count(batch_count)).map(|p| seeds::find_plan_page(month, p)).collect()
+}
+
+/// The admin approves `month`'s plan: `plan_hash` must be the epoch's and the hash of the
+/// pages' roots. The `batch_count` pages are passed in order as remaining accounts.
+pub fn approve_epoch(
+    admin: &Pubkey,
+    month: u32,
+    plan_hash: [u8; 32],
+    batch_count: u16,
+) -> Instruction {
+    let mut ix = anchor_ix(
+        stk_treasury::ID,
+        accounts::ApproveEpoch {
+            admin: *admin,
+            treasury: addresses().treasury,
+            epoch: seeds::find_epoch(month),
+        },
+        instruction::ApproveEpoch { month, plan_hash },
+    );
+    ix.accounts.extend(
+        plan_pages(month, batch_count).into_iter().map(|p| AccountMeta::new_readonly(p, false)),
+    );
+    ix
+}
+
+/// One batch: `recipients[i]` (STK token accounts) receives exactly `amounts[i]`, as planned at
+/// position `i` of batch `batch_index` (the plan page holding its root is added).
 pub fn distribute_batch(
     distributor: &Pubkey,
     month: u32,
@@ -112,6 +191,7 @@ pub fn distribute_batch(
     amounts: Vec<u64>,
 ) -> Instruction {
     let a = addresses();
+    let (page, _) = payout_plan::page_of(batch_index);
     let mut ix = anchor_ix(
         stk_treasury::ID,
         accounts::DistributeBatch {
@@ -122,6 +202,7 @@ pub fn distribute_batch(
             distribution_vault: a.distribution_vault,
             mint: a.mint,
             token_program: TOKEN_2022,
+            plan_page: seeds::find_plan_page(month, page),
         },
         instruction::DistributeBatch { month, batch_index, amounts },
     );
@@ -129,9 +210,25 @@ pub fn distribute_batch(
     ix
 }
 
-/// The fixed (non-recipient) accounts of `distribute_batch`, e.g. for an address lookup table.
-pub fn distribute_batch_fixed_accounts(month: u32) -> Vec<Pubkey> {
+/// The distributor reclaims a plan page's rent once the epoch is closed.
+pub fn close_plan_page(distributor: &Pubkey, month: u32, page: u16) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::ClosePlanPage {
+            distributor: *distributor,
+            treasury: addresses().treasury,
+            epoch: seeds::find_epoch(month),
+            plan_page: seeds::find_plan_page(month, page),
+        },
+        instruction::ClosePlanPage { month, page },
+    )
+}
+
+/// The fixed (non-recipient) accounts of batch `batch_index`'s `distribute_batch`, e.g. for an
+/// address lookup table; they differ between batches only by the plan page (one per 250).
+pub fn distribute_batch_fixed_accounts(month: u32, batch_index: u16) -> Vec<Pubkey> {
     let a = addresses();
+    let (page, _) = payout_plan::page_of(batch_index);
     vec![
         a.treasury,
         seeds::find_epoch(month),
@@ -139,6 +236,7 @@ pub fn distribute_batch_fixed_accounts(month: u32) -> Vec<Pubkey> {
         a.distribution_vault,
         a.mint,
         TOKEN_2022,
+        seeds::find_plan_page(month, page),
     ]
 }
 

@@ -8,7 +8,9 @@
 //! * [`schedule`] — the quarterly emission schedule (pure integer math, usable on-chain),
 //! * [`calendar`] — months, quarters and their start instants in the community's time zone,
 //! * [`fixed`] — the fixed-point format of on-chain prices,
-//! * [`merkle`] — the sale allowlist's leaf/node hashing, proof check and tree builder,
+//! * [`merkle`] — Merkle trees by hashing domain: the sale allowlist's leaves, proofs, builder,
+//! * [`payout_plan`] — the treasury's payout plan: line leaves, batch roots, the plan hash,
+//!   plan pages and why a recipient is skipped,
 //! * [`deploy`] — the upgrade-authority check that guards every program's `initialize`.
 //!
 //! The crate is `no_std`-friendly in spirit: no floats, no clocks, no allocation in the math,
@@ -20,6 +22,7 @@ pub mod event;
 pub mod fixed;
 pub mod ids;
 pub mod merkle;
+pub mod payout_plan;
 pub mod schedule;
 pub mod seeds;
 pub mod token;

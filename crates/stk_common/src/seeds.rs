@@ -30,6 +30,9 @@ pub const EPOCH: &[u8] = b"epoch";
 /// One directive-quote account per quarter (its budget, backing and published price), seeded
 /// with the quarter index (u16 LE): together they are the quote's on-chain history.
 pub const QUARTER_QUOTE: &[u8] = b"quarter_quote";
+/// One page of a month's payout plan (250 batch roots and their skipped masks), seeded with
+/// the month id (u32 LE) and the page index (u16 LE).
+pub const PLAN_PAGE: &[u8] = b"plan_page";
 /// One public dormancy notice per flagged token account, seeded with the account's address.
 pub const DORMANCY_NOTICE: &[u8] = b"dormancy_notice";
 
@@ -105,6 +108,9 @@ pub fn find_fee_vault() -> Pubkey {
 }
 pub fn find_epoch(month_id: u32) -> Pubkey {
     find(&[EPOCH, &month_id.to_le_bytes()], &ids::STK_TREASURY)
+}
+pub fn find_plan_page(month_id: u32, page: u16) -> Pubkey {
+    find(&[PLAN_PAGE, &month_id.to_le_bytes(), &page.to_le_bytes()], &ids::STK_TREASURY)
 }
 pub fn find_quarter_quote(quarter: u16) -> Pubkey {
     find(&[QUARTER_QUOTE, &quarter.to_le_bytes()], &ids::STK_TREASURY)

@@ -288,7 +288,20 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         let distributor = self.backend.payer().pubkey();
         let batch_count = u16::try_from(plan.batches.len())
             .map_err(|_| StoreError::Corrupt("batch count".into()))?;
-        let ix = onchain::open_epoch(&distributor, month, plan.total, report_hash, batch_count);
+        let plan_hash = onchain::plan_hash(
+            month,
+            plan.total,
+            &report_hash,
+            plan.batches.iter().map(|b| &b.batch),
+        );
+        let ix = onchain::open_epoch(
+            &distributor,
+            month,
+            plan.total,
+            report_hash,
+            batch_count,
+            plan_hash,
+        );
         self.crash_at(CrashPoint::BeforeOpenEpochSent)?;
         let landed = self
             .until_epoch(

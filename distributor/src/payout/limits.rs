@@ -106,21 +106,23 @@ pub fn budget_instructions(units: u32, micro_lamports: u64) -> Vec<Instruction> 
     ixs
 }
 
-/// The fixed (non-recipient) accounts a month's lookup tables start with.
-pub fn table_fixed_accounts(month: MonthId) -> Vec<Pubkey> {
-    stk_client::treasury::distribute_batch_fixed_accounts(month.0)
+/// The fixed (non-recipient) accounts a month's lookup tables start with, for batches of the
+/// plan page of `first_batch`.
+pub fn table_fixed_accounts(month: MonthId, first_batch: u16) -> Vec<Pubkey> {
+    stk_client::treasury::distribute_batch_fixed_accounts(month.0, first_batch)
 }
 
 /// Consecutive batches that share one lookup table (a table holds at most 256 addresses:
 /// the fixed accounts, then the recipients of its batches in plan order).
 pub fn batches_per_table(recipients_per_batch: usize) -> usize {
-    let room = LOOKUP_TABLE_MAX_ADDRESSES - table_fixed_accounts(MonthId(0)).len();
+    let room = LOOKUP_TABLE_MAX_ADDRESSES - table_fixed_accounts(MonthId(0), 0).len();
     (room / recipients_per_batch.max(1)).max(1)
 }
 
 /// The addresses of a lookup table serving `batches`, in the order they are appended.
 pub fn table_addresses(month: MonthId, batches: &[PlannedBatch]) -> Vec<Pubkey> {
-    let mut addresses = table_fixed_accounts(month);
+    let first = batches.first().map(|b| b.index as u16).unwrap_or(0);
+    let mut addresses = table_fixed_accounts(month, first);
     addresses.extend(batches.iter().flat_map(|b| b.payees.iter().map(|p| p.token_account)));
     addresses
 }

@@ -60,8 +60,34 @@ pub fn open_epoch(
     total: u64,
     report_hash: [u8; 32],
     batch_count: u16,
+    plan_hash: [u8; 32],
 ) -> Instruction {
-    stk_client::treasury::open_epoch(distributor, month.0, total, report_hash, batch_count)
+    stk_client::treasury::open_epoch(
+        distributor,
+        month.0,
+        total,
+        report_hash,
+        batch_count,
+        plan_hash,
+    )
+}
+
+/// The on-chain plan hash of `batches` (`stk_common::payout_plan`): what `open_epoch` commits
+/// to and the admin approves.
+pub fn plan_hash<'a>(
+    month: MonthId,
+    total: u64,
+    report_hash: &[u8; 32],
+    batches: impl Iterator<Item = &'a PlannedBatch>,
+) -> [u8; 32] {
+    let roots: Vec<[u8; 32]> = batches
+        .map(|b| {
+            let lines: Vec<(Pubkey, u64)> =
+                b.payees.iter().map(|p| (p.token_account, p.amount)).collect();
+            stk_common::payout_plan::batch_root(month.0, b.index as u16, &lines)
+        })
+        .collect();
+    stk_common::payout_plan::plan_hash(month.0, total, roots.len() as u16, report_hash, &roots)
 }
 
 pub fn distribute_batch(distributor: &Pubkey, month: MonthId, batch: &PlannedBatch) -> Instruction {
