@@ -16,10 +16,7 @@ use stk_treasury::{
     errors::TreasuryError,
     events,
     math::quote_price,
-    state::{
-        AuthorityRole, DormancyNotice, Epoch, EpochStatus, FeeSplit, NoticeStatus, QuarterQuote,
-        Treasury,
-    },
+    state::{AuthorityRole, Epoch, EpochStatus, FeeSplit, QuarterQuote, Treasury},
 };
 
 const HASH: [u8; 32] = [7; 32];
@@ -762,135 +759,6 @@ async fn the_directive_quote_reproduces_the_worked_example() {
     let state = treasury_state(&mut ledger).await;
     assert_eq!(state.receipts.iter().filter(|r| r.quarters > 0).count(), 1);
     assert_eq!(state.next_budget_quarter, 3);
-}
-
-#[tokio::test]
-async fn dormant_balances_return_only_after_a_public_uncancelled_notice() {
-    let EpochSetup { mut ledger, t, m0, .. } = epoch_setup(0).await;
-    let vault = t.addresses.distribution_vault;
-    let sleeper = Keypair::new();
-    let awake = ledger.funded_keypair(1_000_000_000).await;
-    let sleeper_account = ledger.create_ata(&sleeper.pubkey(), &t.mint()).await;
-    let awake_account = ledger.create_ata(&awake.pubkey(), &t.mint()).await;
-    let accounts = [sleeper_account, awake_account];
-    pay_single_batch(&mut ledger, &t, m0, &accounts, vec![400_000_000, 300_000_000]).await;
-    let admin = t.admin;
-    let stranger = ledger.funded_keypair(1_000_000_000).await;
-
-    // Only the admin flags; never a treasury vault; never a non-STK account.
-    let ix = treasury_ix::flag_dormant(&stranger.pubkey(), &sleeper_account, 1);
-    ledger.send(&[ix], &[&stranger]).await.expect_failure().assert_code(TreasuryError::NotAdmin);
-    let ix = treasury_ix::flag_dormant(&admin, &vault, 1);
-    ledger.send(&[ix], &[]).await.expect_failure().assert_code(TreasuryError::TreasuryVault);
-    let other_mint = ledger.create_foreign_mint(6).await;
-    let foreign_account = ledger.create_ata(&sleeper.pubkey(), &other_mint).await;
-    let ix = treasury_ix::flag_dormant(&admin, &foreign_account, 1);
-    ledger
-        .send(&[ix], &[])
-        .await
-        .expect_failure()
-        .assert_code(AnchorError::ConstraintTokenMint as u32);
-
-    // Flag both accounts; the notice is public with its end.
-    let flagged_at = ledger.now().await;
-    for account in [sleeper_account, awake_account] {
-        let ok =
-            Ledger::ok(ledger.send(&[treasury_ix::flag_dormant(&admin, &account, 1)], &[]).await);
-        let ev = decode_events::<events::DormancyFlagged>(&ok.events);
-        assert_eq!(ev[0].notice_ends_at, flagged_at + 90 * 86_400);
-    }
-    let notice: DormancyNotice =
-        ledger.anchor_account(&seeds::find_dormancy_notice(&sleeper_account)).await;
-    assert_eq!(
-        (notice.owner, notice.status, notice.reason_code),
-        (sleeper.pubkey(), NoticeStatus::Pending, 1)
-    );
-    assert!(
-        ledger.send(&[treasury_ix::flag_dormant(&admin, &sleeper_account, 2)], &[]).await.is_err(),
-        "one notice per account"
-    );
-
-    // Too early.
-    ledger.advance_seconds(90 * 86_400 - 100).await;
-    ledger
-        .send(&[treasury_ix::reintegrate(&sleeper_account)], &[])
-        .await
-        .expect_failure()
-        .assert_code(TreasuryError::NoticeNotEnded);
-
-    // The awake owner cancels (a stranger cannot); afterwards nothing can take the balance.
-    let ix = treasury_ix::cancel_dormancy(&stranger.pubkey(), &awake_account);
-    ledger
-        .send(&[ix], &[&stranger])
-        .await
-        .expect_failure()
-        .assert_code(TreasuryError::NotTokenOwner);
-    Ledger::ok(
-        ledger
-            .send(&[treasury_ix::cancel_dormancy(&awake.pubkey(), &awake_account)], &[&awake])
-            .await,
-    );
-    ledger.advance_seconds(200).await;
-    ledger
-        .send(&[treasury_ix::reintegrate(&awake_account)], &[])
-        .await
-        .expect_failure()
-        .assert_code(TreasuryError::NoticeCancelled);
-    assert_eq!(ledger.token_amount(&awake_account).await, 300_000_000);
-
-    // The sleeper's balance moves back to the distribution vault via the permanent delegate.
-    let vault_before = ledger.token_amount(&vault).await;
-    let ok = Ledger::ok(
-        ledger.send_as(&stranger, &[treasury_ix::reintegrate(&sleeper_account)], &[]).await,
-    );
-    let fee = (400_000_000u64 * 50).div_ceil(10_000);
-    assert_eq!(ledger.token_amount(&sleeper_account).await, 0);
-    assert_eq!(ledger.token_amount(&vault).await, vault_before + 400_000_000 - fee);
-    let ev = decode_events::<events::DormantBalanceReintegrated>(&ok.events);
-    assert_eq!((ev[0].amount, ev[0].received_by_vault), (400_000_000, 400_000_000 - fee));
-    let notice: DormancyNotice =
-        ledger.anchor_account(&seeds::find_dormancy_notice(&sleeper_account)).await;
-    assert_eq!(
-        (notice.status, notice.amount_reintegrated),
-        (NoticeStatus::Reintegrated, 400_000_000)
-    );
-
-    // Twice is refused; so is a late cancel.
-    ledger
-        .send(&[treasury_ix::reintegrate(&sleeper_account)], &[])
-        .await
-        .expect_failure()
-        .assert_code(TreasuryError::AlreadyReintegrated);
-    let ix = treasury_ix::cancel_dormancy(&sleeper.pubkey(), &sleeper_account);
-    ledger
-        .send(&[ix], &[&sleeper])
-        .await
-        .expect_failure()
-        .assert_code(TreasuryError::NoticeNotPending);
-    // A pending notice cannot be closed; resolved ones can (admin only), and the account can
-    // then be flagged again, e.g. as a fraud hold after the cancelled dormancy notice.
-    let ix = treasury_ix::close_dormancy_notice(&stranger.pubkey(), &awake_account);
-    ledger.send(&[ix], &[&stranger]).await.expect_failure().assert_code(TreasuryError::NotAdmin);
-    Ledger::ok(
-        ledger.send(&[treasury_ix::close_dormancy_notice(&admin, &awake_account)], &[]).await,
-    );
-    assert!(!ledger.account_exists(&seeds::find_dormancy_notice(&awake_account)).await);
-    Ledger::ok(ledger.send(&[treasury_ix::flag_dormant(&admin, &awake_account, 2)], &[]).await);
-    let ix = treasury_ix::close_dormancy_notice(&admin, &awake_account);
-    ledger.send(&[ix], &[]).await.expect_failure().assert_code(TreasuryError::NoticePending);
-    let renewed: DormancyNotice =
-        ledger.anchor_account(&seeds::find_dormancy_notice(&awake_account)).await;
-    assert_eq!((renewed.status, renewed.reason_code), (NoticeStatus::Pending, 2));
-    ledger
-        .send(&[treasury_ix::reintegrate(&awake_account)], &[])
-        .await
-        .expect_failure()
-        .assert_code(TreasuryError::NoticeNotEnded);
-
-    // A notice of one account cannot be used on another.
-    let mut ix = treasury_ix::reintegrate(&awake_account);
-    ix.accounts[1].pubkey = seeds::find_dormancy_notice(&sleeper_account);
-    ledger.send(&[ix], &[]).await.expect_failure().assert_code(AnchorError::ConstraintSeeds as u32);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use stk_common::{payout_plan, seeds};
 use stk_treasury::{
     accounts, instruction,
     instructions::InitializeArgs,
-    state::{AuthorityRole, FeeSplit},
+    state::{AuthorityRole, FeeSplit, HoldOutcome},
 };
 
 /// Largest batch of `distribute_batch` in one **legacy** transaction (no compute-budget
@@ -395,6 +395,7 @@ pub fn reintegrate(owner_token_account: &Pubkey) -> Instruction {
             notice: seeds::find_dormancy_notice(owner_token_account),
             owner_token_account: *owner_token_account,
             mint: a.mint,
+            mint_config: a.mint_config,
             permanent_delegate: a.permanent_delegate,
             distribution_vault: a.distribution_vault,
             token_program: TOKEN_2022,
@@ -413,5 +414,173 @@ pub fn close_dormancy_notice(admin: &Pubkey, owner_token_account: &Pubkey) -> In
             notice: seeds::find_dormancy_notice(owner_token_account),
         },
         instruction::CloseDormancyNotice {},
+    )
+}
+
+/// Voids the pending notice of `token_account` (anyone; the account must have been closed,
+/// reassigned or changed since it was flagged).
+pub fn void_notice(token_account: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::VoidNotice {
+            treasury: addresses().treasury,
+            notice: seeds::find_dormancy_notice(token_account),
+            token_account: *token_account,
+        },
+        instruction::VoidNotice {},
+    )
+}
+
+/// Books the distribution vault's surplus into `recycled_total` (anyone).
+pub fn recycle_surplus() -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::RecycleSurplus {
+            treasury: a.treasury,
+            mint_config: a.mint_config,
+            distribution_vault: a.distribution_vault,
+        },
+        instruction::RecycleSurplus {},
+    )
+}
+
+/// Creates the fraud-hold escrow vault (anyone, once; `payer` pays its rent).
+pub fn create_hold_escrow(payer: &Pubkey) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::CreateHoldEscrow {
+            payer: *payer,
+            treasury: a.treasury,
+            mint: a.mint,
+            treasury_authority: a.treasury_authority,
+            hold_escrow: seeds::find_hold_escrow(),
+            token_program: TOKEN_2022,
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::CreateHoldEscrow {},
+    )
+}
+
+pub fn place_fraud_hold(
+    admin: &Pubkey,
+    token_account: &Pubkey,
+    reason_code: u16,
+    reason_hash: [u8; 32],
+    amount: u64,
+) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::PlaceFraudHold {
+            admin: *admin,
+            treasury: a.treasury,
+            mint: a.mint,
+            token_account: *token_account,
+            hold: seeds::find_fraud_hold(token_account),
+            token_program: TOKEN_2022,
+            system_program: anchor_lang::system_program::ID,
+        },
+        instruction::PlaceFraudHold { reason_code, reason_hash, amount },
+    )
+}
+
+/// A council member of the startup fund confirms the hold on `token_account`.
+pub fn approve_fraud_hold(member: &Pubkey, token_account: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::ApproveFraudHold {
+            member: *member,
+            treasury: addresses().treasury,
+            fund: seeds::find_fund(),
+            hold: seeds::find_fraud_hold(token_account),
+        },
+        instruction::ApproveFraudHold {},
+    )
+}
+
+/// The holder publishes an appeal on the hold of `token_account`.
+pub fn appeal_fraud_hold(
+    holder: &Pubkey,
+    token_account: &Pubkey,
+    appeal_hash: [u8; 32],
+    appeal_uri: String,
+) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::AppealFraudHold { holder: *holder, hold: seeds::find_fraud_hold(token_account) },
+        instruction::AppealFraudHold { appeal_hash, appeal_uri },
+    )
+}
+
+/// Moves a confirmed hold's amount into the escrow vault (anyone, after the time lock).
+pub fn execute_fraud_hold(token_account: &Pubkey) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::ExecuteFraudHold {
+            treasury: a.treasury,
+            fund: seeds::find_fund(),
+            hold: seeds::find_fraud_hold(token_account),
+            token_account: *token_account,
+            mint: a.mint,
+            permanent_delegate: a.permanent_delegate,
+            hold_escrow: seeds::find_hold_escrow(),
+            token_program: TOKEN_2022,
+        },
+        instruction::ExecuteFraudHold {},
+    )
+}
+
+/// A council member votes on an escrowed hold; a release pays `holder_account` (an STK
+/// account of the holder, e.g. their ATA).
+pub fn vote_fraud_hold(
+    member: &Pubkey,
+    token_account: &Pubkey,
+    holder_account: &Pubkey,
+    outcome: HoldOutcome,
+) -> Instruction {
+    let a = addresses();
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::VoteFraudHold {
+            member: *member,
+            treasury: a.treasury,
+            fund: seeds::find_fund(),
+            hold: seeds::find_fraud_hold(token_account),
+            mint: a.mint,
+            mint_config: a.mint_config,
+            treasury_authority: a.treasury_authority,
+            hold_escrow: seeds::find_hold_escrow(),
+            holder_account: *holder_account,
+            distribution_vault: a.distribution_vault,
+            token_program: TOKEN_2022,
+        },
+        instruction::VoteFraudHold { outcome },
+    )
+}
+
+pub fn withdraw_fraud_hold(admin: &Pubkey, token_account: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::WithdrawFraudHold {
+            admin: *admin,
+            treasury: addresses().treasury,
+            hold: seeds::find_fraud_hold(token_account),
+        },
+        instruction::WithdrawFraudHold {},
+    )
+}
+
+pub fn close_fraud_hold(admin: &Pubkey, token_account: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_treasury::ID,
+        accounts::CloseFraudHold {
+            admin: *admin,
+            treasury: addresses().treasury,
+            hold: seeds::find_fraud_hold(token_account),
+        },
+        instruction::CloseFraudHold {},
     )
 }

@@ -35,6 +35,12 @@ pub const QUARTER_QUOTE: &[u8] = b"quarter_quote";
 pub const PLAN_PAGE: &[u8] = b"plan_page";
 /// One public dormancy notice per flagged token account, seeded with the account's address.
 pub const DORMANCY_NOTICE: &[u8] = b"dormancy_notice";
+/// One public fraud hold per held token account, seeded with the account's address (a path of
+/// its own, separate from dormancy: the holder cannot cancel it, a second authority confirms).
+pub const FRAUD_HOLD: &[u8] = b"fraud_hold";
+/// The treasury's escrow vault: balances moved by confirmed fraud holds wait here until the
+/// council releases them to the holder or forfeits them to the distribution vault.
+pub const HOLD_ESCROW: &[u8] = b"hold_escrow";
 
 // ---- stk_vesting ------------------------------------------------------------------------
 /// Owner of vesting vaults, including the sale vault that receives the genesis allocation.
@@ -165,4 +171,10 @@ pub fn find_proposal(proposal_id: u64) -> Pubkey {
 }
 pub fn find_project(project_id: &Pubkey) -> Pubkey {
     find(&[PROJECT, find_fund().as_ref(), project_id.as_ref()], &ids::STK_STARTUP_FUND)
+}
+pub fn find_fraud_hold(token_account: &Pubkey) -> Pubkey {
+    find(&[FRAUD_HOLD, token_account.as_ref()], &ids::STK_TREASURY)
+}
+pub fn find_hold_escrow() -> Pubkey {
+    find(&[HOLD_ESCROW], &ids::STK_TREASURY)
 }

@@ -112,4 +112,34 @@ pub enum TreasuryError {
     AdminIsDistributor,
     #[msg("the epoch is not closed yet")]
     EpochNotClosed,
+    #[msg("the token account's owner is not an ordinary wallet (a program-derived address): the suite's vaults cannot be flagged or held")]
+    OwnerNotWallet,
+    #[msg("the flagged account was closed, reassigned or its balance changed since it was flagged: the notice is void")]
+    NoticeAccountChanged,
+    #[msg("the flagged account is unchanged: only a closed, reassigned or changed account voids a notice")]
+    NoticeAccountUnchanged,
+    #[msg("the owner cancelled (or the account changed) less than one notice period ago: the account cannot be flagged again yet")]
+    NoticeCooldown,
+    #[msg("the fraud hold is not in the state this instruction needs")]
+    HoldWrongStatus,
+    #[msg("a fraud hold's amount must be positive and at most the account's balance")]
+    HoldAmount,
+    #[msg("the fraud hold is not confirmed by the council's threshold of members")]
+    HoldNotConfirmed,
+    #[msg("the fraud hold's time lock has not ended yet")]
+    HoldLocked,
+    #[msg("the held account was closed or reassigned: nothing can move")]
+    HoldAccountChanged,
+    #[msg("signer is not a member of the startup fund's council")]
+    NotCouncilMember,
+    #[msg("the treasury admin cannot confirm or resolve a fraud hold: a second authority must")]
+    AdminCannotConfirm,
+    #[msg("this council member already voted on this fraud hold")]
+    AlreadyVoted,
+    #[msg("signer is not the holder (the held account's owner when the hold was placed)")]
+    NotHolder,
+    #[msg("the appeal URI is longer than 96 bytes")]
+    AppealTooLong,
+    #[msg("the release destination is not an STK account of the holder")]
+    NotHoldersAccount,
 }

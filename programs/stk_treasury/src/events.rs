@@ -1,4 +1,4 @@
-use crate::state::{AuthorityRole, FeeSplit, NoticeStatus};
+use crate::state::{AuthorityRole, FeeSplit, HoldOutcome, NoticeStatus};
 use anchor_lang::prelude::*;
 
 #[event]
@@ -176,4 +176,79 @@ pub struct RecipientSkipped {
 pub struct PlanPageClosed {
     pub month: u32,
     pub page: u16,
+pub struct DormancyNoticeVoided {
+    pub token_account: Pubkey,
+    /// Whether the account still exists as an STK account (then its owner or balance changed).
+    pub account_exists: bool,
+}
+
+/// Surplus of the distribution vault booked into `recycled_total` (returns to circulation).
+#[event]
+pub struct SurplusRecycled {
+    pub amount: u64,
+    pub recycled_total: u64,
+    pub vault_balance: u64,
+    /// What the vault must hold for the schedule: minted allowance + recycled − distributed.
+    pub obligations: u64,
+}
+
+#[event]
+pub struct FraudHoldPlaced {
+    pub token_account: Pubkey,
+    pub owner: Pubkey,
+    pub reason_code: u16,
+    pub reason_hash: [u8; 32],
+    pub amount: u64,
+    pub executable_at: i64,
+}
+
+#[event]
+pub struct FraudHoldApproved {
+    pub token_account: Pubkey,
+    pub member: Pubkey,
+    pub approvals: u8,
+    pub threshold: u8,
+    pub confirmed: bool,
+}
+
+#[event]
+pub struct FraudHoldAppealed {
+    pub token_account: Pubkey,
+    pub appeal_hash: [u8; 32],
+    pub appeal_uri: String,
+}
+
+#[event]
+pub struct FraudHoldExecuted {
+    pub token_account: Pubkey,
+    pub amount: u64,
+    pub escrowed: u64,
+}
+
+#[event]
+pub struct FraudHoldWithdrawn {
+    pub token_account: Pubkey,
+}
+
+#[event]
+pub struct FraudHoldVoted {
+    pub token_account: Pubkey,
+    pub member: Pubkey,
+    pub outcome: HoldOutcome,
+    pub votes: u8,
+    pub threshold: u8,
+}
+
+#[event]
+pub struct FraudHoldResolved {
+    pub token_account: Pubkey,
+    pub outcome: HoldOutcome,
+    /// Left the escrow vault (the destination receives this minus the transfer fee).
+    pub amount: u64,
+    pub destination: Pubkey,
+}
+
+#[event]
+pub struct FraudHoldClosed {
+    pub token_account: Pubkey,
 }

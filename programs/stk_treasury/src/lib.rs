@@ -27,17 +27,27 @@
 //! * **Directive quote.** Quarterly fiat budgets (their backing share) and one-time receipts
 //!   spread over later quarters accumulate into the backing; the quote of a quarter is
 //!   backing / STK issued (read from `stk_mint`'s config), stored once per quarter as history.
-//! * **Dormancy.** A public, time-locked notice: the admin flags a token account, its owner
-//!   cancels with any signature, and only after the notice period may anyone move the balance
-//!   back to the distribution vault — the sole use of the mint's permanent-delegate PDA.
+//! * **Dormancy.** A public, time-locked notice: the admin flags a token account of an
+//!   ordinary wallet (never a PDA-owned vault), its owner cancels with any signature, and only
+//!   after the notice period — and only while the account still holds exactly what was
+//!   flagged — may anyone move that balance back to the distribution vault.
+//! * **Fraud holds.** Their own public, time-locked path: placed by the admin, confirmed by M
+//!   members of the startup fund's council (never the admin), appealable by the holder, not
+//!   cancellable by the holder; the balance moves into an escrow vault the council releases or
+//!   forfeits. Dormancy and holds are the only uses of the mint's permanent-delegate PDA.
+//! * **Vest-to-build.** Whatever returns to the distribution vault outside the schedule is
+//!   booked into `recycled_total` and paid out in later months ([`recycle`]).
 //!
 //! Invariants are listed in this program's README, each with the test that attacks it.
 use anchor_lang::prelude::*;
 
 pub mod errors;
 pub mod events;
+pub mod flagged;
+pub mod hold_votes;
 pub mod instructions;
 pub mod math;
+pub mod recycle;
 pub mod state;
 
 use instructions::*;
@@ -194,5 +204,68 @@ pub mod stk_treasury {
     /// flagged again; the rent returns to the admin.
     pub fn close_dormancy_notice(ctx: Context<CloseDormancyNotice>) -> Result<()> {
         instructions::close_dormancy_notice::handler(ctx)
+    }
+
+    /// Anyone: voids a pending notice whose account was closed, reassigned or changed since it
+    /// was flagged; a void notice can never move anything.
+    pub fn void_notice(ctx: Context<VoidNotice>) -> Result<()> {
+        instructions::void_notice::handler(ctx)
+    }
+
+    /// Anyone: books the distribution vault's surplus (reintegrated, forfeited, fee-split
+    /// remainders, unsold genesis tokens) into `recycled_total`, the allowance's extra.
+    pub fn recycle_surplus(ctx: Context<RecycleSurplus>) -> Result<()> {
+        instructions::recycle_surplus::handler(ctx)
+    }
+
+    /// Anyone, once: creates the escrow vault confirmed fraud holds move balances into.
+    pub fn create_hold_escrow(ctx: Context<CreateHoldEscrow>) -> Result<()> {
+        instructions::create_hold_escrow::handler(ctx)
+    }
+
+    /// Admin: places a public, time-locked fraud hold on an ordinary wallet's STK account.
+    pub fn place_fraud_hold(
+        ctx: Context<PlaceFraudHold>,
+        reason_code: u16,
+        reason_hash: [u8; 32],
+        amount: u64,
+    ) -> Result<()> {
+        instructions::place_fraud_hold::handler(ctx, reason_code, reason_hash, amount)
+    }
+
+    /// A startup-fund council member (never the admin): confirms a placed fraud hold.
+    pub fn approve_fraud_hold(ctx: Context<ApproveFraudHold>) -> Result<()> {
+        instructions::approve_fraud_hold::handler(ctx)
+    }
+
+    /// The holder: publishes an appeal (hash and URI) on a fraud hold.
+    pub fn appeal_fraud_hold(
+        ctx: Context<AppealFraudHold>,
+        appeal_hash: [u8; 32],
+        appeal_uri: String,
+    ) -> Result<()> {
+        instructions::appeal_fraud_hold::handler(ctx, appeal_hash, appeal_uri)
+    }
+
+    /// Anyone, once confirmed and past the time lock: moves the held amount into the escrow
+    /// vault through the permanent-delegate PDA.
+    pub fn execute_fraud_hold(ctx: Context<ExecuteFraudHold>) -> Result<()> {
+        instructions::execute_fraud_hold::handler(ctx)
+    }
+
+    /// A council member: votes to release an escrowed hold to the holder or forfeit it to the
+    /// distribution vault; the council's threshold carries the outcome out.
+    pub fn vote_fraud_hold(ctx: Context<VoteFraudHold>, outcome: state::HoldOutcome) -> Result<()> {
+        instructions::vote_fraud_hold::handler(ctx, outcome)
+    }
+
+    /// Admin: withdraws a placed hold before anything moved (only un-restricts).
+    pub fn withdraw_fraud_hold(ctx: Context<WithdrawFraudHold>) -> Result<()> {
+        instructions::withdraw_fraud_hold::handler(ctx)
+    }
+
+    /// Admin: closes a finished hold (withdrawn, released or forfeited); rent to the admin.
+    pub fn close_fraud_hold(ctx: Context<CloseFraudHold>) -> Result<()> {
+        instructions::close_fraud_hold::handler(ctx)
     }
 }

@@ -85,6 +85,11 @@ pub struct Treasury {
     pub permanent_delegate_bump: u8,
     pub distribution_vault_bump: u8,
     pub fee_vault_bump: u8,
+    /// Σ surplus booked back into the members' allowance by [`crate::recycle`]: reintegrated
+    /// balances, forfeited holds, fee-split remainders and unsold genesis tokens, as far as the
+    /// distribution vault holds them beyond everything the schedule and the payouts explain.
+    /// `open_epoch` allows `committed_total + total ≤ cumulative allowance + recycled_total`.
+    pub recycled_total: u64,
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +196,9 @@ pub enum NoticeStatus {
     Pending,
     Cancelled,
     Reintegrated,
+    /// The flagged account was closed, reassigned or its balance changed (`void_notice`):
+    /// the notice is dead and can never move anything.
+    Voided,
 }
 
 /// A public dormancy notice, PDA `[seeds::DORMANCY_NOTICE, token_account]`.
@@ -209,5 +217,75 @@ pub struct DormancyNotice {
     pub resolved_at: i64,
     /// What left the account on reintegration.
     pub amount_reintegrated: u64,
+    pub bump: u8,
+    /// The account's balance when flagged. `reintegrate` moves exactly this, and only while
+    /// the account is still the flagged one: same owner, same balance (see
+    /// [`crate::flagged::still_flagged`]).
+    pub flagged_balance: u64,
+}
+
+/// Longest appeal URI a holder may publish on a fraud hold.
+pub const MAX_APPEAL_URI_LEN: usize = 96;
+
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldStatus {
+    /// Public, time-locked, collecting council approvals; nothing has moved.
+    Placed,
+    /// Confirmed and past its time lock: the held amount sits in the escrow vault.
+    Escrowed,
+    /// Withdrawn by the admin before anything moved (only un-restricts).
+    Withdrawn,
+    /// The council released the escrowed amount to the holder (a successful appeal).
+    Released,
+    /// The council forfeited the escrowed amount to the distribution vault.
+    Forfeited,
+}
+
+/// What the council decides about an escrowed hold.
+#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoldOutcome {
+    Release,
+    Forfeit,
+}
+
+/// A public fraud hold, PDA `[seeds::FRAUD_HOLD, token_account]`: placed by the admin,
+/// confirmed by M distinct members of the startup fund's council (never the admin), executable
+/// only after its time lock, never cancellable by the holder; the holder may publish an appeal.
+#[account]
+#[derive(InitSpace)]
+pub struct FraudHold {
+    pub token_account: Pubkey,
+    /// The account's owner when placed (the holder: appeals, receives a release).
+    pub owner: Pubkey,
+    /// The admin who placed it.
+    pub placed_by: Pubkey,
+    /// Operator-defined reason code and the SHA-256 of the public reason document.
+    pub reason_code: u16,
+    pub reason_hash: [u8; 32],
+    /// At most this much moves (≤ the balance when placed).
+    pub amount: u64,
+    pub placed_at: i64,
+    /// Execution is possible from this instant on (placed_at + the notice period).
+    pub executable_at: i64,
+    pub status: HoldStatus,
+    /// The fund's council epoch the approval bitmaps belong to; a council change resets them.
+    pub council_epoch: u32,
+    /// Bitmap over council indices of the members who confirmed the hold.
+    pub approvals: u16,
+    /// When the approvals first reached the threshold (0 before).
+    pub confirmed_at: i64,
+    /// What the escrow vault received at execution.
+    pub escrowed: u64,
+    pub executed_at: i64,
+    /// Bitmaps over council indices of the votes on the escrowed amount.
+    pub release_votes: u16,
+    pub forfeit_votes: u16,
+    /// When withdrawn, released or forfeited (0 before).
+    pub resolved_at: i64,
+    /// The holder's appeal: SHA-256 of the document and where to read it.
+    pub appeal_hash: [u8; 32],
+    #[max_len(MAX_APPEAL_URI_LEN)]
+    pub appeal_uri: String,
+    pub appealed_at: i64,
     pub bump: u8,
 }

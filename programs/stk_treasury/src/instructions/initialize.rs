@@ -133,6 +133,7 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         permanent_delegate_bump: ctx.bumps.permanent_delegate,
         distribution_vault_bump: ctx.bumps.distribution_vault,
         fee_vault_bump: ctx.bumps.fee_vault,
+        recycled_total: 0,
     });
     stk_common::event::emit(&TreasuryInitialized {
         admin: accounts.admin.key(),

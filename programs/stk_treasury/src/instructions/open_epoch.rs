@@ -66,7 +66,10 @@ pub fn handler(
         .map_err(|_| error!(TreasuryError::Schedule))?;
     let treasury = &mut ctx.accounts.treasury;
     let committed = treasury.committed_total.checked_add(total).ok_or(TreasuryError::Overflow)?;
-    require!(committed <= allowance, TreasuryError::AllowanceExceeded);
+    // Vest-to-build: what came back to the vault outside the schedule (`recycle`) is paid
+    // out again on top of the schedule's allowance.
+    let limit = allowance.checked_add(treasury.recycled_total).ok_or(TreasuryError::Overflow)?;
+    require!(committed <= limit, TreasuryError::AllowanceExceeded);
     treasury.committed_total = committed;
     treasury.open_epochs = treasury.open_epochs.checked_add(1).ok_or(TreasuryError::Overflow)?;
 

@@ -1,15 +1,18 @@
 use crate::{
     errors::TreasuryError,
     events::DormantBalanceReintegrated,
+    flagged, recycle,
     state::{DormancyNotice, NoticeStatus, Treasury},
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, Token2022, TokenAccount};
 use stk_common::{seeds, token};
+use stk_mint::state::MintConfig;
 
 #[derive(Accounts)]
 pub struct Reintegrate<'info> {
-    #[account(seeds = [seeds::TREASURY], bump = treasury.bump, has_one = mint, has_one = distribution_vault)]
+    /// The treasury; its `recycled_total` books what arrives.
+    #[account(mut, seeds = [seeds::TREASURY], bump = treasury.bump, has_one = mint, has_one = distribution_vault)]
     pub treasury: Box<Account<'info, Treasury>>,
     /// The notice of the account (seeds checked).
     #[account(
@@ -18,13 +21,19 @@ pub struct Reintegrate<'info> {
         bump = notice.bump,
     )]
     pub notice: Box<Account<'info, DormancyNotice>>,
-    /// The flagged STK token account; emptied.
-    #[account(mut, token::mint = mint, token::token_program = token_program)]
-    pub owner_token_account: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the flagged account, read by hand (`flagged::observe`) so that a closed,
+    /// reassigned or changed account is refused with `NoticeAccountChanged`; emptied by
+    /// Token-2022 itself, which checks it again.
+    #[account(mut)]
+    pub owner_token_account: UncheckedAccount<'info>,
     #[account(mut)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: PDA signer, the mint's permanent delegate, checked by its seeds. Used nowhere
-    /// else in the program.
+    /// `stk_mint`'s config (owner and seeds checked): the minted quarters the surplus rule
+    /// needs.
+    #[account(seeds = [seeds::MINT_CONFIG], bump = mint_config.bump, seeds::program = stk_mint::ID)]
+    pub mint_config: Box<Account<'info, MintConfig>>,
+    /// CHECK: PDA signer, the mint's permanent delegate, checked by its seeds. Used only here
+    /// and in `execute_fraud_hold`.
     #[account(seeds = [seeds::PERMANENT_DELEGATE], bump = treasury.permanent_delegate_bump)]
     pub permanent_delegate: UncheckedAccount<'info>,
     /// The distribution vault recorded in the treasury.
@@ -34,9 +43,12 @@ pub struct Reintegrate<'info> {
 }
 
 /// Checks: permissionless crank (the notice was public and the outcome is fixed); the notice
-/// is pending (not cancelled, not already reintegrated) and its period has ended; the account
-/// is the notice's, of the STK mint. Moves the whole balance to the distribution vault, signed
-/// by the permanent-delegate PDA.
+/// is pending (not cancelled, voided or already reintegrated) and its period has ended; the
+/// account is still exactly the flagged one — an STK account with the flagged owner and
+/// exactly the flagged balance (`flagged::still_flagged`), so a closed, reassigned, spent or
+/// refilled account (e.g. closed and re-created at the same address) is refused. Moves exactly
+/// the flagged balance to the distribution vault, signed by the permanent-delegate PDA, then
+/// books the vault's surplus into `recycled_total` (vest-to-build).
 pub fn handler(ctx: Context<Reintegrate>) -> Result<()> {
     let accounts = ctx.accounts;
     let notice = &mut accounts.notice;
@@ -44,10 +56,16 @@ pub fn handler(ctx: Context<Reintegrate>) -> Result<()> {
         NoticeStatus::Pending => {}
         NoticeStatus::Cancelled => return err!(TreasuryError::NoticeCancelled),
         NoticeStatus::Reintegrated => return err!(TreasuryError::AlreadyReintegrated),
+        NoticeStatus::Voided => return err!(TreasuryError::NoticeNotPending),
     }
     let now = Clock::get()?.unix_timestamp;
     require!(now >= notice.notice_ends_at, TreasuryError::NoticeNotEnded);
-    let amount = accounts.owner_token_account.amount;
+    let observed = flagged::observe(&accounts.owner_token_account, &accounts.mint.key());
+    require!(
+        flagged::still_flagged(observed, &notice.owner, notice.flagged_balance),
+        TreasuryError::NoticeAccountChanged
+    );
+    let amount = notice.flagged_balance;
     let vault_before = accounts.distribution_vault.amount;
     if amount > 0 {
         let bump = [accounts.treasury.permanent_delegate_bump];
@@ -76,5 +94,11 @@ pub fn handler(ctx: Context<Reintegrate>) -> Result<()> {
             .checked_sub(vault_before)
             .ok_or(TreasuryError::Overflow)?,
     });
+    recycle::book_surplus(
+        &mut accounts.treasury,
+        &accounts.mint_config.schedule,
+        accounts.mint_config.quarters_minted,
+        accounts.distribution_vault.amount,
+    )?;
     Ok(())
 }
