@@ -176,6 +176,9 @@ pub struct RecipientSkipped {
 pub struct PlanPageClosed {
     pub month: u32,
     pub page: u16,
+}
+
+#[event]
 pub struct DormancyNoticeVoided {
     pub token_account: Pubkey,
     /// Whether the account still exists as an STK account (then its owner or balance changed).
