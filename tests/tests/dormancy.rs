@@ -15,7 +15,7 @@ use stk_harness::{
     decode_events,
     startup_fund::FundSetup,
     stk_client::{startup_fund as fund_ix, treasury as treasury_ix, vesting as vesting_ix},
-    treasury::{TreasurySetup, TreasurySetupArgs},
+    treasury::{PayoutPlan, TreasurySetup, TreasurySetupArgs},
     Destination, ExpectFailure, Ledger, StkMintSetupArgs, TxResult,
 };
 use stk_startup_fund::{
@@ -706,13 +706,12 @@ async fn a_reintegrated_balance_is_paid_in_a_later_month_beyond_the_allowance_on
         .await
         .expect_failure()
         .assert_code(TreasuryError::AllowanceExceeded);
-    Ledger::ok(s.t.open_epoch(&mut s.ledger, last, q0_allowance + received, HASH, 2).await);
-    // …and pays it: one batch pays a member exactly the recycled amount (the rest stays in
-    // the vault for the second batch).
+    // …and pays it: an approved plan pays a member exactly the recycled amount (the rest of
+    // the epoch's total stays in the vault).
     let (_m, member_account) = s.member(0).await;
-    Ledger::ok(
-        s.t.distribute_batch(&mut s.ledger, last, 0, &[member_account], vec![received]).await,
-    );
+    let plan = PayoutPlan::new(last, HASH, vec![vec![(member_account, received)]])
+        .with_total(q0_allowance + received);
+    s.t.pay_plan(&mut s.ledger, &plan).await;
     assert_eq!(s.ledger.token_amount(&member_account).await, received);
 }
 
@@ -728,8 +727,8 @@ async fn fee_split_remainders_and_unsold_genesis_tokens_are_booked_beyond_the_pa
     let (_m, member_account) = s.member(0).await;
     let paid = 1_000 * STK;
     s.ledger.advance_seconds(32 * 86_400).await; // month m0 has ended
-    Ledger::ok(s.t.open_epoch(&mut s.ledger, m0, paid, HASH, 1).await);
-    Ledger::ok(s.t.distribute_batch(&mut s.ledger, m0, 0, &[member_account], vec![paid]).await);
+    let plan = PayoutPlan::new(m0, HASH, vec![vec![(member_account, paid)]]);
+    s.t.pay_plan(&mut s.ledger, &plan).await;
     Ledger::ok(s.t.close_epoch(&mut s.ledger, &s.t.distributor.insecure_clone(), m0).await);
     let distributed = s.treasury().await.distributed_total;
     assert_eq!(distributed, paid);
