@@ -1,7 +1,7 @@
 //! Rendering the report: canonical JSON (struct field order, integers, no floats, no
 //! generation time), CSV, and a self-contained HTML page with inline SVG charts (no script,
 //! no external resource). All three are byte-for-byte functions of the [`Report`].
-use crate::{config::Config, report::Report};
+use crate::{config::Config, report::types::Report};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
