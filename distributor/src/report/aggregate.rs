@@ -7,7 +7,7 @@ use super::{
 use crate::{config::Config, rank::Day};
 use anyhow::anyhow;
 use futures_util::TryStreamExt;
-use sqlx::PgPool;
+use sqlx::PgConnection;
 use std::collections::HashMap;
 
 /// Which events the activity aggregation reads (all up to the month's end).
@@ -67,7 +67,11 @@ impl LocalDays {
              ELSE (e.occurred_at AT TIME ZONE $1)::date - DATE '1970-01-01' END";
 
     /// The days from `first` (or, when unknown, the earliest event's day) to the month's end.
-    async fn covering(pool: &PgPool, b: &Bounds<'_>, first: Option<Day>) -> anyhow::Result<Self> {
+    async fn covering(
+        conn: &mut PgConnection,
+        b: &Bounds<'_>,
+        first: Option<Day>,
+    ) -> anyhow::Result<Self> {
         let first = match first {
             Some(day) => day,
             None => {
@@ -76,7 +80,7 @@ impl LocalDays {
                 ))
                 .bind(b.tz)
                 .bind(b.end_ts)
-                .fetch_one(pool)
+                .fetch_one(&mut *conn)
                 .await?;
                 earliest.unwrap_or(b.first_day)
             }
@@ -89,7 +93,7 @@ impl LocalDays {
         .bind(b.tz)
         .bind(first)
         .bind(b.last_day + 1)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         Ok(LocalDays { first, starts })
     }
@@ -132,7 +136,7 @@ const EVENT_REASONS: [&str; 4] = [
 /// `refused = id × 8 + reason code` (one narrow grouping key, evaluated once per event; ids
 /// stay far below 2^60), so every aggregate is a plain SUM/COUNT.
 pub(super) async fn aggregate_activity(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     config: &Config,
     b: &Bounds<'_>,
     scope: Scope<'_>,
@@ -148,7 +152,7 @@ pub(super) async fn aggregate_activity(
             ("AND e.occurred_at < $11 AND e.member_id = ANY($12)", Some(before), Some(ids))
         }
     };
-    let days = LocalDays::covering(pool, b, scope.first_day()).await?;
+    let days = LocalDays::covering(&mut *conn, b, scope.first_day()).await?;
     let first_start =
         *days.starts.first().ok_or_else(|| anyhow!("no local day starts for the range"))?;
     let sql = format!(
@@ -173,11 +177,10 @@ pub(super) async fn aggregate_activity(
     );
     let mut per_member: HashMap<i64, Activity> = HashMap::new();
     let mut quarantine = Vec::new();
-    // A read-only transaction of its own, so the planner settings below apply to this query
-    // alone (`SET LOCAL`).
-    let mut tx = pool.begin().await?;
+    // `conn` is in a transaction of its own (the report's snapshot, joined), used for the
+    // aggregations only, so the planner settings below apply to them alone (`SET LOCAL`).
     for setting in aggregation_settings() {
-        sqlx::query(&setting).execute(&mut *tx).await?;
+        sqlx::query(&setting).execute(&mut *conn).await?;
     }
     let mut query = sqlx::query_as::<_, (i64, i32, Option<i64>, i64, i64)>(&sql)
         .bind(b.tz)
@@ -196,7 +199,7 @@ pub(super) async fn aggregate_activity(
     if let Some(ids) = of_members {
         query = query.bind(ids);
     }
-    let mut rows = query.fetch(&mut *tx);
+    let mut rows = query.fetch(&mut *conn);
     while let Some((member, day, refused, day_points, accepted)) = rows.try_next().await? {
         let in_month = day >= b.first_day;
         match refused {
@@ -226,6 +229,5 @@ pub(super) async fn aggregate_activity(
         }
     }
     drop(rows);
-    tx.commit().await?;
     Ok(ActivityAgg { per_member, quarantine })
 }

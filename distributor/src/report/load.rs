@@ -8,8 +8,9 @@ use crate::{
     wallet::parse_wallet,
 };
 use anyhow::anyhow;
+use anyhow::bail;
 use futures_util::TryStreamExt;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use std::collections::HashMap;
 
 pub(super) type Ts = chrono::DateTime<chrono::Utc>;
@@ -54,7 +55,7 @@ pub(super) struct Inputs {
 /// Members, subscriptions, qualification grants, wallets, diverted duplicates and open pending
 /// allocations: everything but the activity, read as of the month's end.
 pub(super) async fn load_inputs(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     config: &Config,
     b: &Bounds<'_>,
     month_key: &str,
@@ -68,7 +69,7 @@ pub(super) async fn load_inputs(
         "SELECT id, ((joined_at {LOCAL_DAY} AS join_day FROM members WHERE joined_at < {END}"
     );
     let mut rows =
-        sqlx::query_as::<_, (i64, i32)>(&members_sql).bind(b.tz).bind(b.end_ts).fetch(pool);
+        sqlx::query_as::<_, (i64, i32)>(&members_sql).bind(b.tz).bind(b.end_ts).fetch(&mut *conn);
     while let Some((id, join_day)) = rows.try_next().await? {
         members.entry(id).or_default().join_day = join_day;
     }
@@ -80,7 +81,7 @@ pub(super) async fn load_inputs(
          ORDER BY member_id, starts_on, id",
     )
     .bind(b.last_day)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     for (member, s, e) in subs {
         if let Some(m) = members.get_mut(&member) {
@@ -98,7 +99,7 @@ pub(super) async fn load_inputs(
     .bind(b.tz)
     .bind(b.end_ts)
     .bind(b.start_ts)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     for (id, member, name, day, in_month) in grants {
         match qual_index.get(name.as_str()) {
@@ -125,7 +126,7 @@ pub(super) async fn load_inputs(
     ))
     .bind(b.tz)
     .bind(b.end_ts)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut wallet_of: HashMap<i64, String> = HashMap::new();
     for (id, member, address) in wallets {
@@ -151,7 +152,7 @@ pub(super) async fn load_inputs(
     .bind(b.tz)
     .bind(b.end_ts)
     .bind(b.start_ts)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     for (id, member, original, key) in duplicates {
         quarantine.push(QuarantineRow {
@@ -170,7 +171,7 @@ pub(super) async fn load_inputs(
          GROUP BY member_id ORDER BY member_id",
     )
     .bind(month_key)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let pending_in: HashMap<i64, u64> = pending.into_iter().map(|(m, a)| (m, a as u64)).collect();
 
@@ -181,7 +182,7 @@ pub(super) async fn load_inputs(
              WHERE month = $1 AND next_week_rank IS NOT NULL",
         )
         .bind(&r.month)
-        .fetch(pool);
+        .fetch(&mut *conn);
         while let Some((member, rank)) = rows.try_next().await? {
             // The same configuration wrote it, so the rank is in its table unless the row
             // was damaged; refuse rather than index past the table later.
@@ -205,7 +206,7 @@ pub(super) async fn load_inputs(
 /// The month's bounds as the zone's instants, and the frozen month the walks resume from: the
 /// latest frozen month before `month_key` computed with the same configuration.
 pub(super) async fn locate<'a>(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     config: &Config,
     tz: &'a str,
     month_key: &str,
@@ -219,7 +220,7 @@ pub(super) async fn locate<'a>(
     )
     .bind(month_key)
     .bind(config.sha256())
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     // A checkpoint week after this month's first week cannot come from an earlier month.
     let resume_row = resume_row.filter(|r| r.2 <= week_start(first_day));
@@ -233,7 +234,7 @@ pub(super) async fn locate<'a>(
     .bind(first_day)
     .bind(last_day)
     .bind(resume_day)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     let bounds = Bounds { tz, first_day, last_day, start_ts, end_ts };
     let resume = resume_row.map(|(month, report_sha256, week_start)| Resume {
@@ -243,4 +244,51 @@ pub(super) async fn locate<'a>(
         week_start_ts: resume_ts,
     });
     Ok((bounds, resume))
+}
+
+/// One consistent view of the database for every read of a report: a `REPEATABLE READ`,
+/// read-only transaction whose snapshot is exported (`pg_export_snapshot`) and imported by
+/// the report's other connections (`SET TRANSACTION SNAPSHOT`). Whatever Aisystant commits
+/// meanwhile, every read sees the database as of one instant, so the report is the one that
+/// database state gives, and recomputing it from that state gives the same bytes.
+pub(super) struct Snapshot {
+    leader: Transaction<'static, Postgres>,
+    id: String,
+}
+
+impl Snapshot {
+    pub async fn begin(pool: &PgPool) -> anyhow::Result<Self> {
+        let mut leader = pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *leader)
+            .await?;
+        let id: String =
+            sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(&mut *leader).await?;
+        // Postgres names snapshots in hex digits and dashes; it goes into SQL as a literal.
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            bail!("unexpected snapshot identifier {id:?}");
+        }
+        Ok(Snapshot { leader, id })
+    }
+
+    /// The leader's connection (it holds the snapshot while others import it).
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut *self.leader
+    }
+
+    /// A transaction on another connection that sees exactly the leader's snapshot.
+    pub async fn join(&self, pool: &PgPool) -> anyhow::Result<Transaction<'static, Postgres>> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&format!("SET TRANSACTION SNAPSHOT '{}'", self.id)).execute(&mut *tx).await?;
+        Ok(tx)
+    }
+
+    /// Ends the leader's transaction (it only read).
+    pub async fn end(self) -> anyhow::Result<()> {
+        self.leader.commit().await?;
+        Ok(())
+    }
 }

@@ -15,9 +15,12 @@
 //!
 //! The steps, one module each: [`load`] (bounds, resume point, the small tables) →
 //! [`aggregate`] (the activity, in Postgres) → [`walk`] (ranks and credits) → [`split`] (the
-//! pool) → [`persist`] (tables and files); the data they pass on is in [`types`], which the
-//! renderer ([`crate::render`]) reads too.
+//! pool) → [`persist`] (the tables, one transaction) → [`files`] (rendered by
+//! [`crate::render`] and published atomically after the commit); the data they pass on is in
+//! [`types`], which the renderer reads too. All reads see one snapshot of the database
+//! ([`load::Snapshot`]), whatever Aisystant writes meanwhile.
 mod aggregate;
+mod files;
 mod load;
 mod persist;
 mod split;
@@ -29,13 +32,14 @@ pub use types::*;
 
 use crate::{
     config::Config,
-    rank::{week_start, Day},
+    rank::{week_start, Day, RankParams},
     render,
 };
 use aggregate::{aggregate_activity, ActivityAgg, Scope};
 use anyhow::{anyhow, bail, Context};
-use load::{load_inputs, Inputs};
-use persist::{persist, write_files, NextCheckpoints};
+use files::write_files;
+use load::{load_inputs, Inputs, Snapshot};
+use persist::{persist, NextCheckpoints};
 use sqlx::PgPool;
 use std::path::Path;
 use stk_common::calendar::{days_from_civil, MonthId};
@@ -83,16 +87,20 @@ pub async fn run(
     let first_day: Day = days_from_civil(month.year() as i64, month.month(), 1) as Day;
     let last_day: Day = first_day + month.days() as Day - 1;
     let config_sha256 = config.sha256();
-    let (bounds, resume) = load::locate(pool, config, tz, &month_key, first_day, last_day).await?;
+    // Every read below sees one snapshot of the database, on two connections.
+    let mut snapshot = Snapshot::begin(pool).await?;
+    let mut aggregation = snapshot.join(pool).await?;
+    let (bounds, resume) =
+        load::locate(snapshot.conn(), config, tz, &month_key, first_day, last_day).await?;
     let scope = match &resume {
         Some(r) => Scope::Since(r.week_start, r.week_start_ts),
         None => Scope::AllHistory,
     };
 
-    // The big aggregation and the small tables run at the same time on two connections.
+    // The big aggregation and the small tables run at the same time on the two connections.
     let (inputs, activity) = tokio::try_join!(
-        load_inputs(pool, config, &bounds, &month_key, resume.as_ref()),
-        aggregate_activity(pool, config, &bounds, scope),
+        load_inputs(snapshot.conn(), config, &bounds, &month_key, resume.as_ref()),
+        aggregate_activity(&mut aggregation, config, &bounds, scope),
     )?;
     tracing::info!(
         month = %month_key,
@@ -106,8 +114,10 @@ pub async fn run(
     let ActivityAgg { mut per_member, quarantine: refused_events } = activity;
     quarantine.extend(refused_events);
 
-    // Members who joined before the resume week but have no checkpoint (added afterwards with
-    // an earlier joining date) are walked from joining: read their earlier activity too.
+    // Members whose walk started before the resume week but have no checkpoint (added
+    // afterwards with an earlier joining date) are walked from the start: read their earlier
+    // activity too.
+    let params = RankParams::from_config(config);
     let mut rank_basis = RankBasis::default();
     if let Some(r) = &resume {
         rank_basis.resumed_from_month = Some(r.month.clone());
@@ -116,8 +126,9 @@ pub async fn run(
         let mut without: Vec<i64> = members
             .iter()
             .filter(|(&id, h)| {
-                h.join_day < r.week_start
-                    && walk::start_of(Some(r), &checkpoints, id, h.join_day, first_day).is_none()
+                let start = params.start_day(h.join_day);
+                start < r.week_start
+                    && walk::start_of(Some(r), &checkpoints, id, start, first_day).is_none()
             })
             .map(|(id, _)| *id)
             .collect();
@@ -128,7 +139,7 @@ pub async fn run(
                 "members without a checkpoint: reading their history"
             );
             let earlier = aggregate_activity(
-                pool,
+                &mut aggregation,
                 config,
                 &bounds,
                 Scope::HistoryOf(&without, r.week_start_ts),
@@ -140,11 +151,16 @@ pub async fn run(
         }
     }
 
+    // Everything is read.
+    aggregation.commit().await?;
+    snapshot.end().await?;
+
     // Walk, credit, and list; then split the pool.
     let window =
         WalkWindow { first_day, last_day, resume: resume.as_ref(), checkpoints: &checkpoints };
     let Walked { mut lines, rank_counts, mut totals, next_checkpoints } = walk::walk_members(
         config,
+        &params,
         window,
         &mut members,
         &mut per_member,
@@ -178,28 +194,29 @@ pub async fn run(
     let json = render::canonical_json(&report);
     let sha256 = render::sha256_hex(&json);
 
-    // The tables (Postgres) and the files (rendering, this process) are written at the same time.
-    let report = std::sync::Arc::new(report);
-    let files = async {
-        let Some(dir) = out_dir else { return Ok(Vec::new()) };
-        let dir = dir.join(&month_key);
-        let (report, json, sha256, config) =
-            (report.clone(), json.clone(), sha256.clone(), config.clone());
-        tokio::task::spawn_blocking(move || write_files(&dir, &report, json, &sha256, &config))
+    // The tables first, then the files: the files are published only once the tables hold
+    // what they show, each set complete or not at all (`files::publish`).
+    let checkpoints =
+        NextCheckpoints { week_start: week_start(last_day + 1), ranks: &next_checkpoints };
+    persist(pool, &report, &sha256, checkpoints)
+        .await
+        .context("writing the distributor's tables")?;
+    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
+    let (report, files) = match out_dir {
+        None => (report, Vec::new()),
+        Some(dir) => {
+            let dir = dir.join(&month_key);
+            let (json, sha256, config) = (json.clone(), sha256.clone(), config.clone());
+            // Rendering and fsync block: off the runtime, the report moved there and back.
+            let (report, files) = tokio::task::spawn_blocking(move || {
+                let files = write_files(&dir, &report, json, &sha256, &config);
+                (report, files)
+            })
             .await
-            .context("rendering the report files")?
+            .context("rendering the report files")?;
+            (report, files?)
+        }
     };
-    let persisted = async {
-        let checkpoints =
-            NextCheckpoints { week_start: week_start(last_day + 1), ranks: &next_checkpoints };
-        persist(pool, &report, &sha256, checkpoints)
-            .await
-            .context("writing the distributor's tables")?;
-        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
-        Ok(())
-    };
-    let (files, ()) = tokio::try_join!(files, persisted)?;
-    let report = std::sync::Arc::try_unwrap(report).unwrap_or_else(|shared| (*shared).clone());
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "files written");
     Ok(ReportOutcome { report, json, sha256, files })
 }

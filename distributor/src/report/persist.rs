@@ -1,37 +1,10 @@
-//! Step 5, persist: the distributor's tables (one transaction, bulk rows by `COPY`) and the
-//! report's files.
+//! Step 5, persist: the distributor's tables, replaced in one transaction (bulk rows by
+//! `COPY`).
 use super::types::{MemberLine, Report, WeekLine};
-use crate::{config::Config, rank::Day, render};
-use anyhow::{bail, Context};
+use crate::rank::Day;
+use anyhow::bail;
 use sqlx::{PgConnection, PgPool};
-use std::{
-    fmt::Write,
-    path::{Path, PathBuf},
-};
-
-/// Renders and writes `report.{json,sha256,csv,html}` into `dir`.
-pub(super) fn write_files(
-    dir: &Path,
-    report: &Report,
-    json: Vec<u8>,
-    sha256: &str,
-    config: &Config,
-) -> anyhow::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let outputs: [(&str, Vec<u8>); 4] = [
-        ("report.json", json),
-        ("report.sha256", format!("{sha256}  report.json\n").into_bytes()),
-        ("report.csv", render::csv(report)),
-        ("report.html", render::html(report, sha256, config)),
-    ];
-    let mut files = Vec::new();
-    for (name, bytes) in outputs {
-        let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        files.push(path);
-    }
-    Ok(files)
-}
+use std::fmt::Write;
 
 /// Appends `s` to a `COPY ... FROM STDIN` text-format row, escaped.
 fn copy_text(out: &mut String, s: &str) {

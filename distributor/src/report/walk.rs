@@ -13,17 +13,17 @@ use crate::{
 use std::collections::{BTreeMap, HashMap};
 
 /// Where a member's walk starts: an applicable checkpoint of the resume month, or `None`
-/// (walked from joining).
+/// (walked from the start: joining, or the launch — `start_day`, [`RankParams::start_day`]).
 pub(super) fn start_of(
     resume: Option<&Resume>,
     checkpoints: &HashMap<i64, u16>,
     id: i64,
-    join_day: Day,
+    start_day: Day,
     first_day: Day,
 ) -> Option<Checkpoint> {
     let r = resume?;
     let rank = *checkpoints.get(&id)?;
-    Some(Checkpoint { week_start: r.week_start, rank }).filter(|c| c.applies(join_day, first_day))
+    Some(Checkpoint { week_start: r.week_start, rank }).filter(|c| c.applies(start_day, first_day))
 }
 
 /// What the walks produced.
@@ -50,6 +50,7 @@ pub(super) struct WalkWindow<'a> {
 /// pending carried in); counts the walks' starts in `rank_basis`.
 pub(super) fn walk_members(
     config: &Config,
+    params: &RankParams,
     window: WalkWindow<'_>,
     members: &mut HashMap<i64, MemberHistory>,
     per_member: &mut HashMap<i64, Activity>,
@@ -60,7 +61,6 @@ pub(super) fn walk_members(
     let WalkWindow { first_day, last_day, resume, checkpoints } = window;
     let next_checkpoint_week = week_start(last_day + 1);
     let mut next_checkpoints: Vec<(i64, u16)> = Vec::with_capacity(members.len());
-    let params = RankParams::from_config(config);
     let mut ids: Vec<i64> = members.keys().copied().collect();
     ids.extend(pending_in.keys().filter(|id| !members.contains_key(id)));
     ids.sort_unstable();
@@ -80,13 +80,14 @@ pub(super) fn walk_members(
         history.active_days.sort_unstable();
         history.grants.sort_by_key(|g| g.0);
         // Everyone in `members` joined by the month's end, so every walk counts in the basis.
-        let start = start_of(resume, checkpoints, id, history.join_day, first_day);
+        let start =
+            start_of(resume, checkpoints, id, params.start_day(history.join_day), first_day);
         if start.is_some() {
             rank_basis.members_resumed += 1;
         } else {
             rank_basis.members_walked_from_joining += 1;
         }
-        let rw = walk_from(&params, history, start, first_day, last_day);
+        let rw = walk_from(params, history, start, first_day, last_day);
         if let Some(c) = rw.checkpoint {
             debug_assert_eq!(c.week_start, next_checkpoint_week);
             next_checkpoints.push((id, c.rank));
