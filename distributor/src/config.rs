@@ -6,7 +6,10 @@
 //! value does.
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use stk_common::{calendar::MonthId, schedule::ScheduleParams};
+use stk_common::{
+    calendar::{days_from_civil, MonthId},
+    schedule::ScheduleParams,
+};
 
 /// The documented default configuration, shipped as `distributor/stk.toml`.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../stk.toml");
@@ -115,6 +118,12 @@ pub struct RankRules {
     pub decay_step: u16,
     pub unpaid_week: UnpaidWeek,
     pub qualification_lift: QualificationLift,
+    /// The launch day of the tokenomics (`YYYY-MM-DD`, local): every rank walk starts at the
+    /// later of a member's joining day and this day, at the entry rank of the highest
+    /// qualification held then. Absent: the first day of `emission.start_month` (filled in
+    /// when parsed, so the hash names the day in force).
+    #[serde(default)]
+    pub launch_day: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,7 +170,12 @@ pub const CREDIT_UNITS_PER_POINT: u64 = 10_000;
 
 impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        if config.ranks.launch_day.is_none() {
+            config.ranks.launch_day =
+                MonthId::parse(&config.emission.start_month).map(|m| format!("{m}-01"));
+        }
         config.validate()?;
         Ok(config)
     }
@@ -210,6 +224,24 @@ impl Config {
         }
         if r.decay_step == 0 {
             return Err(invalid("ranks.decay_step", "must be at least 1"));
+        }
+
+        let launch = r.launch_day.as_deref().unwrap_or("");
+        let schedule = self.schedule();
+        let schedule_end = MonthId(schedule.start_month)
+            .checked_add(u32::from(schedule.num_quarters) * u32::from(schedule.months_per_quarter))
+            .map(first_day_of);
+        match (parse_day(launch), schedule_end) {
+            (None, _) => {
+                return Err(invalid("ranks.launch_day", "must be a date YYYY-MM-DD"));
+            }
+            (Some(day), Some(end)) if day >= end => {
+                return Err(invalid(
+                    "ranks.launch_day",
+                    "must be before the end of the emission schedule",
+                ));
+            }
+            _ => {}
         }
 
         if self.rank_table.is_empty() || self.rank_table.len() > 1000 {
@@ -295,6 +327,17 @@ impl Config {
         Ok(())
     }
 
+    /// The launch day as a day number ([`RankRules::launch_day`]; validated): no rank walk
+    /// starts before it.
+    pub fn launch_day(&self) -> crate::rank::Day {
+        self.ranks
+            .launch_day
+            .as_deref()
+            .and_then(parse_day)
+            .or_else(|| MonthId::parse(&self.emission.start_month).map(first_day_of))
+            .unwrap_or(crate::rank::Day::MIN)
+    }
+
     /// The highest rank (the length of the rank table).
     pub fn max_rank(&self) -> u16 {
         self.rank_table.len() as u16
@@ -337,6 +380,22 @@ impl Config {
     }
 }
 
+/// The first local day of `month`, as a day number.
+fn first_day_of(month: MonthId) -> crate::rank::Day {
+    days_from_civil(month.year() as i64, month.month(), 1) as crate::rank::Day
+}
+
+/// A `YYYY-MM-DD` date as a day number, if it is a calendar date.
+fn parse_day(text: &str) -> Option<crate::rank::Day> {
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    if text.len() != 10 {
+        return None;
+    }
+    use chrono::Datelike;
+    let day = days_from_civil(date.year() as i64, date.month(), date.day());
+    crate::rank::Day::try_from(day).ok()
+}
+
 fn schedule_key(err: stk_common::schedule::ScheduleError) -> &'static str {
     use stk_common::schedule::ScheduleError as E;
     match err {
@@ -365,6 +424,35 @@ mod tests {
             "stk.toml's schedule must equal ScheduleParams::default_for(2027-01, 6)"
         );
         assert_eq!(c.sha256().len(), 64);
+    }
+
+    #[test]
+    fn launch_day_defaults_to_the_schedule_start_is_validated_and_hashed() {
+        let shipped = Config::default_config();
+        assert_eq!(shipped.ranks.launch_day.as_deref(), Some("2027-01-01"));
+        // Left out: the first day of the schedule, filled in so the hash names it.
+        let without = DEFAULT_CONFIG_TOML.replace("launch_day = \"2027-01-01\"\n", "");
+        assert_ne!(without, DEFAULT_CONFIG_TOML);
+        let parsed = Config::parse(&without).unwrap();
+        assert_eq!(parsed.launch_day(), shipped.launch_day());
+        assert_eq!(parsed.sha256(), shipped.sha256());
+        let later = Config::parse(
+            &DEFAULT_CONFIG_TOML
+                .replace("launch_day = \"2027-01-01\"", "launch_day = \"2027-02-01\""),
+        )
+        .unwrap();
+        assert_eq!(later.launch_day(), shipped.launch_day() + 31);
+        assert_ne!(later.sha256(), shipped.sha256());
+        for bad in ["2027-02-30", "2027-1-01", "soon", "2037-01-01"] {
+            let text = DEFAULT_CONFIG_TOML
+                .replace("launch_day = \"2027-01-01\"", &format!("launch_day = \"{bad}\""));
+            match Config::parse(&text) {
+                Err(ConfigError::Invalid { key, .. }) => {
+                    assert_eq!(key, "ranks.launch_day", "{bad}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]

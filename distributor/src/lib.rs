@@ -13,7 +13,8 @@
 //! * [`payout`] — exactly-once batched payouts of a frozen report over a [`chain`] backend
 //!   (JSON-RPC or the embedded ledger), [`schedule_clock`] — when a month's payout is due,
 //! * [`keypair`] — the distributor's key file, [`metrics`] — health and Prometheus endpoint,
-//!   [`progress`] — a payout's progress for the operator (bar or log lines),
+//!   [`progress`] — a payout's progress for the operator (bar or log lines), [`redact`] —
+//!   endpoint URLs without their API keys, for logs and errors.
 //! * [`ops`] — the operator commands (quote, fees, staking, fund, genesis) and the service's
 //!   cranks, [`metadata`] — the token metadata JSON wallets read, checked before `init`.
 pub mod allocation;
@@ -28,6 +29,7 @@ pub mod ops;
 pub mod payout;
 pub mod progress;
 pub mod rank;
+pub mod redact;
 pub mod render;
 pub mod report;
 pub mod schedule_clock;

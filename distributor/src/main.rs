@@ -407,7 +407,8 @@ fn main() -> anyhow::Result<()> {
                 payer,
                 rpc::RpcSettings { url: rpc_url, ..rpc::RpcSettings::default() },
             );
-            tracing::info!(%metrics_addr, "distributor service started");
+            // The node's URL without its API key (`redact`): logs are shipped and kept.
+            tracing::info!(%metrics_addr, rpc = %backend.redacted_url(), "distributor service started");
             service::run(&mut backend, &pool, &config, &settings, &registry).await
         }),
         Command::Init {

@@ -1,12 +1,17 @@
 //! The rank engine (pure): the weekly walk of DESIGN §4.
 //!
 //! Days are local calendar days numbered from 1970-01-01 (the time zone cut happens in SQL);
-//! weeks run Monday to Sunday. Per member, from the week of joining:
+//! weeks run Monday to Sunday. Per member, from the later of the joining day and the launch
+//! day of the tokenomics ([`RankParams::launch_day`]; ranks start at launch, so the weeks
+//! before it, with no recorded activity, decay no one):
 //!
-//! * a member starts at the entry rank of the highest qualification held on the joining day
+//! * a member starts at the entry rank of the highest qualification held on that day
 //!   (every member holds at least the lowest qualification of the ladder);
 //! * a qualification granted later lifts the rank to (at least) its entry rank — from the
-//!   grant's day (`immediate`) or the next Monday (`next_week`); qualifications are never lost;
+//!   grant's day (`immediate`) or the next Monday (`next_week`) — only when it raises the
+//!   highest qualification held: a repeated grant of a qualification already held (a re-sent
+//!   row) or a grant of a lower one changes nothing, so an idle master keeps the title but
+//!   not the rank; qualifications are never lost;
 //! * at the end of each week: a week with at least `grow_min_active_days` active *paying*
 //!   days raises the rank by `grow_step`, capped at the entry rank of the next qualification
 //!   above the highest one held (the top qualification is capped by the rank table); a week
@@ -44,6 +49,8 @@ pub struct RankParams {
     /// Entry rank of each qualification, lowest first (strictly increasing).
     pub entry_ranks: Vec<u16>,
     pub max_rank: u16,
+    /// The launch day of the tokenomics: no walk starts before it.
+    pub launch_day: Day,
 }
 
 impl RankParams {
@@ -52,7 +59,13 @@ impl RankParams {
             rules: config.ranks.clone(),
             entry_ranks: config.qualifications.iter().map(|q| q.entry_rank).collect(),
             max_rank: config.max_rank(),
+            launch_day: config.launch_day(),
         }
+    }
+
+    /// The day a member's walk starts: joining, or the launch if the member joined before.
+    pub fn start_day(&self, join_day: Day) -> Day {
+        join_day.max(self.launch_day)
     }
 
     /// The highest rank weekly growth can reach while `top` is the highest qualification held.
@@ -104,11 +117,12 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// Whether a walk reporting from `from` can resume here: the member joined before the
-    /// checkpoint's week, which is a Monday no later than `from`'s week.
-    pub fn applies(&self, join_day: Day, from: Day) -> bool {
+    /// Whether a walk reporting from `from` can resume here: the member's walk started
+    /// ([`RankParams::start_day`]) before the checkpoint's week, which is a Monday no later
+    /// than `from`'s week.
+    pub fn applies(&self, start_day: Day, from: Day) -> bool {
         weekday(self.week_start) == 0
-            && join_day < self.week_start
+            && start_day < self.week_start
             && self.week_start <= week_start(from)
             && self.rank >= 1
     }
@@ -128,13 +142,14 @@ pub struct RankWalk {
     pub checkpoint: Option<Checkpoint>,
 }
 
-/// Walks one member from joining through `to`, reporting the days `[from, to]`.
+/// Walks one member from the start ([`RankParams::start_day`]) through `to`, reporting the
+/// days `[from, to]`.
 pub fn walk(params: &RankParams, history: &MemberHistory, from: Day, to: Day) -> RankWalk {
     walk_from(params, history, None, from, to)
 }
 
 /// Like [`walk`], but starting at `resume` when it [applies](Checkpoint::applies) (then the
-/// history's active days before the checkpoint's week are not read); otherwise from joining.
+/// history's active days before the checkpoint's week are not read); otherwise from the start.
 pub fn walk_from(
     params: &RankParams,
     history: &MemberHistory,
@@ -149,7 +164,8 @@ pub fn walk_from(
         qualification: None,
         checkpoint: None,
     };
-    let join = history.join_day;
+    // Days before the start (joining, or the launch) have no rank.
+    let join = params.start_day(history.join_day);
     if join > to {
         out.day_ranks.resize((to - from + 1).max(0) as usize, 0);
         return out;
@@ -162,7 +178,7 @@ pub fn walk_from(
     let mut grants = history.grants.iter().peekable();
     let mut active = history.active_days.iter().peekable();
     let mut top: usize = 0;
-    // Set on the joining day.
+    // Set on the start day.
     let mut rank: u16 = 0;
     // A lift waiting for the week's end; always applied by then, so zero at every week start.
     let mut pending_lift: u16 = 0;
@@ -199,8 +215,12 @@ pub fn walk_from(
                 }
                 grants.next();
                 let q = q.min(params.entry_ranks.len() - 1);
-                top = top.max(q);
-                lifted_to = lifted_to.max(params.entry_ranks[q]);
+                // Only a grant that raises the highest qualification held lifts the rank: a
+                // re-sent row, or a lower qualification, must not undo a decay.
+                if q > top {
+                    top = q;
+                    lifted_to = lifted_to.max(params.entry_ranks[q]);
+                }
             }
             if d == join {
                 rank = params.entry_ranks[top].max(1);
@@ -460,6 +480,71 @@ mod tests {
         assert!(!c.applies(MON, MON + 13), "a checkpoint after the window's first week");
     }
 
+    #[test]
+    fn repeated_or_lower_grants_do_not_reset_a_decayed_rank() {
+        let p = params();
+        // A master since joining, idle for 20 weeks: rank 1 by then.
+        let idle = MemberHistory {
+            join_day: MON,
+            paid: vec![(MON, MON + 400)],
+            grants: vec![(MON, 3)],
+            active_days: vec![],
+        };
+        let base = walk(&p, &idle, MON + 140, MON + 160);
+        assert!(base.day_ranks.iter().all(|&r| r == 1), "{:?}", base.day_ranks);
+        for lift in [QualificationLift::Immediate, QualificationLift::NextWeek] {
+            let mut p = p.clone();
+            p.rules.qualification_lift = lift;
+            // The master row sent again, and a learner row (lower): nothing changes.
+            for (day, q) in [(MON + 143, 3), (MON + 143, 1), (MON + 143, 0)] {
+                let mut h = idle.clone();
+                h.grants.push((day, q));
+                assert_eq!(walk(&p, &h, MON + 140, MON + 160), base, "grant {q} ({lift:?})");
+            }
+            // A higher qualification (reformer) lifts to its entry rank.
+            let mut h = idle.clone();
+            h.grants.push((MON + 143, 4));
+            let w = walk(&p, &h, MON + 140, MON + 160);
+            assert_eq!(w.qualification, Some(4));
+            let next_monday = match lift {
+                // Lifted on Thursday, then the idle week lowers it one step.
+                QualificationLift::Immediate => 20,
+                QualificationLift::NextWeek => 21,
+            };
+            assert_eq!(w.weeks[1].rank_start, next_monday, "{lift:?}");
+        }
+    }
+
+    #[test]
+    fn walks_start_at_the_launch_for_members_who_joined_before() {
+        // Launch on Friday 2027-01-01; a master who joined two years earlier, paying since
+        // then, active every day from the launch on.
+        let mut p = params();
+        let launch = MON - 3;
+        assert_eq!(p.launch_day, launch, "the default launch day is the schedule's first day");
+        let h = MemberHistory {
+            join_day: MON - 2 * 364,
+            paid: vec![(MON - 2 * 364, MON + 100)],
+            grants: vec![(MON - 2 * 364, 3)],
+            active_days: all_days(launch, MON + 100),
+        };
+        let w = walk(&p, &h, launch, MON + 27);
+        // No rank before the launch's day; the master's entry rank from it on.
+        assert_eq!(&w.day_ranks[..3], &[16, 16, 16]);
+        // The launch week is partial (3 days, fewer than 7 active): it holds; then +1 a week.
+        let ends: Vec<u16> = w.weeks.iter().map(|w| w.rank_end).collect();
+        assert_eq!(ends, vec![16, 17, 18, 19, 20]);
+        assert_eq!(w.weeks[0].paid_days, 3);
+        // Without a launch day (walked from joining), two idle years decayed it to rank 1.
+        p.launch_day = Day::MIN;
+        let from_joining = walk(&p, &h, launch, MON + 27);
+        assert_eq!(from_joining.day_ranks[0], 1);
+        // A member who joins after the launch starts on the joining day, as before.
+        p.launch_day = launch;
+        let late = MemberHistory { join_day: MON + 3, ..h.clone() };
+        assert_eq!(&walk(&p, &late, MON, MON + 6).day_ranks[..4], &[0, 0, 0, 16]);
+    }
+
     proptest::proptest! {
         /// Resuming from the checkpoint an earlier walk recorded gives exactly the walk from
         /// joining, without the activity before the checkpoint.
@@ -474,8 +559,11 @@ mod tests {
             len in 1i32..40,
             decay_unpaid in proptest::bool::ANY,
             next_week_lift in proptest::bool::ANY,
+            launch in 0i32..100,
         ) {
             let mut p = params();
+            // Before, at or after joining (walks start at the later of the two).
+            p.launch_day = MON - 20 + launch;
             if decay_unpaid {
                 p.rules.unpaid_week = UnpaidWeek::Decay;
             }
@@ -495,14 +583,16 @@ mod tests {
             let full = walk(&p, &h, from, to);
             match earlier.checkpoint {
                 Some(c) => {
-                    proptest::prop_assert!(c.applies(h.join_day, from));
+                    proptest::prop_assert!(c.applies(p.start_day(h.join_day), from));
                     let recent = MemberHistory {
                         active_days: h.active_days.iter().copied().filter(|&d| d >= c.week_start).collect(),
                         ..h.clone()
                     };
                     proptest::prop_assert_eq!(walk_from(&p, &recent, Some(c), from, to), full);
                 }
-                None => proptest::prop_assert!(h.join_day >= week_start(MON + first_to + 1)),
+                None => proptest::prop_assert!(
+                    p.start_day(h.join_day) >= week_start(MON + first_to + 1)
+                ),
             }
         }
 

@@ -1,7 +1,7 @@
 //! Rendering the report: canonical JSON (struct field order, integers, no floats, no
 //! generation time), CSV, and a self-contained HTML page with inline SVG charts (no script,
 //! no external resource). All three are byte-for-byte functions of the [`Report`].
-use crate::{config::Config, report::Report};
+use crate::{config::Config, report::types::Report};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
 
@@ -162,7 +162,7 @@ pub fn html(report: &Report, sha256: &str, config: &Config) -> Vec<u8> {
         (Some(m), Some(sha)) => {
             let _ = writeln!(
                 s,
-                "<p>Ranks resumed from the frozen report of {} (<code>{}</code>): {} members resumed, {} walked from joining; activity read from {}.</p>",
+                "<p>Ranks resumed from the frozen report of {} (<code>{}</code>): {} members resumed, {} walked from their start (joining, or the launch day); activity read from {}.</p>",
                 esc(m),
                 esc(sha),
                 b.members_resumed,
@@ -173,7 +173,7 @@ pub fn html(report: &Report, sha256: &str, config: &Config) -> Vec<u8> {
         _ => {
             let _ = writeln!(
                 s,
-                "<p>Ranks walked from each member's joining day over all recorded activity ({} members).</p>",
+                "<p>Ranks walked from each member's start (the later of joining and the launch day) over all recorded activity ({} members).</p>",
                 b.members_walked_from_joining
             );
         }

@@ -2,6 +2,11 @@
 //! [`run`] repeats it until SIGTERM/SIGINT. State lives in Postgres and on-chain, so the
 //! service can be killed at any moment and started again.
 //!
+//! At start, [`run`] compares the configuration's emission schedule with `stk_mint`'s
+//! on-chain one ([`check_schedule`]) and stops on a mismatch. After every pass it records
+//! the pass's outcome, Postgres's and the RPC node's reachability and the payout backlog
+//! ([`observe`]) for `/healthz` and `/metrics`.
+//!
 //! A tick, in order:
 //! 1. cranks `stk_mint::mint_quarter` for every quarter that has started and is not minted
 //!    (permissionless; the schedule and the counter are read from the mint's config account);
@@ -24,7 +29,7 @@ use crate::{
 use anchor_lang::AccountDeserialize;
 use sqlx::PgPool;
 use std::{path::PathBuf, sync::atomic::Ordering, time::Duration};
-use stk_common::{calendar::MonthId, seeds};
+use stk_common::{calendar::MonthId, schedule::ScheduleParams, seeds};
 use stk_mint::state::MintConfig;
 
 #[derive(Debug, Clone)]
@@ -230,6 +235,126 @@ pub async fn tick<B: ChainBackend>(
     Ok(events)
 }
 
+/// The fields in which the configuration's emission schedule differs from `stk_mint`'s
+/// on-chain one, each as `emission.<key>: configuration X, on-chain Y` (empty: they agree).
+pub fn schedule_differences(config: &ScheduleParams, onchain: &ScheduleParams) -> Vec<String> {
+    let month = |m: u32| MonthId(m).to_string();
+    let fields: [(&str, String, String); 9] = [
+        ("start_month", month(config.start_month), month(onchain.start_month)),
+        (
+            "utc_offset_secs",
+            config.utc_offset_secs.to_string(),
+            onchain.utc_offset_secs.to_string(),
+        ),
+        (
+            "months_per_quarter",
+            config.months_per_quarter.to_string(),
+            onchain.months_per_quarter.to_string(),
+        ),
+        ("num_quarters", config.num_quarters.to_string(), onchain.num_quarters.to_string()),
+        ("decay_num", config.decay_num.to_string(), onchain.decay_num.to_string()),
+        ("decay_den", config.decay_den.to_string(), onchain.decay_den.to_string()),
+        ("genesis_bps", config.genesis_bps.to_string(), onchain.genesis_bps.to_string()),
+        (
+            "startup_fund_bps",
+            config.startup_fund_bps.to_string(),
+            onchain.startup_fund_bps.to_string(),
+        ),
+        // The cap in base units follows from `emission.decimals`.
+        ("decimals (cap in base units)", config.cap.to_string(), onchain.cap.to_string()),
+    ];
+    fields
+        .into_iter()
+        .filter(|(_, c, o)| c != o)
+        .map(|(key, c, o)| format!("emission.{key}: configuration {c}, on-chain {o}"))
+        .collect()
+}
+
+/// Reads `stk_mint`'s schedule and compares it with the configuration's: `Ok(None)` when they
+/// agree, `Ok(Some(message))` naming every differing field when they do not (the reports'
+/// pools would not be what the mint emits), `Err` when the mint cannot be read.
+pub async fn check_schedule<B: ChainBackend>(
+    backend: &mut B,
+    config: &Config,
+) -> anyhow::Result<Option<String>> {
+    let onchain = mint_config(backend).await?;
+    let mut differences = schedule_differences(&config.schedule(), &onchain.schedule);
+    if onchain.decimals != config.emission.decimals {
+        differences.push(format!(
+            "emission.decimals: configuration {}, on-chain {}",
+            config.emission.decimals, onchain.decimals
+        ));
+    }
+    Ok((!differences.is_empty()).then(|| {
+        format!(
+            "the configuration's emission schedule differs from stk_mint's on-chain schedule ({}): {}; \
+             correct [emission] in the configuration",
+            seeds::find_mint_config(),
+            differences.join("; ")
+        )
+    }))
+}
+
+/// What the health endpoint and the gauges report after a pass: whether the pass succeeded,
+/// whether Postgres and the RPC node answer, the distributor's SOL balance, the months waiting
+/// for `approve` and the unconfirmed batches. A failed probe is logged and reported, never an
+/// error of its own.
+pub async fn observe<B: ChainBackend>(
+    backend: &mut B,
+    db: &PgPool,
+    metrics: &Metrics,
+    pass_ok: bool,
+    now: i64,
+) {
+    let payer = solana_signer::Signer::pubkey(backend.payer());
+    let rpc = match backend.balance(&payer).await {
+        Ok(lamports) => Some(lamports),
+        Err(e) => {
+            tracing::warn!(error = %e, "health: the RPC node does not answer");
+            None
+        }
+    };
+    let postgres = match payout_backlog(db).await {
+        Ok(backlog) => Some(backlog),
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "health: Postgres does not answer");
+            None
+        }
+    };
+    metrics.record_pass(crate::metrics::PassObservation {
+        pass_ok,
+        at_unix: now,
+        sol_balance_lamports: rpc,
+        backlog: postgres,
+    });
+}
+
+/// Months awaiting approval and unconfirmed batches, from Postgres.
+async fn payout_backlog(db: &PgPool) -> anyhow::Result<crate::metrics::Backlog> {
+    // A computed report, not frozen, whose exact SHA-256 nobody approved yet.
+    let (months_awaiting_approval,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM monthly_reports r
+         WHERE NOT r.frozen AND NOT EXISTS (
+             SELECT 1 FROM payout_approvals a
+             WHERE a.month = r.month AND a.report_sha256 = r.report_sha256)",
+    )
+    .fetch_one(db)
+    .await?;
+    // A batch exists from its plan's creation; its age is the plan's.
+    let (unconfirmed, oldest_age): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(e.created_at)), 0)::bigint
+         FROM payout_batches b JOIN payout_epochs e ON e.month = b.month
+         WHERE b.state <> 'confirmed'",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(crate::metrics::Backlog {
+        months_awaiting_approval: months_awaiting_approval.max(0) as u64,
+        batches_unconfirmed: unconfirmed.max(0) as u64,
+        oldest_unconfirmed_batch_age_seconds: oldest_age.max(0) as u64,
+    })
+}
+
 /// Resolves when the process is asked to stop (SIGTERM or SIGINT), naming the signal.
 async fn stop_signal() -> std::io::Result<&'static str> {
     #[cfg(unix)]
@@ -265,23 +390,50 @@ pub async fn run<B: ChainBackend>(
 ) -> anyhow::Result<()> {
     let stop = stop_signal();
     tokio::pin!(stop);
+    // The schedule must be stk_mint's: a mismatch stops the service; a mint that cannot be
+    // read (node down, not initialized yet) is retried.
+    let checked = async {
+        loop {
+            match check_schedule(backend, config).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(mismatch)) => return Err(anyhow::anyhow!(mismatch)),
+                Err(e) => {
+                    metrics.failures.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(error = %format!("{e:#}"), "cannot read stk_mint's schedule; retrying");
+                    tokio::time::sleep(settings.poll_interval).await;
+                }
+            }
+        }
+    };
+    tokio::select! {
+        checked = checked => checked?,
+        signal = &mut stop => {
+            let signal = signal?;
+            tracing::info!(signal, "stopping; the next start resumes from Postgres and the chain");
+            return Ok(());
+        }
+    }
+    tracing::info!("configuration schedule matches stk_mint's");
     loop {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         let pass = async {
-            match tick(backend, db, config, settings, metrics, now).await {
+            let pass_ok = match tick(backend, db, config, settings, metrics, now).await {
                 Ok(events) => {
                     for event in events {
                         tracing::info!(?event, "service");
                     }
+                    true
                 }
                 Err(e) => {
                     metrics.failures.fetch_add(1, Ordering::Relaxed);
                     tracing::error!(error = %format!("{e:#}"), "tick failed; retrying at the next interval");
+                    false
                 }
-            }
+            };
+            observe(backend, db, metrics, pass_ok, now).await;
             tokio::time::sleep(settings.poll_interval).await;
         };
         tokio::select! {

@@ -34,7 +34,7 @@ async fn rank_walks() {
     // 1: daily learner from Monday 2027-01-04 for six weeks, then idle.
     db.member(1, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
     db.daily_lessons(1, "2027-01-04", 42).await;
-    // 2: a master since October 2026 who never does anything.
+    // 2: a master since October 2026 (before the launch, 2027-01-01) who never does anything.
     db.member(2, "2026-10-05", Some("2027-06-30"), Some(WALLET_B)).await;
     db.exec("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES (2, 'master', '2026-10-05 00:00:00+03')").await;
     // 3: daily learner granted "learner" on Thursday 2027-02-04.
@@ -58,8 +58,11 @@ async fn rank_walks() {
     // Fifth full week reaches the learner entry rank (6) and stops there; then idle weeks fall.
     assert_eq!(week_ends(line(&f, 1)), vec![6, 6, 5, 4]);
     assert_eq!(line(&f, 1).qualification, "freshman");
-    // 21 idle weeks: the master is at the lowest rank, still a master.
-    assert_eq!(line(&f, 2).rank_end, 1);
+    // Ranks start at the launch (Friday 2027-01-01) at the master's entry rank, 16; each idle
+    // week since lowers it one step (the launch's partial week too): 8 by February's last
+    // week, still a master.
+    assert_eq!(week_ends(line(&f, 2)), vec![10, 9, 8, 7]);
+    assert_eq!(line(&f, 2).rank_end, 8);
     assert_eq!(line(&f, 2).qualification, "master");
     assert_eq!(line(&f, 2).credit, 0);
     // Granted mid-week: lifted to 6 on Thursday, the full week adds one step.
@@ -75,6 +78,72 @@ async fn rank_walks() {
     .await
     .unwrap();
     assert_eq!(stored, vec![(7,), (8,), (9,), (10,)]);
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn a_repeated_or_lower_grant_does_not_reset_a_decayed_rank() {
+    let db = TestDb::new("regrant").await;
+    // 2 and 5: idle masters since before the launch; 5's master row is sent again in
+    // February, and it also gets a (lower) learner row.
+    for id in [2, 5] {
+        db.member(id, "2026-10-05", Some("2027-06-30"), Some(WALLET_B)).await;
+        db.exec(&format!("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES ({id}, 'master', '2026-10-05 00:00:00+03')")).await;
+    }
+    db.exec(
+        "INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES
+             (5, 'master', '2027-02-10 09:00:00+03'), (5, 'learner', '2027-02-11 09:00:00+03')",
+    )
+    .await;
+    // 6: an idle practitioner granted master in February: that one lifts.
+    db.member(6, "2026-10-05", Some("2027-06-30"), Some(WALLET_C)).await;
+    db.exec("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES
+             (6, 'practitioner', '2026-10-05 00:00:00+03'), (6, 'master', '2027-02-10 09:00:00+03')")
+        .await;
+    // A busy member, so that the pool has someone to go to.
+    db.member(1, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+    db.daily_lessons(1, "2027-01-04", 56).await;
+
+    run(&db, jan()).await;
+    let f = run(&db, feb()).await.report;
+    assert_eq!(week_ends(line(&f, 2)), vec![10, 9, 8, 7]);
+    assert_eq!(line(&f, 5).weeks, line(&f, 2).weeks, "the repeated and lower rows change nothing");
+    assert_eq!((line(&f, 5).rank_end, line(&f, 5).qualification.as_str()), (8, "master"));
+    // The practitioner (entry 11) fell to 5 by February; master lifts it to 16 on Wednesday
+    // the 10th, then idle weeks lower it again.
+    assert_eq!(week_ends(line(&f, 6)), vec![5, 15, 14, 13]);
+    assert_eq!(line(&f, 6).qualification, "master");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn ranks_start_at_the_launch_for_members_who_joined_before() {
+    let db = TestDb::new("launch").await;
+    // A master who joined two years before the launch (2027-01-01), paying all along, with
+    // no recorded activity before the launch and a lesson every day from it.
+    db.member(40, "2025-01-06", Some("2027-06-30"), Some(WALLET_A)).await;
+    db.exec("INSERT INTO qualification_grants (member_id, qualification, granted_at) VALUES (40, 'master', '2025-01-06 00:00:00+03')").await;
+    db.daily_lessons(40, "2027-01-01", 31).await;
+    // A freshman joined on the same day with the same activity, for comparison.
+    db.member(41, "2025-01-06", Some("2027-06-30"), Some(WALLET_B)).await;
+    db.daily_lessons(41, "2027-01-01", 31).await;
+
+    let j = run(&db, jan()).await.report;
+    let master = line(&j, 40);
+    assert_eq!(master.qualification, "master");
+    // From the launch at the master's entry rank (16), not decayed by the two years before:
+    // the launch's partial week holds, then every full week adds one.
+    assert_eq!(master.weeks[0].rank_start, 16);
+    assert_eq!(week_ends(master), vec![16, 17, 18, 19, 20]);
+    assert_eq!(master.rank_end, 19);
+    assert_eq!(master.days_active, 31);
+    let freshman = line(&j, 41);
+    assert_eq!(week_ends(freshman), vec![1, 2, 3, 4, 5]);
+    // The rank's weight matters: same points, more credit.
+    assert_eq!(master.points, freshman.points);
+    assert!(master.credit > freshman.credit, "{} vs {}", master.credit, freshman.credit);
+    assert!(master.allocation > freshman.allocation);
+    assert_eq!(j.rank_distribution.iter().map(|r| r.rank).collect::<Vec<_>>(), vec![4, 19]);
     db.drop_db().await;
 }
 
@@ -293,6 +362,119 @@ async fn report_is_reproducible_byte_for_byte() {
     assert_ne!(d.sha256, a.sha256, "the report names its basis");
     let _ = std::fs::remove_dir_all(&dir);
     db2.drop_db().await;
+    db.drop_db().await;
+}
+
+/// The report's reads see one snapshot: Aisystant commits events while the report is
+/// running (its activity scan waits for them, behind a lock), and the report is the one of
+/// the database as it was when the report began.
+#[tokio::test]
+async fn a_report_reads_one_snapshot_while_aisystant_writes() {
+    let db = TestDb::new("snapshot").await;
+    db.member(1, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+    db.member(2, "2027-01-04", Some("2027-06-30"), Some(WALLET_B)).await;
+    db.daily_lessons(1, "2027-01-04", 20).await;
+    db.daily_lessons(2, "2027-01-04", 20).await;
+    let before = run(&db, jan()).await;
+
+    // Aisystant's transaction: holds the events table, then writes while the report runs.
+    let mut writer = db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE activity_events IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+    let pool = db.pool.clone();
+    let report = tokio::spawn(async move {
+        report::run(&pool, &Config::default_config(), jan(), None).await.unwrap()
+    });
+    // Until the report waits on the lock (by then it has taken its snapshot).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the report never reached the events");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    sqlx::query(
+        "INSERT INTO activity_events (member_id, action_type, category, occurred_at, recorded_at, source, idempotency_key)
+         SELECT 1, 'mentoring_session', 'community_contribution', d, d, 'aisystant', 'late-' || d::text
+         FROM generate_series(timestamptz '2027-01-05 15:00+03', timestamptz '2027-01-20 15:00+03', interval '1 day') AS d",
+    )
+    .execute(&mut *writer)
+    .await
+    .unwrap();
+    writer.commit().await.unwrap();
+    let during = report.await.unwrap();
+    assert_eq!(during.sha256, before.sha256, "the report saw writes committed after it began");
+    // The next report sees them.
+    let after = run(&db, jan()).await;
+    assert!(line(&after.report, 1).points > line(&before.report, 1).points);
+    db.drop_db().await;
+}
+
+/// The files are published after the tables are committed, as one complete set: a run whose
+/// database write fails leaves the published set of the previous run, which matches the
+/// tables, and no partial directory.
+#[tokio::test]
+async fn report_files_are_published_after_the_commit_and_whole() {
+    let db = TestDb::new("files").await;
+    db.member(1, "2027-01-04", Some("2027-06-30"), Some(WALLET_A)).await;
+    db.daily_lessons(1, "2027-01-04", 10).await;
+    let config = Config::default_config();
+    let dir = std::env::temp_dir().join(format!("stk-files-{}", db.name));
+    let month_dir = dir.join("2027-01");
+    let first = report::run(&db.pool, &config, jan(), Some(&dir)).await.unwrap();
+    let published = |name: &str| std::fs::read(month_dir.join(name)).unwrap();
+    assert_eq!(published("report.json"), first.json);
+
+    // New activity, and a database that refuses the report's write.
+    db.daily_lessons(1, "2027-01-14", 10).await;
+    db.exec(
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON monthly_reports FOR EACH ROW EXECUTE FUNCTION refuse();",
+    )
+    .await;
+    let err = report::run(&db.pool, &config, jan(), Some(&dir)).await.unwrap_err();
+    assert!(format!("{err:#}").contains("refused by the test"), "{err:#}");
+    // Give a renderer that would still be running (it must not exist) time to write.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(published("report.json"), first.json);
+    assert_eq!(published("report.sha256"), format!("{}  report.json\n", first.sha256).into_bytes());
+    let stored: String =
+        sqlx::query_scalar("SELECT report_sha256 FROM monthly_reports WHERE month = '2027-01'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, first.sha256);
+    let mut entries: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, vec!["2027-01".to_string()], "nothing half-written beside it");
+
+    // Accepted again: the new set replaces the old one whole.
+    db.exec("DROP TRIGGER refuse ON monthly_reports").await;
+    let second = report::run(&db.pool, &config, jan(), Some(&dir)).await.unwrap();
+    assert_ne!(second.sha256, first.sha256);
+    for (name, bytes) in [
+        ("report.json", second.json.clone()),
+        ("report.sha256", format!("{}  report.json\n", second.sha256).into_bytes()),
+    ] {
+        assert_eq!(published(name), bytes, "{name}");
+    }
+    let html = String::from_utf8(published("report.html")).unwrap();
+    assert!(html.contains(&second.sha256));
+    let _ = std::fs::remove_dir_all(&dir);
     db.drop_db().await;
 }
 

@@ -1,5 +1,6 @@
 //! `distributor run` as a real process: it serves `/healthz` on the address it was given,
-//! and SIGTERM stops it at once and cleanly — even in the middle of a tick that is waiting on
+//! and SIGTERM stops it at once and cleanly — even while it waits (here at start, reading
+//! `stk_mint`'s schedule) on
 //! an RPC node that accepted the request and never answers.
 mod common;
 
@@ -57,7 +58,7 @@ async fn sigterm_stops_the_service_mid_tick_and_cleanly() {
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
 
     // A silent "RPC node": it accepts connections, reads nothing and never answers, so the
-    // service's first tick hangs on its first request.
+    // service hangs on its first request (reading stk_mint's schedule at start).
     let node = TcpListener::bind("127.0.0.1:0").unwrap();
     let node_url = format!("http://{}", node.local_addr().unwrap());
     let (accepted_tx, accepted) = mpsc::channel();
@@ -68,6 +69,8 @@ async fn sigterm_stops_the_service_mid_tick_and_cleanly() {
             let _ = accepted_tx.send(());
         }
     });
+    // An API key in the URL's path and query, as providers hand them out.
+    let node_url = format!("{node_url}/v2/PATHKEY?api-key=QUERYKEY");
     let mut child = Command::new(env!("CARGO_BIN_EXE_distributor"))
         .args(["run", "--rpc-url", &node_url, "--metrics-addr", "127.0.0.1:0"])
         .args(["--poll-seconds", "1", "--out"])
@@ -94,12 +97,14 @@ async fn sigterm_stops_the_service_mid_tick_and_cleanly() {
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no metrics_addr in {started:?}"))
         .to_string();
+    // No pass has ended (the node never answers): not healthy, and it says why.
     let health = http_get(&addr, "/healthz");
-    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(health.starts_with("HTTP/1.1 503"), "{health}");
+    assert!(health.contains("no pass has ended yet"), "{health}");
     let metrics = http_get(&addr, "/metrics");
     assert!(metrics.contains("stk_distributor_failures_total"), "{metrics}");
 
-    // The first tick is now waiting on the silent node.
+    // The service is now waiting on the silent node.
     accepted.recv_timeout(Duration::from_secs(60)).expect("the service called its RPC node");
     let signalled = Instant::now();
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -118,10 +123,15 @@ async fn sigterm_stops_the_service_mid_tick_and_cleanly() {
     let output = seen.join("\n");
     assert!(exit.success(), "exit {exit:?}; output:\n{output}");
     assert!(
+        !output.contains("PATHKEY") && !output.contains("QUERYKEY"),
+        "an API key was logged:\n{output}"
+    );
+    assert!(started.contains("rpc=http://127.0.0.1:"), "{started}");
+    assert!(
         seen.iter().any(|l| l.contains("stopping") && l.contains("SIGTERM")),
         "no stop line; output:\n{output}"
     );
-    // It stopped inside the first tick: that tick never got to report its failure.
+    // It stopped while waiting: nothing got to report a failure.
     assert!(
         !seen.iter().any(|l| l.contains("tick failed")),
         "the signal waited for the tick to end; output:\n{output}"

@@ -3,6 +3,7 @@
 //! (transport) or known (the node refused), and the priority fee from configuration or from
 //! the node's recent prioritization fees.
 use super::{ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
+use crate::redact;
 use anchor_lang::prelude::Pubkey;
 use solana_client::{
     client_error::{ClientError, ClientErrorKind},
@@ -25,7 +26,8 @@ pub enum PriorityFee {
     Recent { percentile: u8, max_micro_lamports: u64 },
 }
 
-#[derive(Debug, Clone)]
+/// `Debug` shows the URL redacted.
+#[derive(Clone)]
 pub struct RpcSettings {
     pub url: String,
     pub commitment: CommitmentConfig,
@@ -36,6 +38,20 @@ pub struct RpcSettings {
     pub poll_interval: Duration,
     pub request_timeout: Duration,
     pub skip_preflight: bool,
+}
+
+impl std::fmt::Debug for RpcSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcSettings")
+            .field("url", &redact::url(&self.url))
+            .field("commitment", &self.commitment)
+            .field("read_retries", &self.read_retries)
+            .field("initial_backoff", &self.initial_backoff)
+            .field("poll_interval", &self.poll_interval)
+            .field("request_timeout", &self.request_timeout)
+            .field("skip_preflight", &self.skip_preflight)
+            .finish()
+    }
 }
 
 impl Default for RpcSettings {
@@ -58,13 +74,15 @@ pub struct RpcBackend {
     settings: RpcSettings,
 }
 
-/// Sorts a client error into "outcome unknown" and "refused".
+/// Sorts a client error into "outcome unknown" and "refused". The message has every URL
+/// redacted ([`crate::redact::urls_in`]): HTTP errors quote the node's URL, API key included,
+/// and these messages are logged and stored in Postgres.
 pub fn classify(error: &ClientError) -> ChainError {
     match error.kind() {
         ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) | ClientErrorKind::Middleware(_) => {
-            ChainError::Transport(describe(error))
+            ChainError::Transport(redact::urls_in(&describe(error)))
         }
-        _ => ChainError::Rejected(error.to_string()),
+        _ => ChainError::Rejected(redact::urls_in(&error.to_string())),
     }
 }
 
@@ -99,6 +117,11 @@ impl RpcBackend {
 
     pub fn client(&self) -> &RpcClient {
         &self.client
+    }
+
+    /// The node's URL, redacted for logs ([`crate::redact::url`]).
+    pub fn redacted_url(&self) -> String {
+        redact::url(&self.settings.url)
     }
 
     /// Runs a read with retries on transport errors.
@@ -297,6 +320,33 @@ impl ChainBackend for RpcBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A node that refuses connections: the transport error quotes the URL it called, and
+    /// the classified error (logged, stored in Postgres) must not carry the key in it.
+    #[tokio::test]
+    async fn transport_errors_do_not_carry_the_api_key() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let url = format!("http://127.0.0.1:{port}/v2/PATHSECRET?api-key=QUERYSECRET");
+        let settings = RpcSettings {
+            url: url.clone(),
+            read_retries: 0,
+            request_timeout: Duration::from_secs(5),
+            ..RpcSettings::default()
+        };
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
+        let mut backend = RpcBackend::new(Keypair::new(), settings);
+        assert_eq!(backend.redacted_url(), format!("http://127.0.0.1:{port}/…"));
+        let raw = backend.client().get_block_height().await.unwrap_err();
+        assert!(raw.to_string().contains("SECRET"), "the client quotes the URL: {raw}");
+        let error = backend.block_height().await.unwrap_err();
+        let text = error.to_string();
+        assert!(matches!(error, ChainError::Transport(_)), "{text}");
+        assert!(!text.contains("SECRET"), "{text}");
+        assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    }
 
     #[test]
     fn percentile_uses_nearest_rank() {
