@@ -60,6 +60,20 @@ use stk_localnet::{audit, Localnet, LocalnetConfig};
 
 const METADATA_URI: &str = "https://stk.example.org/stk.json";
 
+/// The test's own output; descriptor 1 is diverted, since the programs print their logs
+/// there (see `stk_harness::program_output`).
+static CONSOLE: std::sync::OnceLock<stk_harness::program_output::Console> =
+    std::sync::OnceLock::new();
+
+macro_rules! println {
+    ($($arg:tt)*) => {
+        match CONSOLE.get() {
+            Some(console) => console.say(format_args!($($arg)*)),
+            None => std::println!($($arg)*),
+        }
+    };
+}
+
 /// Everything the cases share.
 struct Env {
     net: Localnet,
@@ -490,6 +504,9 @@ fn main() -> ExitCode {
         .copied()
         .filter(|case| filters.is_empty() || filters.iter().any(|f| case.contains(f.as_str())))
         .collect();
+    if let Ok(console) = stk_harness::program_output::divert(None) {
+        let _ = CONSOLE.set(console);
+    }
     println!("\nrunning {} tests", selected.len());
     let started = Instant::now();
     let runtime = tokio::runtime::Builder::new_multi_thread()
