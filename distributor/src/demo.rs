@@ -36,6 +36,24 @@ use stk_harness::{
     Ledger,
 };
 
+/// The terminal's standard output while descriptor 1 is diverted (set by `main`).
+static CONSOLE: std::sync::OnceLock<std::sync::Arc<stk_harness::program_output::Console>> =
+    std::sync::OnceLock::new();
+
+pub fn set_console(console: std::sync::Arc<stk_harness::program_output::Console>) {
+    let _ = CONSOLE.set(console);
+}
+
+/// The demo's own lines go to the console, not to descriptor 1 where the programs print.
+macro_rules! println {
+    ($($arg:tt)*) => {
+        match CONSOLE.get() {
+            Some(console) => console.say(format_args!($($arg)*)),
+            None => std::println!($($arg)*),
+        }
+    };
+}
+
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
     /// Postgres server (the demo creates and replaces the database named by --database).

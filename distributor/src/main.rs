@@ -255,6 +255,19 @@ enum Command {
         #[command(flatten)]
         sign: stk_distributor::ops::SignArgs,
     },
+    /// Mint what is due now (permissionless): the genesis allocation once, then every
+    /// quarter that has started — what `run` does at each pass, for operators without the
+    /// service.
+    Crank {
+        #[command(flatten)]
+        db: DbArgs,
+        /// JSON-RPC endpoint of the cluster.
+        #[arg(long, env = "STK_RPC_URL", default_value = "http://127.0.0.1:8899")]
+        rpc_url: String,
+        /// The keypair paying the fees (any funded key; must not be readable by others).
+        #[arg(long, env = "STK_KEYPAIR")]
+        keypair: PathBuf,
+    },
     /// Validate a configuration file and print its hash.
     CheckConfig {
         #[command(flatten)]
@@ -263,26 +276,47 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // The demo runs the programs natively in this process, and they print their logs on
+    // descriptor 1 ("Instruction: …"): divert it; the demo and its log lines keep the
+    // original standard output (see stk_harness::program_output).
+    let console = match &cli.command {
+        Command::Demo(_) => Some(std::sync::Arc::new(
+            stk_harness::program_output::divert(None).context("diverting program output")?,
+        )),
+        _ => None,
+    };
+    let writer = match &console {
+        Some(console) => tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::sync::Arc::new(
+            console.0.try_clone()?,
+        )),
+        None => tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stdout),
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         "info,solana=warn,solana_runtime=warn,solana_program_test=warn,sqlx=warn".into()
     });
     // STK_LOG_FORMAT=json for log collectors; human-readable otherwise.
     if std::env::var("STK_LOG_FORMAT").as_deref() == Ok("json") {
-        tracing_subscriber::fmt().json().with_env_filter(filter).init();
+        tracing_subscriber::fmt().json().with_writer(writer).with_env_filter(filter).init();
     } else {
         // Colours only on a terminal: journald and log files get plain text.
         use std::io::IsTerminal;
         tracing_subscriber::fmt()
             .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(writer)
             .with_env_filter(filter)
             .init();
     }
-    let cli = Cli::parse();
     // A current-thread runtime: the embedded ledger (program-test) advances its bank from a
     // background task that must not race a clock warp on another worker thread.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     match cli.command {
-        Command::Demo(args) => runtime.block_on(demo::run(args)),
+        Command::Demo(args) => {
+            if let Some(console) = console {
+                demo::set_console(console);
+            }
+            runtime.block_on(demo::run(args))
+        }
         Command::Migrate { db } => runtime.block_on(async {
             let pool = db::connect(&db.database_url).await?;
             db::migrate(&pool).await?;
@@ -476,6 +510,24 @@ fn main() -> anyhow::Result<()> {
         Command::Staking { sign, cmd } => operator_command(&runtime, &sign, Group::Staking(cmd)),
         Command::Fund { sign, cmd } => operator_command(&runtime, &sign, Group::Fund(cmd)),
         Command::Genesis { sign } => operator_command(&runtime, &sign, Group::Genesis),
+        Command::Crank { db, rpc_url, keypair } => runtime.block_on(async {
+            use stk_distributor::{chain::rpc, service};
+            let payer = stk_distributor::keypair::load(&keypair)?;
+            let pool = db::connect(&db.database_url).await?;
+            db::migrate(&pool).await?;
+            let mut backend = rpc::RpcBackend::new(
+                payer,
+                rpc::RpcSettings { url: rpc_url, ..Default::default() },
+            );
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let engine = stk_distributor::payout::engine::EngineSettings::default();
+            let (genesis, quarters) = service::crank(&mut backend, &pool, &engine, now).await?;
+            println!("genesis minted now: {genesis}; quarters minted now: {quarters:?}");
+            Ok(())
+        }),
         Command::CheckConfig { config } => {
             let c = config.load()?;
             println!("configuration valid; sha256 {}", c.sha256());

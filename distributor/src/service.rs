@@ -106,6 +106,63 @@ async fn epoch_closed(db: &PgPool, month: MonthId) -> anyhow::Result<bool> {
     Ok(state.as_deref() == Some("closed"))
 }
 
+/// Cranks `stk_mint::mint_quarter` for every quarter of `schedule` that has started by `now`
+/// and is not minted yet (permissionless), oldest first; returns the quarters minted now.
+pub async fn crank_quarters<B: ChainBackend>(
+    backend: &mut B,
+    db: &PgPool,
+    schedule: &stk_common::schedule::ScheduleParams,
+    mint_cfg: &MintConfig,
+    engine: &EngineSettings,
+    now: i64,
+) -> anyhow::Result<Vec<u16>> {
+    let mut minted_now = vec![];
+    let mut minted = mint_cfg.quarters_minted;
+    while minted < schedule.num_quarters && schedule.quarter_start_ts(minted)? <= now {
+        let ix = stk_client::mint::mint_quarter(
+            &solana_signer::Signer::pubkey(backend.payer()),
+            minted,
+            &mint_cfg.startup_fund_destination,
+            &mint_cfg.distribution_destination,
+        );
+        PayoutEngine::new(backend, db, mint_cfg.mint, engine.clone())
+            .submit_until_landed("mint_quarter", &[ix])
+            .await?;
+        tracing::info!(quarter = minted, "quarter minted");
+        minted_now.push(minted);
+        minted += 1;
+    }
+    Ok(minted_now)
+}
+
+/// `distributor crank`: the permissionless mints that are due at `now` — the genesis
+/// allocation (once) and every started quarter — as the service's first step does, for an
+/// operator without the service (and the localnet's scripts). Returns (genesis minted now,
+/// quarters minted now).
+pub async fn crank<B: ChainBackend>(
+    backend: &mut B,
+    db: &PgPool,
+    engine: &EngineSettings,
+    now: i64,
+) -> anyhow::Result<(bool, Vec<u16>)> {
+    let mint_cfg = mint_config(backend).await?;
+    let genesis = !mint_cfg.genesis_minted;
+    if genesis {
+        let ix = stk_client::mint::mint_genesis(
+            &solana_signer::Signer::pubkey(backend.payer()),
+            &mint_cfg.genesis_destination,
+        );
+        PayoutEngine::new(backend, db, mint_cfg.mint, engine.clone())
+            .submit_until_landed("mint_genesis", &[ix])
+            .await?;
+        tracing::info!("genesis allocation minted");
+    }
+    // The schedule the mint enforces (the configuration's must equal it; `init` wrote it).
+    let schedule = mint_cfg.schedule;
+    let quarters = crank_quarters(backend, db, &schedule, &mint_cfg, engine, now).await?;
+    Ok((genesis, quarters))
+}
+
 /// Does what is due at `now` (unix seconds); see the module documentation.
 pub async fn tick<B: ChainBackend>(
     backend: &mut B,

@@ -19,6 +19,7 @@ pub mod alt;
 pub mod events;
 pub mod ledger;
 pub mod native;
+pub mod program_output;
 pub mod staking;
 pub mod startup_fund;
 pub mod stk;

@@ -117,3 +117,26 @@ pub fn install() {
         v3::set_syscall_stubs(Box::new(Forward(program_test_stubs)));
     });
 }
+
+/// Installs program-test's syscall stubs and the bridge without keeping a ledger: for a
+/// process that runs the programs in another bank (the localnet's validator). program-test
+/// installs its stubs only while it sets up a bank, so a bare `ProgramTest` (no programs) is
+/// started once on a throwaway runtime in its own thread (callable from inside a runtime) and
+/// dropped with it. Idempotent.
+pub fn install_standalone() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        std::thread::spawn(|| {
+            let runtime = solana_program_test::tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the stub installation");
+            runtime.block_on(async {
+                drop(solana_program_test::ProgramTest::default().start().await);
+            });
+        })
+        .join()
+        .expect("program-test set up its bank");
+        install();
+    });
+}

@@ -1,0 +1,558 @@
+//! End to end over JSON-RPC: the distributor's production path (`RpcBackend`) against the
+//! localnet, a real validator running the five STK programs — nothing goes through
+//! program-test's BanksServer here.
+//!
+//! One localnet and one Postgres database serve the cases, which build on each other in order
+//! (one community, one chain, three past months):
+//! 1. a full month: init (deploy key = admin, a separate distributor key) → genesis → quarters
+//!    → seed → report → approve → plan → pay (v0 batches through lookup tables) → close →
+//!    reclaim the tables; every member's balance and the vault read back exactly;
+//! 2. the next month paid by the service (`service::tick`), killed in the middle of the payout
+//!    and restarted: every member is paid once;
+//! 3. the third month with send responses lost (the transaction lands although the send
+//!    "failed"), dropped transactions and an expired blockhash; then the node's preflight
+//!    refusals of programs' errors, with their exact codes.
+//!
+//! Own runner (`harness = false`): cases run in order; a failing case is reported and the
+//! rest still run; libtest's `test … ok` / `test result:` lines are kept (scripts/test.sh sums
+//! them). Bare arguments filter cases by substring.
+//!
+//! Slots are shortened to 16 ticks (100 ms) so a lookup table's deactivation cooldown (512
+//! slots) passes in about a minute.
+use anchor_lang::prelude::Pubkey;
+use anchor_spl::token_interface::spl_token_2022::{
+    extension::{transfer_fee::TransferFeeAmount, BaseStateWithExtensions, StateWithExtensions},
+    state::Account as TokenAccount,
+};
+use anyhow::{anyhow, ensure, Context};
+use futures_util::FutureExt;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use sqlx::{Connection, Executor, PgConnection, PgPool};
+use std::{
+    collections::BTreeMap,
+    panic::AssertUnwindSafe,
+    process::ExitCode,
+    time::{Duration, Instant},
+};
+use stk_common::{
+    calendar::{month_of_ts, MonthId},
+    seeds,
+};
+use stk_distributor::{
+    chain::{
+        faults::{BackendFaults, CrashPlan, CrashPoint, FaultyBackend},
+        rpc::{RpcBackend, RpcSettings},
+        ChainBackend, ChainError,
+    },
+    config::{Config, DEFAULT_CONFIG_TOML},
+    init,
+    metrics::Metrics,
+    payout::{
+        engine::{EngineError, EngineSettings, PayoutEngine},
+        from_report::freeze_and_plan,
+        plan::PlanShape,
+    },
+    report, seed,
+    service::{self, ServiceSettings, TickEvent},
+};
+use stk_localnet::{audit, Localnet, LocalnetConfig};
+
+const METADATA_URI: &str = "https://stk.example.org/stk.json";
+
+/// The test's own output; descriptor 1 is diverted, since the programs print their logs
+/// there (see `stk_harness::program_output`).
+static CONSOLE: std::sync::OnceLock<stk_harness::program_output::Console> =
+    std::sync::OnceLock::new();
+
+macro_rules! println {
+    ($($arg:tt)*) => {
+        match CONSOLE.get() {
+            Some(console) => console.say(format_args!($($arg)*)),
+            None => std::println!($($arg)*),
+        }
+    };
+}
+
+/// Everything the cases share.
+struct Env {
+    net: Localnet,
+    admin: Keypair,
+    distributor: Keypair,
+    pool: PgPool,
+    database: String,
+    config: Config,
+    /// The schedule's first three months; all have ended on the validator's wall clock.
+    months: [MonthId; 3],
+}
+
+impl Env {
+    /// A backend paying with `key`.
+    fn backend(&self, key: &Keypair) -> RpcBackend {
+        RpcBackend::new(
+            key.insecure_clone(),
+            RpcSettings {
+                url: self.net.rpc_url.clone(),
+                poll_interval: Duration::from_millis(200),
+                request_timeout: Duration::from_secs(15),
+                ..RpcSettings::default()
+            },
+        )
+    }
+
+    async fn approve(&self, month: MonthId) -> anyhow::Result<String> {
+        let sha: String =
+            sqlx::query_scalar("SELECT report_sha256 FROM monthly_reports WHERE month = $1")
+                .bind(month.to_string())
+                .fetch_one(&self.pool)
+                .await?;
+        sqlx::query(
+            "INSERT INTO payout_approvals (month, report_sha256, approved_by) VALUES ($1, $2, 'e2e')",
+        )
+        .bind(month.to_string())
+        .bind(&sha)
+        .execute(&self.pool)
+        .await?;
+        Ok(sha)
+    }
+
+    /// Every paid member of `months` holds exactly the sum of its payouts (read over JSON-RPC).
+    async fn assert_balances(&self, months: &[MonthId]) -> anyhow::Result<usize> {
+        let client = self.net.client();
+        let mut members = 0;
+        let mut expected: BTreeMap<String, u64> = BTreeMap::new();
+        for month in months {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT wallet, payable FROM allocations WHERE month = $1 AND payable > 0",
+            )
+            .bind(month.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+            ensure!(!rows.is_empty(), "{month} pays nobody");
+            members += rows.len();
+            for (wallet, payable) in rows {
+                *expected.entry(wallet).or_default() += payable as u64;
+            }
+        }
+        let owners: Vec<Pubkey> = expected
+            .keys()
+            .map(|w| w.parse())
+            .collect::<Result<_, _>>()
+            .map_err(|_| anyhow!("wallet"))?;
+        let balances = audit::token_balances(&client, &owners).await?;
+        for ((wallet, want), have) in expected.iter().zip(balances) {
+            ensure!(have == *want, "{wallet} holds {have}, the reports of {months:?} pay {want}");
+        }
+        Ok(members)
+    }
+
+    async fn token(&self, address: &Pubkey) -> anyhow::Result<(u64, u64)> {
+        let data = self.net.client().get_account_data(address).await?;
+        let state = StateWithExtensions::<TokenAccount>::unpack(&data)?;
+        let withheld = state
+            .get_extension::<TransferFeeAmount>()
+            .map(|f| u64::from(f.withheld_amount))
+            .unwrap_or(0);
+        Ok((state.base.amount, withheld))
+    }
+
+    /// Fees withheld in the recipients' accounts of `month`.
+    async fn withheld(&self, month: MonthId) -> anyhow::Result<u64> {
+        let accounts: Vec<String> =
+            sqlx::query_scalar("SELECT token_account FROM payout_recipients WHERE month = $1")
+                .bind(month.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        let mut total = 0;
+        for account in accounts {
+            total += self.token(&account.parse().map_err(|_| anyhow!("account"))?).await?.1;
+        }
+        Ok(total)
+    }
+}
+
+/// Runs the engine for `month` until it returns (each call is one "process").
+async fn pay(
+    backend: &mut impl ChainBackend,
+    env: &Env,
+    month: MonthId,
+    crash: CrashPlan,
+) -> Result<stk_distributor::payout::engine::PayoutSummary, EngineError> {
+    let settings = EngineSettings { max_waits: 2_000, ..EngineSettings::default() };
+    PayoutEngine::new(backend, &env.pool, seeds::find_stk_mint(), settings)
+        .with_crash(crash)
+        .run(month)
+        .await
+}
+
+async fn a_full_month_over_json_rpc(env: &Env) -> anyhow::Result<()> {
+    let month = env.months[0];
+    // init with the deploy key, as after `anchor deploy`.
+    let mut admin = env.backend(&env.admin);
+    let schedule = env.config.schedule();
+    let params = init::SuiteParams {
+        decimals: env.config.emission.decimals,
+        metadata_uri: METADATA_URI.into(),
+        transfer_fee_bps: 50,
+        max_transfer_fee: 10_000_000,
+        schedule,
+        distributor: env.distributor.pubkey(),
+        staking_fee_bps: 4_000,
+        startup_fund_fee_bps: 3_000,
+        dormancy_notice_secs: 90 * 86_400,
+        fiat_decimals: 2,
+        council: vec![env.admin.pubkey()],
+        council_threshold: 1,
+        fund_lock_seconds: 3 * 31_557_600,
+        staking_reward_rate: 0,
+    };
+    let suite = init::initialize_suite(&mut admin, &env.pool, &params).await?;
+    ensure!(
+        suite.initialized_now.len() == 5,
+        "all five initialized now: {:?}",
+        suite.initialized_now
+    );
+    let again = init::initialize_suite(&mut admin, &env.pool, &params).await?;
+    ensure!(again.initialized_now.is_empty(), "init is idempotent over RPC");
+
+    // genesis and the started quarters, cranked by the distributor key (permissionless).
+    let mut backend = env.backend(&env.distributor);
+    let now = unix_now();
+    let (genesis, quarters) =
+        service::crank(&mut backend, &env.pool, &EngineSettings::default(), now).await?;
+    let started: Vec<u16> = (0..schedule.num_quarters)
+        .take_while(|q| schedule.quarter_start_ts(*q).is_ok_and(|t| t <= now))
+        .collect();
+    ensure!(
+        genesis && quarters == started,
+        "genesis {genesis}, quarters {quarters:?} (started {started:?})"
+    );
+    let vault = seeds::find_distribution_vault();
+    let (vault_before, _) = env.token(&vault).await?;
+    let mut minted = 0;
+    for q in &started {
+        minted += schedule.split(schedule.quarter_emission(*q)?).1;
+    }
+    ensure!(
+        vault_before == minted,
+        "the vault holds the started quarters' distribution: {vault_before} vs {minted}"
+    );
+
+    // report, approve, plan, pay.
+    let outcome = report::run(&env.pool, &env.config, month, None).await?;
+    env.approve(month).await?;
+    let shape = PlanShape::choose(true, backend.supports_lookup_tables(), 0);
+    let plan = freeze_and_plan(&env.pool, month, &seeds::find_stk_mint(), shape).await?;
+    ensure!(plan.total == outcome.report.totals.payable, "the plan pays the report");
+    let summary = pay(&mut backend, env, month, CrashPlan::none()).await?;
+    ensure!(summary.epoch_closed_now && summary.lookup_tables_created > 0, "{summary:?}");
+    ensure!(summary.batches_confirmed_now == plan.batches, "{summary:?}");
+    let members = env.assert_balances(&[month]).await?;
+    ensure!(members == plan.payees, "{members} members vs {} payees", plan.payees);
+    let (vault_after, _) = env.token(&vault).await?;
+    let withheld = env.withheld(month).await?;
+    ensure!(
+        vault_before - vault_after == plan.total + withheld,
+        "the vault paid exactly the plan and the fees: {vault_before} - {vault_after} vs {} + {withheld}",
+        plan.total
+    );
+
+    // reclaim the lookup tables: deactivated now, closed once the cooldown has passed.
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT address FROM payout_lookup_tables WHERE month = $1")
+            .bind(month.to_string())
+            .fetch_all(&env.pool)
+            .await?;
+    ensure!(!tables.is_empty(), "v0 batches used lookup tables");
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut closed = 0;
+    while closed < tables.len() {
+        ensure!(Instant::now() < deadline, "tables not closed after 240 s ({closed} closed)");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        closed += PayoutEngine::new(
+            &mut backend,
+            &env.pool,
+            seeds::find_stk_mint(),
+            EngineSettings::default(),
+        )
+        .reclaim_lookup_tables()
+        .await?;
+    }
+    for table in &tables {
+        let address: Pubkey = table.parse().map_err(|_| anyhow!("table address"))?;
+        let account = env
+            .net
+            .client()
+            .get_account_with_commitment(
+                &address,
+                solana_commitment_config::CommitmentConfig::confirmed(),
+            )
+            .await?;
+        ensure!(account.value.is_none(), "table {table} is closed on-chain");
+    }
+    println!(
+        "  {month}: {members} members paid {} STK in {} v0 batches; {} tables closed",
+        audit::stk(plan.total),
+        plan.batches,
+        tables.len()
+    );
+    Ok(())
+}
+
+async fn the_service_killed_mid_payout_restarts_and_pays_once(env: &Env) -> anyhow::Result<()> {
+    let month = env.months[1];
+    let metrics = Metrics::default();
+    let settings = ServiceSettings { report_dir: None, ..ServiceSettings::default() };
+    let mut backend = env.backend(&env.distributor);
+    let now = unix_now();
+    let events =
+        service::tick(&mut backend, &env.pool, &env.config, &settings, &metrics, now).await?;
+    ensure!(
+        events.iter().any(|e| matches!(e, TickEvent::WaitingForApproval(m) if *m == month)),
+        "the service waits for the approval of {month}: {events:?}"
+    );
+    env.approve(month).await?;
+    // Killed after the second batch was sent, before its outcome was known.
+    let crashing =
+        ServiceSettings { crash: CrashPlan::at(CrashPoint::AfterBatchSent(1)), ..settings.clone() };
+    let crash = service::tick(&mut backend, &env.pool, &env.config, &crashing, &metrics, now).await;
+    ensure!(
+        matches!(
+            crash.as_ref().map_err(|e| e.downcast_ref::<EngineError>()),
+            Err(Some(EngineError::Crashed(_)))
+        ),
+        "the first process dies mid-payout: {crash:?}"
+    );
+    // A new process (a new backend, the same database and chain).
+    let mut restarted = env.backend(&env.distributor);
+    let events =
+        service::tick(&mut restarted, &env.pool, &env.config, &settings, &metrics, now).await?;
+    let paid = events.iter().find_map(|e| match e {
+        TickEvent::Paid { month: m, summary } if *m == month => Some(summary.clone()),
+        _ => None,
+    });
+    let summary = paid.ok_or_else(|| anyhow!("the restarted service pays {month}: {events:?}"))?;
+    ensure!(summary.epoch_closed_now, "{summary:?}");
+    let members = env.assert_balances(&env.months[..2]).await?;
+    println!("  {month}: paid once after a crash mid-payout ({members} allocations over two months exact)");
+    Ok(())
+}
+
+async fn late_landings_and_preflight_refusals(env: &Env) -> anyhow::Result<()> {
+    let month = env.months[2];
+    report::run(&env.pool, &env.config, month, None).await?;
+    env.approve(month).await?;
+    let mut backend = FaultyBackend::new(
+        env.backend(&env.distributor),
+        BackendFaults {
+            // The node took these, but the responses were lost: they land "behind the
+            // engine's back" and are found by signature or by the bitmap.
+            lose_send_response: [0, 3, 5].into(),
+            drop_transaction: [4].into(),
+            expired_blockhash: [6].into(),
+        },
+    );
+    let shape = PlanShape::choose(true, backend.supports_lookup_tables(), 0);
+    freeze_and_plan(&env.pool, month, &seeds::find_stk_mint(), shape).await?;
+    let summary = pay(&mut backend, env, month, CrashPlan::none()).await?;
+    ensure!(summary.epoch_closed_now, "{summary:?}");
+    env.assert_balances(&env.months).await?;
+
+    // Preflight refusals: the node simulates and refuses, naming the program's error code.
+    let mut plain = env.backend(&env.distributor);
+    let now = unix_now();
+    let schedule = env.config.schedule();
+    let next = (0..schedule.num_quarters)
+        .find(|q| schedule.quarter_start_ts(*q).is_ok_and(|t| t > now))
+        .ok_or_else(|| anyhow!("a quarter not started yet"))?;
+    let refusals = [
+        (
+            "a quarter that has not started",
+            stk_client::mint::mint_quarter(
+                &env.distributor.pubkey(),
+                next,
+                &seeds::find_fund_vault(),
+                &seeds::find_distribution_vault(),
+            ),
+            stk_mint::errors::MintError::QuarterNotStarted as u32,
+            &env.distributor,
+        ),
+        (
+            "the genesis allocation twice",
+            stk_client::mint::mint_genesis(&env.distributor.pubkey(), &seeds::find_sale_vault()),
+            stk_mint::errors::MintError::GenesisAlreadyMinted as u32,
+            &env.distributor,
+        ),
+    ];
+    for (what, ix, code, signer) in refusals {
+        let recent = plain.latest_blockhash().await?;
+        let tx = solana_transaction::Transaction::new_signed_with_payer(
+            &[ix],
+            Some(&signer.pubkey()),
+            &[signer],
+            recent.blockhash,
+        );
+        let expected =
+            format!("custom program error: {:#x}", anchor_lang::error::ERROR_CODE_OFFSET + code);
+        match plain.send(&tx.into()).await {
+            Err(ChainError::Rejected(message)) => ensure!(
+                message.contains(&expected),
+                "{what}: refused, but not with {expected}: {message}"
+            ),
+            other => return Err(anyhow!("{what}: expected a preflight refusal, got {other:?}")),
+        }
+    }
+    println!("  {month}: paid once despite lost responses, a dropped transaction and an expired blockhash; refusals carry their codes");
+    Ok(())
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+macro_rules! cases {
+    ($($case:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($case)),*];
+        async fn run_case(name: &str, env: &Env) -> anyhow::Result<()> {
+            match name {
+                $(stringify!($case) => $case(env).await,)*
+                _ => unreachable!("unknown case {name}"),
+            }
+        }
+    };
+}
+
+cases![
+    a_full_month_over_json_rpc,
+    the_service_killed_mid_payout_restarts_and_pays_once,
+    late_landings_and_preflight_refusals,
+];
+
+async fn setup() -> anyhow::Result<Env> {
+    let admin = Keypair::new();
+    let distributor = Keypair::new();
+    let current = month_of_ts(unix_now(), 0).ok_or_else(|| anyhow!("current month"))?;
+    let start = MonthId(current.0 - 3);
+    let text = DEFAULT_CONFIG_TOML
+        .replace("start_month = \"2027-01\"", &format!("start_month = \"{start}\""));
+    ensure!(text != DEFAULT_CONFIG_TOML, "start_month not found in the default configuration");
+    let config = Config::parse(&text)?;
+    let scratch =
+        std::env::temp_dir().join(format!(".tmp-stk-localnet-e2e-{}", std::process::id()));
+    let net = Localnet::start(LocalnetConfig {
+        ledger: scratch.join("ledger"),
+        rpc_port: None,
+        deploy_key: admin.pubkey(),
+        funded: vec![distributor.pubkey()],
+        ticks_per_slot: Some(16),
+    })
+    .await?;
+    let admin_url = std::env::var("STK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let database = format!("stk_localnet_e2e_{}", std::process::id());
+    let mut conn = PgConnection::connect(&admin_url).await.context("Postgres")?;
+    conn.execute(format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)").as_str()).await?;
+    conn.execute(format!("CREATE DATABASE {database}").as_str()).await?;
+    let (base, _) = admin_url.rsplit_once('/').context("database URL")?;
+    let pool = stk_distributor::db::connect(&format!("{base}/{database}")).await?;
+    stk_distributor::db::migrate(&pool).await?;
+    let months = [start, MonthId(start.0 + 1), MonthId(start.0 + 2)];
+    seed::seed(
+        &pool,
+        &config,
+        &seed::SeedArgs {
+            members: 150,
+            events: 9_000,
+            seed: 7,
+            from: start.to_string(),
+            months: 3,
+            free_users: 50,
+            bad: 1,
+        },
+    )
+    .await?;
+    Ok(Env { net, admin, distributor, pool, database, config, months })
+}
+
+async fn teardown(env: Env) {
+    env.pool.close().await;
+    let admin_url = std::env::var("STK_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    if let Ok(mut conn) = PgConnection::connect(&admin_url).await {
+        let _ = conn
+            .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", env.database).as_str())
+            .await;
+    }
+    let ledger = env.net.ledger().parent().map(|p| p.to_path_buf());
+    env.net.stop();
+    if let Some(scratch) = ledger {
+        let _ = std::fs::remove_dir_all(scratch);
+    }
+}
+
+fn main() -> ExitCode {
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    if std::env::args().any(|a| a == "--list") {
+        CASES.iter().for_each(|case| println!("{case}: test"));
+        return ExitCode::SUCCESS;
+    }
+    let selected: Vec<&str> = CASES
+        .iter()
+        .copied()
+        .filter(|case| filters.is_empty() || filters.iter().any(|f| case.contains(f.as_str())))
+        .collect();
+    if let Ok(console) = stk_harness::program_output::divert(None) {
+        let _ = CONSOLE.set(console);
+    }
+    println!("\nrunning {} tests", selected.len());
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut failed = vec![];
+    if !selected.is_empty() {
+        runtime.block_on(async {
+            let env = match setup().await {
+                Ok(env) => env,
+                Err(e) => {
+                    println!("setup failed: {e:#}");
+                    failed = selected.iter().map(|s| s.to_string()).collect();
+                    return;
+                }
+            };
+            for case in &selected {
+                let outcome = AssertUnwindSafe(run_case(case, &env)).catch_unwind().await;
+                match outcome {
+                    Ok(Ok(())) => println!("test {case} ... ok"),
+                    Ok(Err(e)) => {
+                        println!("test {case} ... FAILED\n  {e:#}");
+                        failed.push(case.to_string());
+                    }
+                    Err(_) => {
+                        println!("test {case} ... FAILED (panicked)");
+                        failed.push(case.to_string());
+                    }
+                }
+            }
+            teardown(env).await;
+        });
+    }
+    let passed = selected.len() - failed.len();
+    println!(
+        "\ntest result: {}. {passed} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
+        if failed.is_empty() { "ok" } else { "FAILED" },
+        failed.len(),
+        CASES.len() - selected.len(),
+        started.elapsed().as_secs_f64()
+    );
+    if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
