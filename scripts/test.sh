@@ -69,6 +69,9 @@ if [ "${STK_SKIP_WALLET_CLIENT:-0}" != 1 ]; then
     tee_pid=$!
     wallet_client >&3 2>&1
     wallet_status=$?
+    # The localnet inherited nothing of descriptor 3 (see localnet_start), but stop it before
+    # waiting for tee anyway.
+    localnet_stop
     exec 3>&-
     wait "$tee_pid" 2>/dev/null
     if [ "$wallet_status" -ne 0 ]; then

@@ -16,7 +16,8 @@ localnet_config() {
 
 # localnet_start DIR [PORT]: starts stk-localnet in the background with its keys in DIR
 # (deploy key = admin, distributor key, wallets A and B) and waits until it serves JSON-RPC.
-# Sets LOCALNET_PID and RPC_URL. PORT 0 (the default) picks free ports.
+# Sets LOCALNET_PID and RPC_URL. PORT 0 (the default) picks free ports. The localnet keeps no
+# descriptor of the caller but its own files (a caller tee-ing through fd 3 must not wait on it).
 localnet_start() {
     local dir=$1 port=${2:-0}
     mkdir -p "$dir"
@@ -26,7 +27,7 @@ localnet_start() {
         --fund-keypair "$dir/distributor.json" \
         --fund-keypair "$dir/wallet-a.json" --fund-keypair "$dir/wallet-b.json" \
         --ledger "$dir/ledger" --ready-file "$dir/ready" \
-        --program-log "$dir/program.log" >"$dir/localnet.out" 2>"$dir/localnet.err" &
+        --program-log "$dir/program.log" >"$dir/localnet.out" 2>"$dir/localnet.err" 3>&- &
     LOCALNET_PID=$!
     for _ in $(seq 1 300); do
         if [ -s "$dir/ready" ]; then
