@@ -625,6 +625,8 @@ pub async fn run(
         Ok(())
     };
     let (files, ()) = tokio::try_join!(files, persisted)?;
+    // The canonical document itself, by its hash: a payout plan is built from the approved one.
+    crate::payout::approved::store_document(pool, &month_key, &sha256, &json).await?;
     let report = std::sync::Arc::try_unwrap(report).unwrap_or_else(|shared| (*shared).clone());
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "files written");
     Ok(ReportOutcome { report, json, sha256, files })
