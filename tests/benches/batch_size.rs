@@ -6,7 +6,9 @@
 //!
 //! For each transaction form it finds the largest batch that fits both the 1,232-byte packet
 //! (bincode size of the signed `VersionedTransaction`, which the ledger does not enforce) and
-//! the 64-account-lock limit (which the ledger does enforce), sends that batch for real, checks
+//! the 64-account-lock limit (which the ledger does enforce), makes those batches the month's
+//! payout plan (proposed, roots written, approved by the admin), sends each batch for real —
+//! the plan page is one of its fixed accounts, no proof travels in the transaction — checks
 //! every recipient's balance, and prints recipients per transaction, bytes per transaction and
 //! lamports of fees per recipient. The distributor signs alone and pays the fee (one signature).
 //! It exits non-zero if the measured maxima differ from the constants the distributor uses
@@ -20,7 +22,7 @@ use stk_harness::{
     stk_client::treasury::{
         self as treasury_ix, MAX_RECIPIENTS_LEGACY, MAX_RECIPIENTS_WITH_LOOKUP_TABLE,
     },
-    treasury::{TreasurySetup, TreasurySetupArgs},
+    treasury::{PayoutPlan, TreasurySetup},
     Ledger,
 };
 
@@ -55,6 +57,11 @@ struct Bench {
 }
 
 impl Bench {
+    /// The planned lines of a batch of `n`: the first `n` recipients, `1,000 + i` each.
+    fn lines(&self, n: usize) -> Vec<(Pubkey, u64)> {
+        self.recipients[..n].iter().zip(0u64..).map(|(r, i)| (*r, 1_000 + i)).collect()
+    }
+
     fn instructions(&self, form: Form, n: usize, batch_index: u16) -> Vec<Instruction> {
         let amounts = (0..n as u64).map(|i| 1_000 + i).collect();
         let batch = treasury_ix::distribute_batch(
@@ -101,30 +108,38 @@ struct Row {
     compute_units: u64,
 }
 
+const FORMS: [Form; 3] = [Form::Legacy, Form::LegacyWithComputeLimit, Form::LookupTable];
+
 async fn run() -> Vec<Row> {
     let mut ledger = Ledger::start().await;
-    let t = TreasurySetup::initialize(&mut ledger, TreasurySetupArgs::default()).await;
-    Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
-    let month = t.stk.schedule.start_month;
+    let (t, month) = TreasurySetup::for_payouts(&mut ledger).await;
     let recipients: Vec<Pubkey> =
         t.create_recipients(&mut ledger, POOL).await.into_iter().map(|(_, a)| a).collect();
-    Ledger::ok(t.open_epoch(&mut ledger, month, 1_000_000_000, [0; 32], 4096).await);
-    let mut table_addresses = treasury_ix::distribute_batch_fixed_accounts(month);
+    // Batches 0..3 all live in plan page 0.
+    let mut table_addresses = treasury_ix::distribute_batch_fixed_accounts(month, 0);
     table_addresses.extend(recipients.iter().copied());
     let table = alt::create_lookup_table(&mut ledger, &table_addresses).await;
     let table_rent = ledger.lamports(&table.key).await;
     let bench = Bench { t, month, recipients, table };
 
+    // Batch i is the largest batch of form i: measure first, then plan and approve them.
+    let blockhash = ledger.ctx.get_new_latest_blockhash().await.expect("blockhash");
+    let sizes: Vec<usize> = FORMS
+        .iter()
+        .zip(0u16..)
+        .map(|(form, batch_index)| {
+            let fits = |n: usize| alt::fits(&bench.transaction(*form, n, batch_index, blockhash));
+            (0..POOL).take_while(|n| fits(n + 1)).count()
+        })
+        .collect();
+    let plan = PayoutPlan::new(month, [0; 32], sizes.iter().map(|n| bench.lines(*n)).collect())
+        .with_total(1_000_000_000);
+    bench.t.open_approved(&mut ledger, &plan).await;
+
     let mut expected: HashMap<Pubkey, u64> = HashMap::new();
     let mut rows = vec![];
-    let mut batch_index = 0u16;
-    for form in [Form::Legacy, Form::LegacyWithComputeLimit, Form::LookupTable] {
+    for ((form, n), batch_index) in FORMS.into_iter().zip(sizes).zip(0u16..) {
         let blockhash = ledger.ctx.get_new_latest_blockhash().await.expect("blockhash");
-        let fits = |n: usize| alt::fits(&bench.transaction(form, n, batch_index, blockhash));
-        let mut n = 0;
-        while n < POOL && fits(n + 1) {
-            n += 1;
-        }
         let beyond = bench.transaction(form, n + 1, batch_index, blockhash);
         let binding = if alt::wire_size(&beyond) > PACKET_DATA_SIZE {
             "1,232-byte packet"
@@ -142,13 +157,12 @@ async fn run() -> Vec<Row> {
         let before = ledger.lamports(&payer).await;
         let ok = Ledger::ok(ledger.send_versioned(tx).await);
         let fee_lamports = before - ledger.lamports(&payer).await;
-        for (i, r) in bench.recipients[..n].iter().enumerate() {
-            *expected.entry(*r).or_default() += 1_000 + i as u64;
+        for (r, amount) in bench.lines(n) {
+            *expected.entry(r).or_default() += amount;
         }
         for r in &bench.recipients[..n] {
             assert_eq!(ledger.token_amount(r).await, expected[r], "recipient {r} paid exactly");
         }
-        batch_index += 1;
         rows.push(Row {
             form,
             recipients: n,

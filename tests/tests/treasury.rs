@@ -9,7 +9,7 @@ use stk_common::{calendar::MonthId, schedule::ScheduleParams, seeds};
 use stk_harness::{
     decode_events,
     stk_client::treasury::{self as treasury_ix, MAX_RECIPIENTS_LEGACY},
-    treasury::{TreasurySetup, TreasurySetupArgs},
+    treasury::{PayoutPlan, TreasurySetup, TreasurySetupArgs},
     ExpectFailure, Ledger, StkMintSetup, StkMintSetupArgs,
 };
 use stk_treasury::{
@@ -35,7 +35,7 @@ fn month(t: &TreasurySetup, k: u32) -> u32 {
 }
 
 /// The start of an epoch test: [`setup`] with quarter 0 minted (the distribution vault holds
-/// its members' share), and `n` new wallets with STK accounts.
+/// its members' share), the clock past the first month, and `n` new wallets with STK accounts.
 struct EpochSetup {
     ledger: Ledger,
     t: TreasurySetup,
@@ -51,12 +51,13 @@ async fn epoch_setup(n: usize) -> EpochSetup {
     let (mut ledger, t) = setup().await;
     Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
     let m0 = month(&t, 0);
+    t.warp_past_month(&mut ledger, m0).await;
     let people = t.create_recipients(&mut ledger, n).await;
     let recipients = people.iter().map(|p| p.1).collect();
     EpochSetup { ledger, t, m0, people, recipients }
 }
 
-/// Opens `month`'s epoch of 10,000 STK as a single batch and pays that batch.
+/// Opens `month`'s epoch of 10,000 STK with a single-batch plan, approves it and pays it.
 async fn pay_single_batch(
     ledger: &mut Ledger,
     t: &TreasurySetup,
@@ -64,8 +65,9 @@ async fn pay_single_batch(
     recipients: &[Pubkey],
     amounts: Vec<u64>,
 ) {
-    Ledger::ok(t.open_epoch(ledger, month, 10_000_000_000, HASH, 1).await);
-    Ledger::ok(t.distribute_batch(ledger, month, 0, recipients, amounts).await);
+    let lines = recipients.iter().copied().zip(amounts).collect();
+    let plan = PayoutPlan::new(month, HASH, vec![lines]).with_total(10_000_000_000);
+    t.pay_plan(ledger, &plan).await;
 }
 
 fn admin_of(ledger: &Ledger) -> Keypair {
@@ -243,7 +245,7 @@ async fn authorities_rotate_in_two_steps_and_only_the_admin_proposes() {
         .await
         .expect_failure()
         .assert_code(TreasuryError::NotDistributor);
-    let ix = treasury_ix::open_epoch(&new_distributor.pubkey(), month(&t, 0), 1, HASH, 1);
+    let ix = treasury_ix::open_epoch(&new_distributor.pubkey(), month(&t, 0), 1, HASH, 1, [0; 32]);
     Ledger::ok(ledger.send(&[ix], &[&new_distributor]).await);
 
     // Admin rotation.
@@ -277,6 +279,12 @@ async fn open_epoch_is_capped_by_the_cumulative_allowance_and_the_minted_quarter
         .expect_failure()
         .assert_code(TreasuryError::QuarterNotMinted);
     Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
+    // Minted, but the month is still running: its report is not final.
+    t.open_epoch(&mut ledger, m0, 1, HASH, 1)
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::MonthNotEnded);
+    t.warp_past_month(&mut ledger, m0).await;
     // Quarter 1's months stay closed until quarter 1 is minted.
     t.open_epoch(&mut ledger, month(&t, 3), 1, HASH, 1)
         .await
@@ -312,7 +320,7 @@ async fn open_epoch_is_capped_by_the_cumulative_allowance_and_the_minted_quarter
         .assert_code(TreasuryError::AllowanceExceeded);
     // A stranger cannot open an epoch.
     let mallory = ledger.funded_keypair(1_000_000_000).await;
-    let ix = treasury_ix::open_epoch(&mallory.pubkey(), m0, 1, HASH, 1);
+    let ix = treasury_ix::open_epoch(&mallory.pubkey(), m0, 1, HASH, 1, [0; 32]);
     ledger
         .send(&[ix], &[&mallory])
         .await
@@ -330,7 +338,8 @@ async fn open_epoch_is_capped_by_the_cumulative_allowance_and_the_minted_quarter
     );
     assert!(t.open_epoch(&mut ledger, m0, 1, HASH, 1).await.is_err(), "a month opens once");
 
-    // Month 1 gets its own allowance, not a unit more.
+    // Month 1 gets its own allowance, not a unit more (once it has ended).
+    t.warp_past_month(&mut ledger, month(&t, 1)).await;
     t.open_epoch(&mut ledger, month(&t, 1), allowance(1) + 1, HASH, 1)
         .await
         .expect_failure()
@@ -345,6 +354,7 @@ async fn open_epoch_is_capped_by_the_cumulative_allowance_and_the_minted_quarter
     let closed = decode_events::<events::EpochClosed>(&ok.events);
     assert_eq!((closed[0].released, closed[0].aborted), (allowance(0), true));
     let carry = allowance(0) + 5 + allowance(2);
+    t.warp_past_month(&mut ledger, month(&t, 2)).await;
     t.open_epoch(&mut ledger, month(&t, 2), carry + 1, HASH, 1)
         .await
         .expect_failure()
@@ -363,9 +373,12 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
     let EpochSetup { mut ledger, t, m0, people, recipients } = epoch_setup(4).await;
     let vault = t.addresses.distribution_vault;
     let total = 10_000_000_000; // 10,000 STK
-    Ledger::ok(t.open_epoch(&mut ledger, m0, total, HASH, 2).await);
-    let vault_before = ledger.token_amount(&vault).await;
     let amounts = vec![1_000_000_000, 2_500_000_000, 3_000_000, 1];
+    // The approved plan: batch 0 pays the four, batch 1 pays the first of them 7 more.
+    let batch0 = recipients.iter().copied().zip(amounts.clone()).collect();
+    let plan = PayoutPlan::new(m0, HASH, vec![batch0, vec![(recipients[0], 7)]]).with_total(total);
+    t.open_approved(&mut ledger, &plan).await;
+    let vault_before = ledger.token_amount(&vault).await;
     let d = t.distributor.pubkey();
 
     // Wrong signer.
@@ -403,17 +416,8 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
         .await
         .expect_failure()
         .assert_code(TreasuryError::EpochTotalExceeded);
-    // Recipients that are not STK token accounts.
-    let other_mint = ledger.create_foreign_mint(6).await;
-    let foreign_account = ledger.create_ata(&people[0].0, &other_mint).await;
-    let bad_recipients = [
-        foreign_account, // Token-2022 account of another mint
-        people[0].0,     // a wallet, not a token account
-        vault,           // the treasury's own vaults
-        t.addresses.fee_vault,
-        seeds::find_treasury(), // a program-owned account
-    ];
-    for bad in bad_recipients {
+    // The treasury's own vaults are never recipients.
+    for bad in [vault, t.addresses.fee_vault] {
         t.distribute_batch(&mut ledger, m0, 0, &[recipients[0], bad], vec![1, 1])
             .await
             .expect_failure()
@@ -428,7 +432,8 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
         .await
         .expect_failure()
         .assert_code(TreasuryError::InvalidRecipient);
-    // Another month's epoch account, a fake vault, a fake authority.
+    // Another month's epoch account, a fake vault, a fake authority, a fake mint.
+    t.warp_past_month(&mut ledger, month(&t, 1)).await;
     Ledger::ok(t.open_epoch(&mut ledger, month(&t, 1), 1_000, HASH, 1).await);
     let mut ix = treasury_ix::distribute_batch(&d, m0, 0, &recipients, amounts.clone());
     ix.accounts[2].pubkey = seeds::find_epoch(month(&t, 1));
@@ -451,6 +456,7 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
         .await
         .expect_failure()
         .assert_code(AnchorError::ConstraintSeeds as u32);
+    let other_mint = ledger.create_foreign_mint(6).await;
     let mut ix = treasury_ix::distribute_batch(&d, m0, 0, &recipients, amounts.clone());
     ix.accounts[5].pubkey = other_mint;
     ledger
@@ -462,7 +468,7 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
     assert_eq!(ledger.token_amount(&vault).await, vault_before);
 
     // The real batch: every recipient nets exactly its amount.
-    let ok = Ledger::ok(t.distribute_batch(&mut ledger, m0, 0, &recipients, amounts.clone()).await);
+    let ok = Ledger::ok(t.pay_batch(&mut ledger, &plan, 0).await);
     let mut gross_total = 0;
     for (r, a) in recipients.iter().zip(&amounts) {
         let b = ledger.token(r).await;
@@ -473,9 +479,10 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
     assert_eq!(ledger.token_amount(&vault).await, vault_before - gross_total);
     let ev = decode_events::<events::BatchDistributed>(&ok.events);
     assert_eq!((ev[0].net, ev[0].gross, ev[0].recipients), (amounts.iter().sum(), gross_total, 4));
+    assert_eq!((ev[0].recipients_skipped, ev[0].skipped), (0, 0));
 
     // Replaying the batch is refused and moves nothing.
-    t.distribute_batch(&mut ledger, m0, 0, &recipients, amounts.clone())
+    t.pay_batch(&mut ledger, &plan, 0)
         .await
         .expect_failure()
         .assert_code(TreasuryError::BatchAlreadyPaid);
@@ -495,14 +502,14 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
         .expect_failure()
         .assert_code(TreasuryError::NotAuthorized);
     let paid: u64 = amounts.iter().sum();
-    Ledger::ok(t.distribute_batch(&mut ledger, m0, 1, &recipients[..1], vec![7]).await);
+    Ledger::ok(t.pay_batch(&mut ledger, &plan, 1).await);
     let ok = Ledger::ok(t.close_epoch(&mut ledger, &t.distributor, m0).await);
     let ev = decode_events::<events::EpochClosed>(&ok.events);
     assert_eq!(
         (ev[0].paid, ev[0].released, ev[0].aborted, ev[0].batches_paid),
         (paid + 7, total - paid - 7, false, 2)
     );
-    assert_eq!(ev[0].report_hash, HASH);
+    assert_eq!((ev[0].report_hash, ev[0].plan_hash), (HASH, plan.plan_hash));
     let epoch: Epoch = ledger.anchor_account(&seeds::find_epoch(m0)).await;
     assert_eq!(epoch.status, EpochStatus::Closed);
     // Closed: no more payouts, no second close.
@@ -510,7 +517,7 @@ async fn distribute_batch_pays_exact_amounts_once_and_refuses_every_attack() {
         .await
         .expect_failure()
         .assert_code(TreasuryError::EpochClosed);
-    t.distribute_batch(&mut ledger, m0, 1, &recipients[..1], vec![1])
+    t.pay_batch(&mut ledger, &plan, 1)
         .await
         .expect_failure()
         .assert_code(TreasuryError::EpochClosed);
@@ -534,16 +541,13 @@ async fn a_full_epoch_of_600_recipients_pays_every_balance_exactly() {
         })
         .collect();
     let total: u64 = amounts.iter().sum();
-    let batches: Vec<(Vec<Pubkey>, Vec<u64>)> = recipients
-        .chunks(MAX_RECIPIENTS_LEGACY)
-        .zip(amounts.chunks(MAX_RECIPIENTS_LEGACY))
-        .map(|(r, a)| (r.to_vec(), a.to_vec()))
-        .collect();
-    Ledger::ok(t.open_epoch(&mut ledger, m0, total, HASH, batches.len() as u16).await);
+    let lines: Vec<(Pubkey, u64)> = recipients.iter().copied().zip(amounts.clone()).collect();
+    let plan = PayoutPlan::chunked(m0, HASH, &lines, MAX_RECIPIENTS_LEGACY);
+    t.open_approved(&mut ledger, &plan).await;
     let vault_before = ledger.token_amount(&vault).await;
     let mut gross_total = 0u64;
-    for (i, (r, a)) in batches.iter().enumerate() {
-        let ok = Ledger::ok(t.distribute_batch(&mut ledger, m0, i as u16, r, a.clone()).await);
+    for b in 0..plan.batch_count() {
+        let ok = Ledger::ok(t.pay_batch(&mut ledger, &plan, b).await);
         let ev = decode_events::<events::BatchDistributed>(&ok.events);
         gross_total += ev[0].gross;
     }
@@ -894,9 +898,13 @@ async fn the_documented_batch_sizes_fit_one_transaction_and_pay_exactly() {
     use stk_harness::{alt, stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE};
     let n_table = MAX_RECIPIENTS_WITH_LOOKUP_TABLE;
     let EpochSetup { mut ledger, t, m0, recipients, .. } = epoch_setup(n_table + 1).await;
-    Ledger::ok(t.open_epoch(&mut ledger, m0, 1_000_000_000, HASH, 2).await);
     let d = t.distributor.pubkey();
     let amounts = |n: usize| (0..n as u64).map(|i| 10_000 + i).collect::<Vec<_>>();
+    let lines = |n: usize| recipients[..n].iter().copied().zip(amounts(n)).collect::<Vec<_>>();
+    // The plan: batch 0 the legacy maximum, batch 1 the lookup-table maximum.
+    let plan = PayoutPlan::new(m0, HASH, vec![lines(MAX_RECIPIENTS_LEGACY), lines(n_table)])
+        .with_total(1_000_000_000);
+    t.open_approved(&mut ledger, &plan).await;
     let blockhash = ledger.ctx.get_new_latest_blockhash().await.unwrap();
 
     // Legacy: MAX_RECIPIENTS_LEGACY fits the packet, one more does not.
@@ -910,7 +918,7 @@ async fn the_documented_batch_sizes_fit_one_transaction_and_pay_exactly() {
 
     // v0 + lookup table: MAX_RECIPIENTS_WITH_LOOKUP_TABLE fits; one more exceeds 64 locks and
     // the bank refuses it.
-    let mut addresses = treasury_ix::distribute_batch_fixed_accounts(m0);
+    let mut addresses = treasury_ix::distribute_batch_fixed_accounts(m0, 1);
     addresses.extend(recipients.iter().copied());
     let table = alt::create_lookup_table(&mut ledger, &addresses).await;
     let blockhash = ledger.ctx.get_new_latest_blockhash().await.unwrap();

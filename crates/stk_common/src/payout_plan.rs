@@ -221,7 +221,7 @@ mod tests {
     use super::*;
     use anchor_spl::token_interface::spl_token_2022::{
         self as t22,
-        extension::{ExtensionType, StateWithExtensionsMut},
+        extension::{BaseStateWithExtensionsMut, ExtensionType, StateWithExtensionsMut},
     };
     use proptest::prelude::*;
 
@@ -323,13 +323,13 @@ mod tests {
         let mut data = vec![0u8; len];
         let mut account =
             StateWithExtensionsMut::<TokenAccountState>::unpack_uninitialized(&mut data).unwrap();
+        let ext = account.init_extension::<MemoTransfer>(true).unwrap();
+        ext.require_incoming_transfer_memos = memo.into();
         account.base.mint = *mint;
         account.base.owner = Pubkey::new_from_array([3; 32]);
         account.base.state = state;
         account.pack_base();
         account.init_account_type().unwrap();
-        let ext = account.init_extension::<MemoTransfer>(true).unwrap();
-        ext.require_incoming_transfer_memos = memo.into();
         data
     }
 

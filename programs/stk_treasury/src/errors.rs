@@ -84,4 +84,32 @@ pub enum TreasuryError {
     Overflow,
     #[msg("the signer is not this program's upgrade authority")]
     NotUpgradeAuthority,
+    #[msg("the month has not ended yet (cluster clock, the schedule's time zone): its report is not final")]
+    MonthNotEnded,
+    #[msg("the epoch is not Proposed: its plan is already approved (or the epoch closed)")]
+    EpochNotProposed,
+    #[msg("the epoch's payout plan has not been approved by the admin yet")]
+    EpochNotApproved,
+    #[msg("plan_hash differs from the one the epoch was opened with")]
+    PlanHashMismatch,
+    #[msg("the plan pages' roots do not hash to the epoch's plan_hash (missing, extra or changed roots)")]
+    PlanRootsMismatch,
+    #[msg("pass exactly the epoch's plan pages, in order, as remaining accounts")]
+    PlanPages,
+    #[msg("roots must be non-empty, within batch_count and within one plan page")]
+    PlanRootsRange,
+    #[msg("a batch root is all zero: no batch can have it")]
+    ZeroRoot,
+    #[msg("the plan page is not this month's page of this batch")]
+    WrongPlanPage,
+    #[msg("a recipient account appears twice in the batch")]
+    DuplicateRecipient,
+    #[msg(
+        "the batch's recipients and amounts do not match the approved plan's root for this batch"
+    )]
+    PlanMismatch,
+    #[msg("the admin and the distributor must be different keys")]
+    AdminIsDistributor,
+    #[msg("the epoch is not closed yet")]
+    EpochNotClosed,
 }

@@ -34,6 +34,7 @@ pub struct EpochOpened {
     pub report_hash: [u8; 32],
     pub committed_total: u64,
     pub cumulative_allowance: u64,
+    pub plan_hash: [u8; 32],
 }
 
 #[event]
@@ -46,6 +47,9 @@ pub struct BatchDistributed {
     /// What left the vault (net + withheld fees).
     pub gross: u64,
     pub epoch_paid: u64,
+    /// Planned lines of this batch skipped (unusable recipients), and their net sum.
+    pub recipients_skipped: u32,
+    pub skipped: u64,
 }
 
 #[event]
@@ -61,6 +65,10 @@ pub struct EpochClosed {
     pub batch_count: u16,
     pub aborted: bool,
     pub report_hash: [u8; 32],
+    /// Σ skipped lines (part of `released`: still owed, paid in a later month).
+    pub skipped: u64,
+    pub recipients_skipped: u32,
+    pub plan_hash: [u8; 32],
 }
 
 #[event]
@@ -132,4 +140,40 @@ pub struct DormantBalanceReintegrated {
 pub struct DormancyNoticeClosed {
     pub token_account: Pubkey,
     pub status: NoticeStatus,
+}
+
+#[event]
+pub struct PlanRootsWritten {
+    pub month: u32,
+    pub page: u16,
+    pub first_batch: u16,
+    pub count: u16,
+}
+
+#[event]
+pub struct EpochApproved {
+    pub month: u32,
+    pub plan_hash: [u8; 32],
+    pub approved_by: Pubkey,
+    pub total: u64,
+    pub batch_count: u16,
+    pub report_hash: [u8; 32],
+}
+
+/// A planned line was not paid: its account cannot receive STK (reason codes of
+/// `stk_common::payout_plan::SkipReason`). The amount stays owed.
+#[event]
+pub struct RecipientSkipped {
+    pub month: u32,
+    pub batch_index: u16,
+    pub position: u8,
+    pub token_account: Pubkey,
+    pub amount: u64,
+    pub reason: u8,
+}
+
+#[event]
+pub struct PlanPageClosed {
+    pub month: u32,
+    pub page: u16,
 }

@@ -7,8 +7,14 @@
 //!   PDA: the distribution vault (the mint's `distribution_destination`) and the fee vault.
 //!   Tokens leave them only through the instructions below. Two authorities, the admin and the
 //!   distributor, rotate by a two-step propose/accept so a typo cannot lock the treasury.
-//! * **Monthly distribution, exactly once.** The distributor opens one epoch per month with the
-//!   total and the SHA-256 of its reproducible report. Everything ever committed (open epochs'
+//! * **Monthly distribution, exactly once, exactly as approved.** Once a month has ended, the
+//!   distributor proposes its epoch with the total, the SHA-256 of its reproducible report and
+//!   the hash of its payout plan (batch roots over `(month, batch, position, token account,
+//!   amount)`, written to plan pages); the admin — never the hot distributor key — approves
+//!   that exact plan; each batch then recomputes its root from the accounts and amounts it
+//!   pays and must match the approved one, so the distributor key alone can pay nothing
+//!   outside the plan. A recipient that cannot receive (closed, frozen, another mint, memo
+//!   required) is skipped and recorded, never blocking its batch. Everything ever committed (open epochs'
 //!   totals plus closed epochs' actual payouts) stays within the members' cumulative allowance
 //!   from the emission schedule ([`stk_common::schedule::ScheduleParams::cumulative_allowance_through`]),
 //!   so unspent and pending amounts roll forward without ever exceeding the schedule. Each
@@ -71,18 +77,42 @@ pub mod stk_treasury {
         instructions::accept_authority::handler(ctx, role)
     }
 
-    /// Distributor: opens month `month`'s epoch with its net total, report hash and batches.
+    /// Distributor, once month `month` has ended: proposes its epoch with the net total, the
+    /// report hash, the number of batches and the plan hash the admin must approve.
     pub fn open_epoch(
         ctx: Context<OpenEpoch>,
         month: u32,
         total: u64,
         report_hash: [u8; 32],
         batch_count: u16,
+        plan_hash: [u8; 32],
     ) -> Result<()> {
-        instructions::open_epoch::handler(ctx, month, total, report_hash, batch_count)
+        instructions::open_epoch::handler(ctx, month, total, report_hash, batch_count, plan_hash)
     }
 
-    /// Distributor: pays one batch (recipients are the remaining accounts), at most once.
+    /// Distributor, while the epoch is proposed: writes batch roots into their plan page
+    /// (created on first write).
+    pub fn write_plan_roots<'info>(
+        ctx: Context<'info, WritePlanRoots<'info>>,
+        month: u32,
+        first_batch: u16,
+        roots: Vec<[u8; 32]>,
+    ) -> Result<()> {
+        instructions::write_plan_roots::handler(ctx, month, first_batch, roots)
+    }
+
+    /// Admin: approves the proposed plan (the pages, in order, are the remaining accounts);
+    /// the epoch opens for payouts.
+    pub fn approve_epoch<'info>(
+        ctx: Context<'info, ApproveEpoch<'info>>,
+        month: u32,
+        plan_hash: [u8; 32],
+    ) -> Result<()> {
+        instructions::approve_epoch::handler(ctx, month, plan_hash)
+    }
+
+    /// Distributor: pays one batch of the approved plan (recipients are the remaining
+    /// accounts), at most once; unusable recipients are skipped and recorded.
     pub fn distribute_batch<'info>(
         ctx: Context<'info, DistributeBatch<'info>>,
         month: u32,
@@ -96,6 +126,11 @@ pub mod stk_treasury {
     /// returns its unpaid remainder to the pool.
     pub fn close_epoch(ctx: Context<CloseEpoch>, month: u32) -> Result<()> {
         instructions::close_epoch::handler(ctx, month)
+    }
+
+    /// Distributor, after the epoch closed: reclaims a plan page's rent.
+    pub fn close_plan_page(ctx: Context<ClosePlanPage>, month: u32, page: u16) -> Result<()> {
+        instructions::close_plan_page::handler(ctx, month, page)
     }
 
     /// Anyone: sweeps withheld transfer fees of the given accounts and of the mint into the fee

@@ -1,5 +1,6 @@
-//! Pure arithmetic of the treasury, apart from account plumbing: the batch bitmap, the fee
-//! split, one-time receipt recognition and the quote.
+//! Pure arithmetic of the treasury, apart from account plumbing: the batch bitmap, duplicate
+//! recipients, the fee split, one-time receipt recognition and the quote.
+use anchor_lang::prelude::Pubkey;
 use stk_common::{fixed::ratio_to_price, BPS_DENOMINATOR};
 
 /// Whether bit `index` is set. `index` must be below `bitmap.len() * 8`.
@@ -10,6 +11,14 @@ pub fn bit_is_set(bitmap: &[u8], index: u16) -> bool {
 /// Sets bit `index`.
 pub fn set_bit(bitmap: &mut [u8], index: u16) {
     bitmap[index as usize / 8] |= 1 << (index % 8);
+}
+
+/// Whether some key appears twice (a batch pays each account at most once). Sorts a copy:
+/// O(n log n) for the ≤ 64 recipients of a batch.
+pub fn has_duplicate_key(keys: &[Pubkey]) -> bool {
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    sorted.windows(2).any(|pair| pair[0] == pair[1])
 }
 
 /// `(staking_rewards, startup_fund, rest)` of `amount`; the shares round down and the rest
@@ -78,6 +87,18 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn duplicates_are_found_wherever_they_are(
+            n in 1usize..64, a in 0usize..64, b in 0usize..64,
+        ) {
+            let keys: Vec<Pubkey> = (0..n).map(|i| Pubkey::new_from_array([i as u8; 32])).collect();
+            prop_assert!(!has_duplicate_key(&keys));
+            let (a, b) = (a % n, b % n);
+            let mut with_copy = keys.clone();
+            with_copy[a] = keys[b];
+            prop_assert_eq!(has_duplicate_key(&with_copy), a != b);
+        }
+
         #[test]
         fn fee_split_sums_to_the_amount(amount: u64, a in 0u16..=10_000, b in 0u16..=10_000) {
             match split_fees(amount, a, b) {

@@ -2,7 +2,7 @@
 use anchor_lang::prelude::*;
 
 /// Largest `batch_count` of an epoch; the bitmap holds one bit per batch.
-pub const MAX_BATCH_COUNT: u16 = 4096;
+pub const MAX_BATCH_COUNT: u16 = stk_common::payout_plan::MAX_BATCH_COUNT;
 pub const BITMAP_BYTES: usize = MAX_BATCH_COUNT as usize / 8;
 /// One-time receipts still being recognized at the same time.
 pub const MAX_ACTIVE_RECEIPTS: usize = 8;
@@ -89,8 +89,12 @@ pub struct Treasury {
 
 #[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EpochStatus {
+    /// Plan approved: batches are paid.
     Open,
     Closed,
+    /// Opened by the distributor with its plan hash; roots are written; waits for the admin's
+    /// `approve_epoch`. Nothing can be paid yet.
+    Proposed,
 }
 
 /// One month's distribution, PDA `[seeds::EPOCH, month_id (u32 LE)]`. Never deleted, so a
@@ -119,7 +123,42 @@ pub struct Epoch {
     pub bump: u8,
     /// Bit `i` set once batch `i` is paid.
     pub paid_batches: [u8; BITMAP_BYTES],
+    /// `stk_common::payout_plan::plan_hash` of the month's plan, fixed by `open_epoch`.
+    pub plan_hash: [u8; 32],
+    /// The admin key that approved the plan (`Pubkey::default()` while `Proposed`).
+    pub approved_by: Pubkey,
+    pub approved_at: i64,
+    /// Σ net amounts of planned lines skipped (unusable recipients): not paid, still owed.
+    pub skipped: u64,
+    pub recipients_skipped: u32,
 }
+
+/// One page of a month's payout plan, PDA `[seeds::PLAN_PAGE, month (u32 LE), page (u16 LE)]`:
+/// the roots of batches `250·page ..` and which of their lines were skipped. Zero-copy, created
+/// by `write_plan_roots` (10,016 bytes: under the 10,240 a program may create by CPI).
+///
+/// `zero_copy(unsafe)` only because bytemuck's derive does not cover 250-element arrays
+/// without a feature we do not enable; the layout is `repr(C)` without padding (asserted
+/// below), so every byte pattern is a valid page.
+#[account(zero_copy(unsafe))]
+#[repr(C)]
+pub struct PlanPage {
+    pub month: u32,
+    pub page: u16,
+    pub bump: u8,
+    pub _reserved: u8,
+    /// `roots[e]`: the root of batch `250·page + e` (all zero until written).
+    pub roots: [[u8; 32]; PLAN_PAGE_ENTRIES],
+    /// `skipped_masks[e]` bit `p`: position `p` of that batch was skipped, not paid.
+    pub skipped_masks: [u64; PLAN_PAGE_ENTRIES],
+}
+
+pub use stk_common::payout_plan::PLAN_PAGE_ENTRIES;
+/// Account size of a [`PlanPage`] (discriminator included).
+pub const PLAN_PAGE_SPACE: usize = 8 + core::mem::size_of::<PlanPage>();
+// No padding anywhere (so `Pod` holds) and small enough to be created by the program.
+const _: () = assert!(core::mem::size_of::<PlanPage>() == 8 + 40 * PLAN_PAGE_ENTRIES);
+const _: () = assert!(PLAN_PAGE_SPACE <= 10_240);
 
 /// Quarter `quarter`'s budget, backing and published quote, PDA
 /// `[seeds::QUARTER_QUOTE, quarter (u16 LE)]`. Together these accounts are the quote history.

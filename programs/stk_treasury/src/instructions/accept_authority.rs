@@ -14,7 +14,9 @@ pub struct AcceptAuthority<'info> {
     pub treasury: Box<Account<'info, Treasury>>,
 }
 
-/// Checks: a proposal exists for `role` and the signer is its candidate. Clears the proposal.
+/// Checks: a proposal exists for `role` and the signer is its candidate; afterwards the admin
+/// and the distributor still differ (`AdminIsDistributor`): the admin approves what the hot
+/// distributor key proposes, so one key must never hold both roles. Clears the proposal.
 pub fn handler(ctx: Context<AcceptAuthority>, role: AuthorityRole) -> Result<()> {
     let treasury: &mut Treasury = &mut ctx.accounts.treasury;
     let candidate = ctx.accounts.candidate.key();
@@ -31,6 +33,7 @@ pub fn handler(ctx: Context<AcceptAuthority>, role: AuthorityRole) -> Result<()>
     let previous = *current;
     *current = candidate;
     *pending = Pubkey::default();
+    require_keys_neq!(treasury.admin, treasury.distributor, TreasuryError::AdminIsDistributor);
     stk_common::event::emit(&AuthorityAccepted { role, previous, new: candidate });
     Ok(())
 }

@@ -18,14 +18,16 @@ pub struct CloseEpoch<'info> {
     pub epoch: Box<Account<'info, Epoch>>,
 }
 
-/// Checks: the epoch is open; the signer is the admin, or the distributor once every batch is
-/// paid. Releases `total − paid` from `committed_total` back to the pool.
+/// Checks: the epoch is not closed; the signer is the admin (at any time, a `Proposed` epoch
+/// included: abort), or the distributor once the plan is approved and every batch is paid.
+/// Releases `total − paid` from `committed_total` back to the pool — skipped lines included:
+/// they were not paid and are owed again by a later month's plan.
 pub fn handler(ctx: Context<CloseEpoch>, _month: u32) -> Result<()> {
     let signer = ctx.accounts.authority.key();
     let treasury = &mut ctx.accounts.treasury;
     let epoch = &mut ctx.accounts.epoch;
-    require!(epoch.status == EpochStatus::Open, TreasuryError::EpochClosed);
-    let complete = epoch.batches_paid == epoch.batch_count;
+    require!(epoch.status != EpochStatus::Closed, TreasuryError::EpochClosed);
+    let complete = epoch.status == EpochStatus::Open && epoch.batches_paid == epoch.batch_count;
     if signer != treasury.admin {
         require_keys_eq!(signer, treasury.distributor, TreasuryError::NotAuthorized);
         require!(complete, TreasuryError::BatchesRemaining);
@@ -50,6 +52,9 @@ pub fn handler(ctx: Context<CloseEpoch>, _month: u32) -> Result<()> {
         batch_count: epoch.batch_count,
         aborted: epoch.aborted,
         report_hash: epoch.report_hash,
+        skipped: epoch.skipped,
+        recipients_skipped: epoch.recipients_skipped,
+        plan_hash: epoch.plan_hash,
     });
     Ok(())
 }

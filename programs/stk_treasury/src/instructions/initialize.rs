@@ -87,8 +87,9 @@ pub struct Initialize<'info> {
 /// Checks: the signer is this program's upgrade authority (`stk_common::deploy`);
 /// signer is `stk_mint`'s admin; the mint config is `stk_mint`'s PDA and names the
 /// distribution vault PDA as its distribution destination; the mint is the config's; fee split
-/// bps sum ≤ 10,000; notice period within 1 day..5 years; fiat decimals ≤ 6; the state and
-/// vault PDAs do not exist yet (Anchor `init`).
+/// bps sum ≤ 10,000; notice period within 1 day..5 years; fiat decimals ≤ 6; the distributor
+/// is not the admin (`AdminIsDistributor`: the admin approves the distributor's plans); the
+/// state and vault PDAs do not exist yet (Anchor `init`).
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     stk_common::deploy::require_upgrade_authority(
         &crate::ID,
@@ -97,6 +98,11 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         TreasuryError::NotUpgradeAuthority,
     )?;
     validate_fee_split(&args.fee_split)?;
+    require_keys_neq!(
+        args.distributor,
+        ctx.accounts.admin.key(),
+        TreasuryError::AdminIsDistributor
+    );
     require!(
         (MIN_DORMANCY_NOTICE_SECS..=MAX_DORMANCY_NOTICE_SECS).contains(&args.dormancy_notice_secs),
         TreasuryError::DormancyNoticePeriod

@@ -2,9 +2,11 @@
 // the per-instruction `handler`s clash harmlessly in the glob.
 #![allow(ambiguous_glob_reexports)]
 pub mod accept_authority;
+pub mod approve_epoch;
 pub mod cancel_dormancy;
 pub mod close_dormancy_notice;
 pub mod close_epoch;
+pub mod close_plan_page;
 pub mod distribute_batch;
 pub mod flag_dormant;
 pub mod harvest_fees;
@@ -17,11 +19,14 @@ pub mod record_quarter_budget;
 pub mod reintegrate;
 pub mod set_fee_split;
 pub mod split_fees;
+pub mod write_plan_roots;
 
 pub use accept_authority::*;
+pub use approve_epoch::*;
 pub use cancel_dormancy::*;
 pub use close_dormancy_notice::*;
 pub use close_epoch::*;
+pub use close_plan_page::*;
 pub use distribute_batch::*;
 pub use flag_dormant::*;
 pub use harvest_fees::*;
@@ -34,6 +39,7 @@ pub use record_quarter_budget::*;
 pub use reintegrate::*;
 pub use set_fee_split::*;
 pub use split_fees::*;
+pub use write_plan_roots::*;
 
 use crate::{errors::TreasuryError, state::FeeSplit};
 use anchor_lang::prelude::*;

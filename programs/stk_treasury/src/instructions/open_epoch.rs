@@ -36,16 +36,21 @@ pub struct OpenEpoch<'info> {
 }
 
 /// Checks: signer is the distributor; 1 ≤ batch_count ≤ 4096; total > 0; the month lies in the
-/// schedule and its quarter has been minted (so its allowance is in the vault); the epoch PDA
-/// does not exist yet; and `committed_total + total ≤ cumulative allowance through month` —
-/// the one invariant that caps each month, carries pending and unspent amounts forward, and
-/// never lets commitments exceed the schedule.
+/// schedule and its quarter has been minted (so its allowance is in the vault); the month has
+/// **ended** (cluster clock ≥ start of the next month in the schedule's time zone), so its
+/// report is final; the epoch PDA does not exist yet; and `committed_total + total ≤ cumulative
+/// allowance through month` — the one invariant that caps each month, carries pending and
+/// unspent amounts forward, and never lets commitments exceed the schedule.
+///
+/// The epoch starts `Proposed` with `plan_hash`: nothing is payable until the admin approves
+/// exactly that plan (`approve_epoch`).
 pub fn handler(
     ctx: Context<OpenEpoch>,
     month: u32,
     total: u64,
     report_hash: [u8; 32],
     batch_count: u16,
+    plan_hash: [u8; 32],
 ) -> Result<()> {
     require!((1..=MAX_BATCH_COUNT).contains(&batch_count), TreasuryError::BatchCount);
     require!(total > 0, TreasuryError::ZeroTotal);
@@ -53,6 +58,9 @@ pub fn handler(
     let quarter =
         schedule.quarter_of_month(MonthId(month)).ok_or(TreasuryError::MonthOutsideSchedule)?;
     require!(quarter < ctx.accounts.mint_config.quarters_minted, TreasuryError::QuarterNotMinted);
+    let now = Clock::get()?.unix_timestamp;
+    let next_month = MonthId(month).checked_add(1).ok_or(TreasuryError::MonthOutsideSchedule)?;
+    require!(now >= next_month.start_ts(schedule.utc_offset_secs), TreasuryError::MonthNotEnded);
     let allowance = schedule
         .cumulative_allowance_through(MonthId(month))
         .map_err(|_| error!(TreasuryError::Schedule))?;
@@ -64,7 +72,7 @@ pub fn handler(
 
     ctx.accounts.epoch.set_inner(Epoch {
         month,
-        status: EpochStatus::Open,
+        status: EpochStatus::Proposed,
         total,
         paid: 0,
         gross_paid: 0,
@@ -72,11 +80,16 @@ pub fn handler(
         batch_count,
         batches_paid: 0,
         report_hash,
-        opened_at: Clock::get()?.unix_timestamp,
+        opened_at: now,
         closed_at: 0,
         aborted: false,
         bump: ctx.bumps.epoch,
         paid_batches: [0; BITMAP_BYTES],
+        plan_hash,
+        approved_by: Pubkey::default(),
+        approved_at: 0,
+        skipped: 0,
+        recipients_skipped: 0,
     });
     stk_common::event::emit(&EpochOpened {
         month,
@@ -85,6 +98,7 @@ pub fn handler(
         report_hash,
         committed_total: committed,
         cumulative_allowance: allowance,
+        plan_hash,
     });
     Ok(())
 }
