@@ -22,7 +22,7 @@ use stk_distributor::{
     chain::{embedded::EmbeddedBackend, ChainBackend},
     db,
     payout::{
-        engine::{EngineSettings, PayoutEngine, RentPayer},
+        engine::{Approver, EngineSettings, PayoutEngine, RentPayer},
         limits::TxForm,
         onchain,
         plan::{plan_batches, Payee, PlanShape},
@@ -60,9 +60,16 @@ async fn run_form(admin: &str, form: TxForm, n: usize) -> anyhow::Result<Row> {
     let pool = db::connect(&format!("{base}/{name}")).await?;
     db::migrate(&pool).await?;
 
+    // The admin (the ledger's payer) approves the plan; a distinct key distributes.
     let mut ledger = Ledger::start().await;
-    let (treasury, month) = TreasurySetup::for_payouts(&mut ledger).await;
-    let month = MonthId(month);
+    let admin_key = Arc::new(ledger.ctx.payer.insecure_clone());
+    let treasury = TreasurySetup::initialize(&mut ledger, Default::default()).await;
+    Ledger::ok(treasury.stk.mint_quarter(&mut ledger, 0, true).await);
+    let month = MonthId(treasury.stk.schedule.start_month);
+    let after = MonthId(month.0 + 1).start_ts(treasury.stk.schedule.utc_offset_secs) + 3_600;
+    if ledger.now().await < after {
+        ledger.warp_to_timestamp(after).await;
+    }
     let mint = treasury.mint();
     let vault = treasury.addresses.distribution_vault;
     let rent_payer = ledger.funded_keypair(2_000_000_000_000).await;
@@ -72,7 +79,7 @@ async fn run_form(admin: &str, form: TxForm, n: usize) -> anyhow::Result<Row> {
     // A month's worth of members; amounts sum well within the first month's allowance.
     let payees: Vec<Payee> = (0..n)
         .map(|i| {
-            let wallet = Pubkey::new_unique();
+            let wallet = solana_keypair::Keypair::new().pubkey();
             Payee {
                 member_id: i as i64 + 1,
                 wallet,
@@ -88,12 +95,13 @@ async fn run_form(admin: &str, form: TxForm, n: usize) -> anyhow::Result<Row> {
     store::save_plan(&pool, month, &hash, &batches, shape).await?;
     drop(batches);
 
-    let mut backend = EmbeddedBackend::new(ledger);
+    let mut backend = EmbeddedBackend::with_payer(ledger, treasury.distributor.insecure_clone());
     let distributor = backend.payer().pubkey();
     let distributor_before = backend.balance(&distributor).await?;
     let rent_payer_before = backend.balance(&rent_payer_key).await?;
     let settings = EngineSettings {
         rent_payer: Some(RentPayer(Arc::new(rent_payer))),
+        approver: Some(Approver(admin_key)),
         ..EngineSettings::default()
     };
     let started = Instant::now();

@@ -5,9 +5,12 @@
 //! 2. the five programs on the embedded ledger (program-test bank, natively, with the real
 //!    Token-2022 program): STK initialized with its metadata and schedule, the treasury on top,
 //!    the genesis and the quarter minted by the permissionless cranks;
-//! 3. the month's report (JSON, CSV, HTML) and its approval;
-//! 4. the exactly-once payout: plan frozen in Postgres, `open_epoch`, every `distribute_batch`,
-//!    `close_epoch`; then the totals, the report's paths and a few members' balances on-chain.
+//! 3. the month's report (JSON, CSV, HTML) and the operator's approval of its exact hash;
+//! 4. the exactly-once payout: report frozen and plan saved in one Postgres transaction,
+//!    `open_epoch` with the plan hash, `write_plan_roots`, the admin's `approve_epoch` (signed
+//!    here by the demo's admin key — a key other than the distributor's), every
+//!    `distribute_batch` proving its content against the approved plan, `close_epoch`; then
+//!    the totals, the report's paths and a few members' balances on-chain.
 use anchor_spl::token_interface::{
     spl_token_2022::{
         extension::{BaseStateWithExtensions, StateWithExtensions},
@@ -24,8 +27,9 @@ use stk_distributor::{
     config::Config,
     db,
     payout::{
-        engine::{EngineSettings, PayoutEngine},
-        from_report::freeze_and_plan,
+        approved,
+        engine::{Approver, EngineSettings, PayoutEngine},
+        from_report::{freeze_and_plan, Approval, FreezeRequest},
         plan::PlanShape,
     },
     progress::ProgressWatcher,
@@ -134,7 +138,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut setup = TreasurySetupArgs::default();
     setup.mint.schedule = schedule;
     setup.mint.decimals = config.emission.decimals;
-    setup.distributor = ledger.ctx.payer.insecure_clone();
+    // The admin (the ledger's payer) and the distributor are distinct keys, as the treasury
+    // requires: the hot distributor key pays nothing the admin did not approve.
+    let admin = std::sync::Arc::new(ledger.ctx.payer.insecure_clone());
     let treasury = TreasurySetup::initialize(&mut ledger, setup).await;
     let mint = treasury.mint();
     Ledger::ok(treasury.stk.mint_genesis(&mut ledger).await);
@@ -173,45 +179,75 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         stk(t.pending_out),
         t.members_without_valid_wallet
     );
-    sqlx::query(
-        "INSERT INTO payout_approvals (month, report_sha256, approved_by) VALUES ($1, $2, 'demo')",
-    )
-    .bind(month.to_string())
-    .bind(&outcome.sha256)
-    .execute(&pool)
-    .await?;
-    println!("  approved report sha256 {}", outcome.sha256);
+    approved::approve(&pool, month, &outcome.sha256, "demo").await?;
+    println!("  operator approved report sha256 {}", outcome.sha256);
 
-    // 4. Exactly-once payout.
+    // 4. Exactly-once payout, signed by the distributor key; the admin approves the plan.
+    // The treasury opens a month's epoch only once the month has ended: the demo's clock
+    // moves to the payout morning.
+    let payout_morning = MonthId(month.0 + 1).start_ts(schedule.utc_offset_secs) + 6 * 3_600;
+    if ledger.now().await < payout_morning {
+        ledger.warp_to_timestamp(payout_morning).await;
+    }
+    let mut backend = EmbeddedBackend::with_payer(ledger, treasury.distributor.insecure_clone());
     let shape = PlanShape::choose(config.payout.lookup_tables.wanted(), true, 0);
-    let plan = freeze_and_plan(&pool, month, &mint, shape).await?;
+    let request = FreezeRequest {
+        month,
+        first_month: MonthId(schedule.start_month),
+        mint,
+        shape,
+        approval: Approval::Required,
+    };
+    let plan = freeze_and_plan(&pool, &mut backend, request).await?;
     println!(
-        "payout plan: {} recipients in {} batches of up to {} ({} transactions), {} STK",
+        "payout plan {}: {} recipients in {} batches of up to {} ({} transactions), {} STK; {} left out (unusable wallet), pending",
+        plan.plan_hash,
         plan.payees,
         plan.batches,
         shape.recipients_per_batch,
         shape.form.as_str(),
-        stk(plan.total)
+        stk(plan.total),
+        plan.excluded
+    );
+    println!(
+        "  admin {} approves the plan on-chain; distributor {} pays it",
+        solana_signer::Signer::pubkey(admin.as_ref()),
+        solana_signer::Signer::pubkey(&treasury.distributor)
     );
     let started = std::time::Instant::now();
-    let mut backend = EmbeddedBackend::new(ledger);
     let progress =
         ProgressWatcher::start(pool.clone(), month, std::time::Duration::from_millis(200));
-    let paid =
-        PayoutEngine::new(&mut backend, &pool, mint, EngineSettings::default()).run(month).await;
+    let settings = EngineSettings { approver: Some(Approver(admin)), ..EngineSettings::default() };
+    let paid = PayoutEngine::new(&mut backend, &pool, mint, settings).run(month).await;
     progress.finish().await;
     let summary = paid?;
     println!(
-        "paid: {} batches confirmed, {} transactions, {} token accounts and {} lookup tables created, epoch closed: {}, {} lamports of fees and rent ({:.1} s)",
+        "paid: {} batches confirmed, {} plan roots written, {} transactions, {} token accounts and {} lookup tables created, epoch closed: {}, {} recipients pending again, {} lamports of fees and rent ({:.1} s)",
         summary.batches_confirmed_now,
+        summary.roots_written,
         summary.transactions_sent,
         summary.token_accounts_created,
         summary.lookup_tables_created,
         summary.epoch_closed_now,
+        summary.recipients_carried,
         summary.lamports_spent,
         started.elapsed().as_secs_f64()
     );
     let ledger = &mut backend.ledger;
+    let epoch = stk_distributor::payout::onchain::decode_epoch(
+        ledger
+            .account(&stk_distributor::payout::onchain::epoch_address(month))
+            .await
+            .map(|a| a.data),
+    )
+    .map_err(|e| anyhow!(e))?
+    .context("the epoch account")?;
+    println!(
+        "epoch {month} on-chain: plan {} approved by the admin, {} of {} STK paid",
+        hex::encode(epoch.plan_hash),
+        stk(epoch.paid),
+        stk(epoch.total)
+    );
     let vault_after = ledger.token_amount(&vault).await;
     println!(
         "distribution vault: {} -> {} STK (members received {} STK; transfer fees withheld in their accounts)",

@@ -12,7 +12,15 @@ mod operator;
 #[command(
     name = "distributor",
     version,
-    about = "STK distributor: ranks, monthly reports and exactly-once payouts"
+    about = "STK distributor: ranks, monthly reports and exactly-once payouts",
+    after_help = "A month, in order (month M only after M-1 is frozen):\n  \
+        distributor init ...                      once per cluster (admin key; --distributor <pubkey>)\n  \
+        distributor report --month M              prints the report's sha256\n  \
+        distributor approve --month M --sha256 H  the operator approves that exact report\n  \
+        distributor submit --month M ...          freezes + plans, proposes the plan on-chain\n  \
+        distributor approve-epoch --month M --plan-hash P --keypair admin.json\n  \
+        distributor submit --month M ...          pays every batch exactly once, closes the epoch\n\
+        `distributor run` is the service doing report/submit on its own; `status` shows where a month stands."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -54,7 +62,7 @@ impl ConfigArgs {
 #[derive(Args, Debug)]
 struct PayoutArgs {
     /// Address lookup tables for new months' plans: auto (when the backend supports them;
-    /// 55 recipients per transaction) or never (legacy, 20).
+    /// 54 recipients per transaction) or never (legacy, 19).
     #[arg(long, env = "STK_LOOKUP_TABLES", value_enum)]
     lookup_tables: Option<stk_distributor::config::LookupTables>,
     /// Keypair file paying the rent of recipients' missing token accounts (signs only those
@@ -108,13 +116,17 @@ enum Command {
         #[arg(long, default_value = "reports")]
         out: PathBuf,
     },
-    /// Show a month's report totals and record the operator's approval of its payout.
+    /// Show a month's report totals and record the operator's approval of that exact report
+    /// (its SHA-256, printed by `report` and `status`); any other hash is refused.
     Approve {
         #[command(flatten)]
         db: DbArgs,
         /// The month, YYYY-MM.
         #[arg(long)]
         month: String,
+        /// The SHA-256 of the report approved.
+        #[arg(long)]
+        sha256: String,
         /// Who approves (recorded with the approval).
         #[arg(long, env = "USER", default_value = "operator")]
         by: String,
@@ -127,8 +139,10 @@ enum Command {
         #[arg(long)]
         month: Option<String>,
     },
-    /// Pay an approved month once over JSON-RPC: freeze the report, plan, open the epoch, pay
-    /// every batch exactly once, close the epoch. Safe to interrupt and run again.
+    /// Pay an approved month once over JSON-RPC: freeze the report and plan it (one
+    /// transaction), propose the plan on-chain (open_epoch, write_plan_roots), then — once the
+    /// admin approved it with `approve-epoch` — pay every batch exactly once and close the
+    /// epoch. Safe to interrupt and run again.
     Submit {
         #[command(flatten)]
         db: DbArgs,
@@ -152,8 +166,31 @@ enum Command {
         #[command(flatten)]
         payout: PayoutArgs,
     },
+    /// The admin approves the payout plan the distributor proposed on-chain: recomputes the
+    /// plan hash from Postgres, refuses a mismatch (with the hash given or the epoch's), signs
+    /// `approve_epoch`.
+    ApproveEpoch {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// The plan hash to approve (printed by `submit`, `status` and the service).
+        #[arg(long)]
+        plan_hash: String,
+        /// The admin keypair (must not be readable by group or others).
+        #[arg(long)]
+        keypair: PathBuf,
+        /// JSON-RPC endpoint of the cluster.
+        #[arg(long, env = "STK_RPC_URL", default_value = "http://127.0.0.1:8899")]
+        rpc_url: String,
+        /// Check everything, sign nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The long-running service: cranks quarters, computes each month's report after its
-    /// payout time, waits for approval, pays exactly once. Stops on SIGTERM/SIGINT.
+    /// payout time, waits for the report's approval, proposes the plan and waits for the
+    /// admin's approve-epoch, pays exactly once. Stops on SIGTERM/SIGINT.
     Run {
         #[command(flatten)]
         db: DbArgs,
@@ -207,7 +244,8 @@ enum Command {
         /// URI of the token metadata JSON (name, symbol, logo) wallets display.
         #[arg(long)]
         metadata_uri: String,
-        /// The distributor's public key (default: the admin key).
+        /// The distributor's public key (the hot key of the service; must differ from the
+        /// admin key, which approves every payout plan).
         #[arg(long)]
         distributor: Option<String>,
         /// Transfer fee in basis points and its maximum per transfer (base units).
@@ -344,8 +382,11 @@ fn main() -> anyhow::Result<()> {
             let month_id = MonthId::parse(&month)
                 .with_context(|| format!("--month {month:?} is not YYYY-MM"))?;
             let pool = db::connect(&db.database_url).await?;
+            operator::check_previous_frozen(&pool, &config, month_id).await?;
+            let before = stk_distributor::payout::approved::state(&pool, month_id).await?;
             let started = std::time::Instant::now();
             let outcome = report::run(&pool, &config, month_id, Some(&out)).await?;
+            operator::tell_if_changed(month_id, &before, &outcome.sha256);
             let t = &outcome.report.totals;
             tracing::info!(
                 month = %month,
@@ -364,9 +405,18 @@ fn main() -> anyhow::Result<()> {
             println!("sha256 {}", outcome.sha256);
             Ok(())
         }),
-        Command::Approve { db, month, by } => {
-            runtime.block_on(operator::approve(&db.database_url, &month, &by))
+        Command::Approve { db, month, sha256, by } => {
+            runtime.block_on(operator::approve(&db.database_url, &month, &sha256, &by))
         }
+        Command::ApproveEpoch { db, month, plan_hash, keypair, rpc_url, dry_run } => runtime
+            .block_on(operator::approve_epoch(
+                &db.database_url,
+                &month,
+                &plan_hash,
+                &rpc_url,
+                &keypair,
+                dry_run,
+            )),
         Command::Status { db, month } => {
             runtime.block_on(operator::status(&db.database_url, month.as_deref()))
         }
@@ -380,8 +430,10 @@ fn main() -> anyhow::Result<()> {
             config,
             payout,
         } => runtime.block_on(async {
-            let (lookup_tables, rent_payer) = payout.resolve(&config.load()?)?;
+            let config = config.load()?;
+            let (lookup_tables, rent_payer) = payout.resolve(&config)?;
             let opts = operator::SubmitOptions {
+                first_month: config.schedule().start_month,
                 rpc_url: &rpc_url,
                 keypair: &keypair,
                 priority_fee,
@@ -465,7 +517,12 @@ fn main() -> anyhow::Result<()> {
             let parse = |s: &str| -> anyhow::Result<anchor_lang::prelude::Pubkey> {
                 s.parse().map_err(|_| anyhow::anyhow!("{s:?} is not a public key"))
             };
-            let distributor = distributor.as_deref().map(parse).transpose()?.unwrap_or(admin);
+            let distributor = distributor.as_deref().map(parse).transpose()?.ok_or_else(|| {
+                anyhow::anyhow!("--distributor <pubkey> is required: the distributor key must differ from the admin key (the treasury refuses both being one key)")
+            })?;
+            if distributor == admin {
+                anyhow::bail!("--distributor must differ from the admin key: the admin approves the plans the distributor key pays");
+            }
             let council = if council.is_empty() {
                 vec![admin]
             } else {

@@ -8,7 +8,6 @@
 //! Events are written with `COPY` in the order they were recorded (as Aisystant appends them);
 //! the same arguments always produce the same rows.
 use crate::{config::Config, rank::Day};
-use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context};
 use sqlx::PgPool;
 use std::fmt::Write;
@@ -194,9 +193,13 @@ pub async fn seed(pool: &PgPool, config: &Config, args: &SeedArgs) -> anyhow::Re
                 for c in bytes.chunks_mut(8) {
                     c.copy_from_slice(&rng.next().to_le_bytes());
                 }
+                // The public key of a seed-derived keypair: an ordinary wallet, on the curve,
+                // as the payout's recipient checks require (random bytes would be off the
+                // curve half the time).
+                let wallet = solana_keypair::Keypair::new_from_array(bytes);
                 wallets_buf.push_str(&format!(
                     "{i}\t{}\t{}\n",
-                    Pubkey::new_from_array(bytes),
+                    solana_signer::Signer::pubkey(&wallet),
                     timestamp(join_ts)
                 ));
             }

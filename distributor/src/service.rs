@@ -11,16 +11,22 @@
 //! 1. cranks `stk_mint::mint_quarter` for every quarter that has started and is not minted
 //!    (permissionless; the schedule and the counter are read from the mint's config account);
 //! 2. for every month of the schedule whose payout time has passed and whose epoch is not
-//!    closed, oldest first: computes the report unless it is frozen, waits for the operator's
-//!    approval of that exact report when `require_approval`, then freezes it and pays it with
-//!    the exactly-once engine. A month waits while its quarter is not minted yet.
+//!    closed, oldest first (a month only after the previous one is complete): computes the
+//!    report once (a report awaiting approval is never recomputed behind the operator's back;
+//!    `distributor report` recomputes it and says so), waits for the operator's approval of
+//!    that exact hash when `require_approval`, then freezes it and plans it in one
+//!    transaction, and runs the exactly-once engine: it proposes the plan on-chain and waits
+//!    for the admin's `approve_epoch` (the service never holds the admin key), then pays. A
+//!    month with nothing payable completes without touching the chain. A month waits while
+//!    its quarter is not minted yet.
 use crate::{
     chain::{faults::CrashPlan, ChainBackend},
     config::Config,
     metrics::Metrics,
     payout::{
-        engine::{EngineSettings, PayoutEngine, PayoutSummary},
-        from_report::freeze_and_plan,
+        approved::{self, ApprovalState},
+        engine::{EngineError, EngineSettings, PayoutEngine, PayoutSummary},
+        from_report::{freeze_and_plan, Approval, FreezeRequest},
         plan::PlanShape,
     },
     report,
@@ -74,6 +80,14 @@ pub enum TickEvent {
     },
     WaitingForApproval(MonthId),
     WaitingForQuarter(MonthId),
+    /// The plan is on-chain; the admin has to run `distributor approve-epoch`.
+    WaitingForPlanApproval {
+        month: MonthId,
+        plan_hash: String,
+    },
+    /// Nothing payable (no credit, or no credited member with a usable wallet): complete
+    /// without a transaction.
+    NothingToPay(MonthId),
     Paid {
         month: MonthId,
         summary: PayoutSummary,
@@ -97,13 +111,15 @@ async fn mint_config<B: ChainBackend>(backend: &mut B) -> anyhow::Result<MintCon
     Ok(MintConfig::try_deserialize(&mut data.as_slice())?)
 }
 
-async fn epoch_closed(db: &PgPool, month: MonthId) -> anyhow::Result<bool> {
-    let state: Option<String> =
-        sqlx::query_scalar("SELECT state FROM payout_epochs WHERE month = $1")
+/// Whether the month is complete: its epoch closed and its unpaid lines carried, or nothing
+/// to pay.
+async fn month_done(db: &PgPool, month: MonthId) -> anyhow::Result<bool> {
+    let state: Option<(String, bool)> =
+        sqlx::query_as("SELECT state, unpaid_carried FROM payout_epochs WHERE month = $1")
             .bind(month.to_string())
             .fetch_optional(db)
             .await?;
-    Ok(state.as_deref() == Some("closed"))
+    Ok(matches!(state, Some((s, carried)) if s == "empty" || (s == "closed" && carried)))
 }
 
 /// Cranks `stk_mint::mint_quarter` for every quarter of `schedule` that has started by `now`
@@ -226,7 +242,7 @@ pub async fn tick<B: ChainBackend>(
     let first = MonthId(schedule.start_month);
     let mut month = first;
     while month <= due && schedule.month_index(month).is_some() {
-        if epoch_closed(db, month).await? {
+        if month_done(db, month).await? {
             month = MonthId(month.0 + 1);
             continue;
         }
@@ -234,28 +250,21 @@ pub async fn tick<B: ChainBackend>(
             events.push(TickEvent::WaitingForQuarter(month));
             break;
         }
-        let frozen: Option<(bool, String)> =
-            sqlx::query_as("SELECT frozen, report_sha256 FROM monthly_reports WHERE month = $1")
-                .bind(month.to_string())
-                .fetch_optional(db)
-                .await?;
-        let sha = match frozen {
-            Some((true, sha)) => sha,
-            _ => {
-                let outcome =
-                    report::run(db, config, month, settings.report_dir.as_deref()).await?;
-                events.push(TickEvent::ReportComputed { month, sha256: outcome.sha256.clone() });
-                outcome.sha256
-            }
-        };
-        if settings.require_approval {
-            let approved: Option<String> =
-                sqlx::query_scalar("SELECT report_sha256 FROM payout_approvals WHERE month = $1")
-                    .bind(month.to_string())
-                    .fetch_optional(db)
-                    .await?;
-            if approved.as_deref() != Some(sha.as_str()) {
-                tracing::info!(%month, report = %sha, "waiting for `distributor approve --month {month}`");
+        let mut state = approved::state(db, month).await?;
+        if state == ApprovalState::NoReport {
+            let outcome = report::run(db, config, month, settings.report_dir.as_deref()).await?;
+            tracing::info!(%month, sha256 = %outcome.sha256, "report computed; review it and run `distributor approve --month {month} --sha256 {}`", outcome.sha256);
+            events.push(TickEvent::ReportComputed { month, sha256: outcome.sha256.clone() });
+            state = approved::state(db, month).await?;
+        }
+        if let ApprovalState::Awaiting { current, stale_approval } = &state {
+            if settings.require_approval {
+                match stale_approval {
+                    Some(old) => tracing::warn!(%month, approved = %old, current = %current,
+                        "the approved report is no longer the current one (recomputed): approve the new one with `distributor approve --month {month} --sha256 {current}`"),
+                    None => tracing::info!(%month, report = %current,
+                        "waiting for `distributor approve --month {month} --sha256 {current}`"),
+                }
                 events.push(TickEvent::WaitingForApproval(month));
                 break;
             }
@@ -265,18 +274,41 @@ pub async fn tick<B: ChainBackend>(
             backend.supports_lookup_tables(),
             settings.engine.compute_unit_price,
         );
-        freeze_and_plan(db, month, &mint, shape).await?;
-        let summary = match PayoutEngine::new(backend, db, mint, settings.engine.clone())
+        let request = FreezeRequest {
+            month,
+            first_month: first,
+            mint,
+            shape,
+            approval: if settings.require_approval {
+                Approval::Required
+            } else {
+                Approval::NotRequired
+            },
+        };
+        let planned = freeze_and_plan(db, backend, request).await?;
+        let outcome = PayoutEngine::new(backend, db, mint, settings.engine.clone())
             .with_crash(settings.crash.clone())
             .run(month)
-            .await
-        {
+            .await;
+        let summary = match outcome {
             Ok(s) => s,
+            Err(EngineError::AwaitingApproval { month, plan_hash }) => {
+                tracing::info!(%month, %plan_hash, "waiting for `distributor approve-epoch --month {month} --plan-hash {plan_hash}`");
+                events.push(TickEvent::WaitingForPlanApproval { month, plan_hash });
+                break;
+            }
             Err(e) => {
                 metrics.failures.fetch_add(1, Ordering::Relaxed);
                 return Err(e.into());
             }
         };
+        metrics.last_success_unix.store(now.max(0) as u64, Ordering::Relaxed);
+        if planned.batches == 0 {
+            tracing::info!(%month, excluded = planned.excluded, "nothing payable: month complete without a transaction");
+            events.push(TickEvent::NothingToPay(month));
+            month = MonthId(month.0 + 1);
+            continue;
+        }
         metrics.months_paid.fetch_add(1, Ordering::Relaxed);
         metrics
             .batches_confirmed
@@ -284,8 +316,7 @@ pub async fn tick<B: ChainBackend>(
         metrics.recipients_paid.fetch_add(summary.recipients as u64, Ordering::Relaxed);
         metrics.transactions_sent.fetch_add(summary.transactions_sent as u64, Ordering::Relaxed);
         metrics.lamports_spent.fetch_add(summary.lamports_spent, Ordering::Relaxed);
-        metrics.last_success_unix.store(now.max(0) as u64, Ordering::Relaxed);
-        tracing::info!(%month, recipients = summary.recipients, "month paid");
+        tracing::info!(%month, recipients = summary.recipients, carried = summary.recipients_carried, "month paid");
         events.push(TickEvent::Paid { month, summary });
         month = MonthId(month.0 + 1);
     }

@@ -22,8 +22,8 @@ async fn init_wires_the_suite_once_and_the_cranks_pay_into_its_vaults() {
         transfer_fee_bps: 50,
         max_transfer_fee: 10_000_000,
         schedule,
-        // Never the admin: the treasury refuses `AdminIsDistributor`.
-        distributor: anchor_lang::prelude::Pubkey::new_unique(),
+        // The treasury refuses an admin that is also the distributor.
+        distributor: solana_keypair::Keypair::new().pubkey(),
         staking_fee_bps: 4_000,
         startup_fund_fee_bps: 3_000,
         dormancy_notice_secs: 90 * 86_400,

@@ -21,14 +21,14 @@ use stk_distributor::{
         ChainBackend,
     },
     payout::{
-        engine::{EngineError, EngineSettings, PayoutEngine, RentPayer},
+        engine::{Approver, EngineError, EngineSettings, PayoutEngine, RentPayer},
         limits::TxForm,
         onchain,
         plan::{plan_batches, Payee, PlanShape},
         store::{self, StoreError},
     },
 };
-use stk_harness::{alt, ata, treasury::TreasurySetup, Ledger};
+use stk_harness::{alt, ata, treasury::TreasurySetup};
 
 mod common;
 
@@ -38,6 +38,8 @@ struct World {
     backend: FaultyBackend<EmbeddedBackend>,
     treasury: TreasurySetup,
     month: MonthId,
+    /// The treasury's admin (the ledger's payer), distinct from the distributor.
+    admin: std::sync::Arc<solana_keypair::Keypair>,
 }
 
 /// Tables whose creation was sent (by any test of this binary), for the orphan check.
@@ -65,13 +67,10 @@ fn inspect(tx: &VersionedTransaction) {
 }
 
 async fn world(faults: BackendFaults) -> World {
-    let mut ledger = Ledger::start().await;
-    // The engine signs as the distributor with the backend's fee payer.
-    let (treasury, month) = TreasurySetup::for_payouts(&mut ledger).await;
-    let month = MonthId(month);
-    let mut backend = FaultyBackend::new(EmbeddedBackend::new(ledger), faults);
+    let (backend, treasury, month, admin) = common::payout_world().await;
+    let mut backend = FaultyBackend::new(backend, faults);
     backend.inspect = Some(inspect);
-    World { backend, treasury, month }
+    World { backend, treasury, month, admin }
 }
 
 fn payees(mint: &Pubkey, n: usize) -> Vec<Payee> {
@@ -105,11 +104,12 @@ fn engine<'a>(
     db: &'a PgPool,
 ) -> PayoutEngine<'a, FaultyBackend<EmbeddedBackend>> {
     let mint = w.treasury.mint();
+    let approver = Some(Approver(w.admin.clone()));
     PayoutEngine::new(
         &mut w.backend,
         db,
         mint,
-        EngineSettings { compute_unit_limit: 400_000, ..Default::default() },
+        EngineSettings { compute_unit_limit: 400_000, approver, ..Default::default() },
     )
 }
 
@@ -194,12 +194,16 @@ async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
         drop_transaction: [9, 140, 171].into_iter().collect(),
         expired_blockhash: [2, 150, 175].into_iter().collect(),
     };
-    // Twelve distinct kill points across the whole run, in the order the engine reaches them.
+    // Fifteen distinct kill points across the whole run, in the order the engine reaches them:
+    // the plan proposed (open), its roots half written, its approval landed.
     let kills = [
         CrashPoint::AfterPlanLoaded,
         CrashPoint::AfterTokenAccountsCreated,
         CrashPoint::BeforeOpenEpochSent,
         CrashPoint::AfterOpenEpochSent,
+        CrashPoint::AfterPlanRootsWritten(0),
+        CrashPoint::AfterPlanRootsWritten(1),
+        CrashPoint::AfterApproval,
         CrashPoint::AfterBatchRecordedBeforeSend(3),
         CrashPoint::AfterBatchSent(7),
         CrashPoint::AfterBatchLandedBeforeRecorded(7),
@@ -214,8 +218,8 @@ async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
     test_db.drop_db().await;
 }
 
-/// The same month through lookup tables (v0 transactions of 55 recipients, five tables of four
-/// batches), killed also while the tables are created and extended.
+/// The same month through lookup tables (v0 transactions of 54 recipients, five tables of four
+/// batches, the plan page in each), killed also while the tables are created and extended.
 #[tokio::test]
 async fn lookup_table_payouts_are_exactly_once_whatever_crashes() {
     let test_db = common::TestDb::new("payout_alt").await;
@@ -239,6 +243,8 @@ async fn lookup_table_payouts_are_exactly_once_whatever_crashes() {
         CrashPoint::AfterLookupTablesReady,
         CrashPoint::BeforeOpenEpochSent,
         CrashPoint::AfterOpenEpochSent,
+        CrashPoint::AfterPlanRootsWritten(0),
+        CrashPoint::AfterApproval,
         CrashPoint::AfterBatchRecordedBeforeSend(2),
         CrashPoint::AfterBatchSent(5),
         CrashPoint::AfterBatchLandedBeforeRecorded(5),
@@ -310,6 +316,7 @@ async fn the_rent_payer_pays_the_token_account_rent() {
     let rent_before = w.backend.balance(&rent_payer_key).await.unwrap();
     let settings = EngineSettings {
         rent_payer: Some(RentPayer(std::sync::Arc::new(rent_payer))),
+        approver: Some(Approver(w.admin.clone())),
         ..Default::default()
     };
     let mint = w.treasury.mint();
@@ -325,10 +332,12 @@ async fn the_rent_payer_pays_the_token_account_rent() {
     assert_eq!(rent_spent, ata_rent + ata_txs * 5_000, "rent payer: rent and its fees");
     assert_eq!(summary.rent_payer_lamports_spent, rent_spent);
     assert_eq!(summary.lamports_spent, distributor_spent);
-    // The distributor paid the epoch account and its own transactions, not the rent.
+    // The distributor paid the epoch and plan-page accounts and its own transactions (not the
+    // admin's approval), not the token accounts' rent.
     let epoch_rent = w.backend.balance(&onchain::epoch_address(month)).await.unwrap();
-    let own_txs = (summary.transactions_sent as u64 - ata_txs) * 5_000;
-    assert_eq!(distributor_spent, epoch_rent + own_txs);
+    let page_rent = w.backend.balance(&onchain::plan_page_of(month, 0)).await.unwrap();
+    let own_txs = (summary.transactions_sent as u64 - ata_txs - 1) * 5_000;
+    assert_eq!(distributor_spent, epoch_rent + page_rent + own_txs);
     assert!(distributor_spent < ata_rent);
     test_db.drop_db().await;
 }

@@ -1,11 +1,14 @@
 //! The service loop over a simulated calendar, on the embedded ledger and the real Postgres:
-//! quarter cranks, the payout time of a month, waiting for approval, paying, restarting.
+//! quarter cranks, the payout time of a month, waiting for the report's approval, proposing
+//! the plan and waiting for the admin's on-chain approval, paying, restarting.
 mod common;
 
 use anchor_lang::prelude::Pubkey;
 use common::TestDb;
+use solana_keypair::Keypair;
 use sqlx::Row;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use stk_common::calendar::MonthId;
 use stk_distributor::{
     chain::{
@@ -14,6 +17,10 @@ use stk_distributor::{
     },
     config::Config,
     metrics::Metrics,
+    payout::{
+        admin::{approve_epoch, AdminError, ApproveOutcome},
+        engine::Approver,
+    },
     progress::PayoutProgress,
     seed::{self, SeedArgs},
     service::{tick, ServiceSettings, TickEvent},
@@ -24,12 +31,12 @@ use stk_harness::{
 };
 
 /// A seeded community (January–February 2027), STK and the treasury on a fresh embedded
-/// ledger whose payer is the distributor.
+/// ledger; the backend signs as the distributor, the ledger's payer is the admin (returned).
 async fn community(
     tag: &str,
     members: u64,
     events: u64,
-) -> (TestDb, Config, EmbeddedBackend, TreasurySetup) {
+) -> (TestDb, Config, EmbeddedBackend, TreasurySetup, Arc<Keypair>) {
     let db = TestDb::new(tag).await;
     let config = Config::default_config();
     let args = SeedArgs {
@@ -43,11 +50,12 @@ async fn community(
     };
     seed::seed(&db.pool, &config, &args).await.unwrap();
     let mut ledger = Ledger::start().await;
+    let admin = Arc::new(ledger.ctx.payer.insecure_clone());
     let mut setup = TreasurySetupArgs::default();
     setup.mint.schedule = config.schedule();
-    setup.distributor = ledger.ctx.payer.insecure_clone();
     let treasury = TreasurySetup::initialize(&mut ledger, setup).await;
-    (db, config, EmbeddedBackend::new(ledger), treasury)
+    let backend = EmbeddedBackend::with_payer(ledger, treasury.distributor.insecure_clone());
+    (db, config, backend, treasury, admin)
 }
 
 /// Every payable allocation of `month` is on the member's token account, exactly.
@@ -74,7 +82,7 @@ async fn assert_paid_exactly(
 
 #[tokio::test]
 async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
-    let (db, config, mut backend, treasury) = community("service", 60, 4_000).await;
+    let (db, config, mut backend, treasury, admin) = community("service", 60, 4_000).await;
     let mint = treasury.mint();
     let settings = ServiceSettings { report_dir: None, ..ServiceSettings::default() };
     let metrics = Metrics::default();
@@ -130,8 +138,34 @@ async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
         .execute(&db.pool)
         .await
         .unwrap();
+    // The approved report is frozen and planned; the plan is proposed on-chain, and the
+    // service waits for the admin (it never holds the admin key), also across ticks.
     let events =
         tick(&mut backend, &db.pool, &config, &settings, &metrics, due + 180).await.unwrap();
+    let plan_hash = match events.last() {
+        Some(TickEvent::WaitingForPlanApproval { month, plan_hash }) if *month == jan => {
+            plan_hash.clone()
+        }
+        other => panic!("unexpected events {events:?} ({other:?})"),
+    };
+    let events =
+        tick(&mut backend, &db.pool, &config, &settings, &metrics, due + 200).await.unwrap();
+    assert!(matches!(events.last(), Some(TickEvent::WaitingForPlanApproval { .. })), "{events:?}");
+    assert_eq!(backend.ledger.token_amount(&vault).await, vault_before, "nothing paid unapproved");
+
+    // The admin approves: another hash is refused before anything is signed; the right one
+    // (recomputed from Postgres) is signed.
+    let wrong = "ab".repeat(32);
+    match approve_epoch(&mut backend, &db.pool, jan, &wrong, &admin, false).await {
+        Err(AdminError::HashMismatch { .. }) => {}
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let dry = approve_epoch(&mut backend, &db.pool, jan, &plan_hash, &admin, true).await.unwrap();
+    assert!(matches!(dry, ApproveOutcome::WouldApprove { .. }), "{dry:?}");
+    let done = approve_epoch(&mut backend, &db.pool, jan, &plan_hash, &admin, false).await.unwrap();
+    assert_eq!(done, ApproveOutcome::Approved { signature_sent: true });
+    let events =
+        tick(&mut backend, &db.pool, &config, &settings, &metrics, due + 240).await.unwrap();
     assert!(
         matches!(events.last(), Some(TickEvent::Paid { month, .. }) if *month == jan),
         "{events:?}"
@@ -187,14 +221,19 @@ async fn the_service_follows_the_calendar_waits_for_approval_and_pays_once() {
 /// month, and every member holds exactly the reported amount.
 #[tokio::test]
 async fn a_service_restarted_mid_payout_finishes_the_month_exactly_once() {
-    let (db, config, backend, treasury) = community("service_restart", 120, 8_000).await;
+    let (db, config, backend, treasury, admin) = community("service_restart", 120, 8_000).await;
     let mint = treasury.mint();
     let schedule = config.schedule();
     let jan = MonthId::new(2027, 1).unwrap();
     let settings = ServiceSettings {
         report_dir: None,
         require_approval: false,
-        // Legacy batches of 20, so that the month has several and the crash falls mid-way.
+        // The embedded test signs the admin's approval itself.
+        engine: stk_distributor::payout::engine::EngineSettings {
+            approver: Some(Approver(admin)),
+            ..Default::default()
+        },
+        // Legacy batches of 19, so that the month has several and the crash falls mid-way.
         lookup_tables: false,
         crash: CrashPlan::at(CrashPoint::AfterBatchSent(2)),
         ..ServiceSettings::default()
@@ -227,8 +266,8 @@ async fn a_service_restarted_mid_payout_finishes_the_month_exactly_once() {
     }
 
     // Second life: a new process has a new connection (no status cache) and new metrics.
-    let EmbeddedBackend { ledger, .. } = backend;
-    let mut backend = EmbeddedBackend::new(ledger);
+    let (ledger, payer) = backend.into_parts();
+    let mut backend = EmbeddedBackend::with_payer(ledger, payer.expect("the distributor key"));
     let metrics = Metrics::default();
     let settings = ServiceSettings { crash: CrashPlan::none(), ..settings };
     let events =

@@ -5,7 +5,7 @@
 //! [`VALID_SLOTS`] slots after it was handed out, and [`ChainBackend::wait`] warps the slot
 //! forward. Transactions are processed synchronously inside `send`; their outcome is kept for
 //! `signature_status`, like a node's status cache.
-use super::{ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
+use super::{AccountSummary, ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
 use anchor_lang::prelude::{Clock, Pubkey};
 use solana_keypair::Keypair;
 use solana_signature::Signature;
@@ -20,12 +20,26 @@ pub const WAIT_SLOTS: u64 = 20;
 
 pub struct EmbeddedBackend {
     pub ledger: Ledger,
+    /// The distributor key: the ledger's payer unless [`EmbeddedBackend::with_payer`] names
+    /// another (the treasury refuses an admin that is also the distributor, and the ledger's
+    /// payer is the harness's admin).
+    payer: Option<Keypair>,
     statuses: HashMap<Signature, SignatureStatus>,
 }
 
 impl EmbeddedBackend {
     pub fn new(ledger: Ledger) -> Self {
-        EmbeddedBackend { ledger, statuses: HashMap::new() }
+        EmbeddedBackend { ledger, payer: None, statuses: HashMap::new() }
+    }
+
+    /// A backend that signs and pays with `payer` (funded by the caller).
+    pub fn with_payer(ledger: Ledger, payer: Keypair) -> Self {
+        EmbeddedBackend { ledger, payer: Some(payer), statuses: HashMap::new() }
+    }
+
+    /// The ledger back, e.g. to start a "new process" on the same chain.
+    pub fn into_parts(self) -> (Ledger, Option<Keypair>) {
+        (self.ledger, self.payer)
     }
 
     async fn slot(&mut self) -> Result<u64, ChainError> {
@@ -46,7 +60,7 @@ fn failure_status(failure: &TxFailure) -> SignatureStatus {
 
 impl ChainBackend for EmbeddedBackend {
     fn payer(&self) -> &Keypair {
-        &self.ledger.ctx.payer
+        self.payer.as_ref().unwrap_or(&self.ledger.ctx.payer)
     }
 
     /// The bank runs the real address-lookup-table program.
@@ -103,6 +117,22 @@ impl ChainBackend for EmbeddedBackend {
         Ok(self.ledger.account(address).await.map(|a| a.data))
     }
 
+    async fn accounts(
+        &mut self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<AccountSummary>>, ChainError> {
+        let mut out = Vec::with_capacity(addresses.len());
+        for address in addresses {
+            out.push(self.ledger.account(address).await.map(|a| AccountSummary {
+                owner: a.owner,
+                executable: a.executable,
+                lamports: a.lamports,
+                data: a.data,
+            }));
+        }
+        Ok(out)
+    }
+
     async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
         Ok(self.ledger.lamports(address).await)
     }
@@ -128,5 +158,69 @@ impl ChainBackend for EmbeddedBackend {
             }
         }
         Ok(Some(found))
+    }
+}
+
+/// One embedded ledger shared by several engines in this process (tests of engines racing for
+/// the same month). Every call takes the ledger for its duration only, so two engines'
+/// transactions interleave as two processes' would on a cluster.
+#[derive(Clone)]
+pub struct SharedBackend {
+    inner: std::sync::Arc<tokio::sync::Mutex<EmbeddedBackend>>,
+    payer: std::sync::Arc<Keypair>,
+}
+
+impl SharedBackend {
+    pub fn new(backend: EmbeddedBackend) -> Self {
+        let payer = std::sync::Arc::new(backend.payer().insecure_clone());
+        SharedBackend { inner: std::sync::Arc::new(tokio::sync::Mutex::new(backend)), payer }
+    }
+
+    /// The shared backend, for checks after the race.
+    pub fn lock(
+        &self,
+    ) -> impl std::future::Future<Output = tokio::sync::MutexGuard<'_, EmbeddedBackend>> {
+        self.inner.lock()
+    }
+}
+
+impl ChainBackend for SharedBackend {
+    fn payer(&self) -> &Keypair {
+        &self.payer
+    }
+    fn supports_lookup_tables(&self) -> bool {
+        true
+    }
+    async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
+        self.inner.lock().await.latest_blockhash().await
+    }
+    async fn block_height(&mut self) -> Result<u64, ChainError> {
+        self.inner.lock().await.block_height().await
+    }
+    async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError> {
+        self.inner.lock().await.send(tx).await
+    }
+    async fn signature_status(
+        &mut self,
+        signature: &Signature,
+    ) -> Result<SignatureStatus, ChainError> {
+        self.inner.lock().await.signature_status(signature).await
+    }
+    async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
+        self.inner.lock().await.account_data(address).await
+    }
+    async fn accounts(
+        &mut self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<AccountSummary>>, ChainError> {
+        self.inner.lock().await.accounts(addresses).await
+    }
+    async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
+        self.inner.lock().await.balance(address).await
+    }
+    async fn wait(&mut self) {
+        self.inner.lock().await.wait().await;
+        // Let the other engine run between two waits, as a sleeping process would.
+        tokio::task::yield_now().await;
     }
 }

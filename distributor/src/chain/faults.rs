@@ -4,7 +4,7 @@
 //!
 //! This is a test double around a *real* backend (the embedded ledger): every transaction it
 //! lets through is processed by the real bank and programs.
-use super::{ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
+use super::{AccountSummary, ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
 use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signature::Signature;
@@ -25,6 +25,10 @@ pub enum CrashPoint {
     AfterLookupTablesReady,
     BeforeOpenEpochSent,
     AfterOpenEpochSent,
+    /// After the n-th `write_plan_roots` transaction of the plan landed.
+    AfterPlanRootsWritten(u32),
+    /// After the admin's `approve_epoch` landed (engine-signed approvals only).
+    AfterApproval,
     AfterBatchRecordedBeforeSend(u32),
     AfterBatchSent(u32),
     AfterBatchLandedBeforeRecorded(u32),
@@ -144,6 +148,12 @@ impl<B: ChainBackend> ChainBackend for FaultyBackend<B> {
     }
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
         self.inner.account_data(address).await
+    }
+    async fn accounts(
+        &mut self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<AccountSummary>>, ChainError> {
+        self.inner.accounts(addresses).await
     }
     async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
         self.inner.balance(address).await

@@ -44,6 +44,18 @@ pub enum ChainError {
     Rejected(String),
 }
 
+/// What the engine needs to know about an account to decide whether it can receive a payout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub owner: Pubkey,
+    pub executable: bool,
+    pub lamports: u64,
+    pub data: Vec<u8>,
+}
+
+/// The most accounts one `getMultipleAccounts` call may name.
+pub const MAX_MULTIPLE_ACCOUNTS: usize = 100;
+
 /// One chain connection, with the key that pays fees and signs as the distributor.
 #[allow(async_fn_in_trait)]
 pub trait ChainBackend {
@@ -62,6 +74,12 @@ pub trait ChainBackend {
         signature: &Signature,
     ) -> Result<SignatureStatus, ChainError>;
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError>;
+    /// Up to [`MAX_MULTIPLE_ACCOUNTS`] accounts in one read, in the order asked (`None`: no
+    /// such account).
+    async fn accounts(
+        &mut self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<AccountSummary>>, ChainError>;
     /// Lamports held by `address` (0 if it does not exist).
     async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError>;
     /// Lets time pass while waiting for confirmations (a sleep on a cluster; the embedded

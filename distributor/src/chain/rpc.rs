@@ -264,6 +264,30 @@ impl ChainBackend for RpcBackend {
         Ok(response.value.into_iter().next().flatten().map(|a| a.data))
     }
 
+    async fn accounts(
+        &mut self,
+        addresses: &[Pubkey],
+    ) -> Result<Vec<Option<super::AccountSummary>>, ChainError> {
+        let commitment = self.settings.commitment;
+        let mut out = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(super::MAX_MULTIPLE_ACCOUNTS) {
+            let response = self
+                .read("getMultipleAccounts", || {
+                    self.client.get_multiple_accounts_with_commitment(chunk, commitment)
+                })
+                .await?;
+            out.extend(response.value.into_iter().map(|a| {
+                a.map(|a| super::AccountSummary {
+                    owner: a.owner,
+                    executable: a.executable,
+                    lamports: a.lamports,
+                    data: a.data,
+                })
+            }));
+        }
+        Ok(out)
+    }
+
     async fn balance(&mut self, address: &Pubkey) -> Result<u64, ChainError> {
         let commitment = self.settings.commitment;
         let response = self

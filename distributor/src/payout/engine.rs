@@ -1,7 +1,7 @@
 //! The payout state machine. See the module documentation of [`crate::payout`].
 use super::{
     limits::{self, TxForm},
-    onchain::{self, EpochView},
+    onchain::{self, EpochView, PageEntry},
     plan::PlannedBatch,
     store::{self, BatchState, StoreError, StoredBatch, StoredPlan},
 };
@@ -29,6 +29,18 @@ pub const RECIPIENTS_PER_LEGACY_BATCH: usize = stk_client::treasury::MAX_RECIPIE
 pub const RECIPIENTS_PER_TABLE_BATCH: usize =
     stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE;
 
+/// The admin key, for the embedded demo and tests only: the engine then signs the plan's
+/// `approve_epoch` itself. In production the admin approves with `distributor approve-epoch`
+/// (or a multisig) and the engine never holds this key. Its `Debug` shows the public key only.
+#[derive(Clone)]
+pub struct Approver(pub Arc<Keypair>);
+
+impl std::fmt::Debug for Approver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Approver({})", self.0.pubkey())
+    }
+}
+
 /// A keypair that pays the rent (and fees) of the recipients' token accounts. Its `Debug`
 /// shows the public key only.
 #[derive(Clone)]
@@ -47,8 +59,12 @@ pub struct EngineSettings {
     pub compute_unit_limit: u32,
     /// Compute-unit price in micro-lamports (0: no priority fee).
     pub compute_unit_price: u64,
-    /// A batch whose sends keep failing is given up after this many signatures.
+    /// A batch (or epoch step) is given up after this many transactions that failed
+    /// on-chain. Transport errors and expired blockhashes do not count.
     pub max_attempts: u32,
+    /// Signatures of one batch in one run before the run stops to resume later (transport
+    /// errors and expiries only; the month is not given up).
+    pub max_sends_per_run: u32,
     /// How many waits for one signature before the engine gives up this run.
     pub max_waits: u32,
     /// Token accounts created per transaction when recipients lack one.
@@ -58,6 +74,8 @@ pub struct EngineSettings {
     /// Deactivate the month's lookup tables once its epoch is closed, and close deactivated
     /// tables (rent back to the distributor) once the cluster allows it.
     pub reclaim_lookup_tables: bool,
+    /// Embedded demo and tests: sign the admin's `approve_epoch` with this key.
+    pub approver: Option<Approver>,
 }
 
 impl Default for EngineSettings {
@@ -66,10 +84,12 @@ impl Default for EngineSettings {
             compute_unit_limit: 200_000,
             compute_unit_price: 0,
             max_attempts: 8,
+            max_sends_per_run: 32,
             max_waits: 400,
             token_accounts_per_tx: 8,
             rent_payer: None,
             reclaim_lookup_tables: true,
+            approver: None,
         }
     }
 }
@@ -86,6 +106,16 @@ pub enum EngineError {
     NoPlan(MonthId),
     #[error("the on-chain epoch of {0} was opened for another report")]
     ReportMismatch(MonthId),
+    #[error("the on-chain epoch of {month} commits plan {onchain}, not the stored plan {stored}: refusing to pay")]
+    PlanMismatch { month: MonthId, stored: String, onchain: String },
+    #[error("batch {index} of {month}: its stored recipients do not hash to its stored root: refusing to pay")]
+    BatchMismatch { month: MonthId, index: u32 },
+    #[error(
+        "the payout plan of {0} has no plan hash (written before the on-chain plan commitment)"
+    )]
+    NoPlanHash(MonthId),
+    #[error("awaiting approval of plan {plan_hash}: run `distributor approve-epoch --month {month} --plan-hash {plan_hash} --keypair admin.json`")]
+    AwaitingApproval { month: MonthId, plan_hash: String },
     #[error("{what} failed on-chain: {error}")]
     Refused { what: String, error: String },
     #[error("{what}: still unconfirmed after {waits} waits; run again to resume")]
@@ -112,6 +142,14 @@ pub struct PayoutSummary {
     pub lookup_tables_closed: usize,
     pub epoch_opened_now: bool,
     pub epoch_closed_now: bool,
+    /// Batch roots written on-chain in this run (`write_plan_roots`).
+    pub roots_written: usize,
+    /// Recipients found unusable when re-checked before the epoch opened: they stay in the
+    /// plan (already committed), the treasury skips them and they are carried back.
+    pub recipients_flagged_before_open: usize,
+    /// Recipients the closed epoch did not pay, carried back as pending in this run.
+    pub recipients_carried: usize,
+    pub amount_carried: u64,
     /// What the distributor key spent in this run: transaction fees, and rent of the epoch
     /// account, the lookup tables (less rent reclaimed) and — without a separate rent payer —
     /// the token accounts it created.
@@ -150,8 +188,17 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         self.crash.check(point).map_err(EngineError::Crashed)
     }
 
-    /// Pays the planned month, resuming wherever an earlier run stopped.
+    /// Pays the planned month, resuming wherever an earlier run stopped. Holds the month's
+    /// payout lock for the whole run ([`super::lock`]): a second engine on the same month
+    /// waits, then finds the work done.
     pub async fn run(mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
+        let lock = super::lock::MonthLock::acquire(self.db, month).await.map_err(StoreError::Db)?;
+        let outcome = self.run_locked(month).await;
+        lock.release().await;
+        outcome
+    }
+
+    async fn run_locked(&mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
         let payer = self.backend.payer().pubkey();
         let rent_payer = self.settings.rent_payer.as_ref().map(|r| r.0.pubkey());
         let balance_before = self.backend.balance(&payer).await?;
@@ -174,16 +221,31 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         self.summary.batches = plan.batches.len();
         self.summary.recipients = plan.batches.iter().map(|b| b.batch.payees.len()).sum();
         self.crash_at(CrashPoint::AfterPlanLoaded)?;
+        if plan.state == "empty" {
+            // Nothing payable: the month is complete without touching the chain.
+            return Ok(self.summary.clone());
+        }
+        if plan.unpaid_carried {
+            if self.settings.reclaim_lookup_tables {
+                self.reclaim_lookup_tables().await?;
+            }
+            return Ok(self.summary.clone());
+        }
         let report_hash = parse_hash(&plan.report_sha256)?;
+        let plan_hash = self.verified_plan_hash(&plan)?;
 
         let epoch = self.epoch(month).await?;
-        let closed = epoch.as_ref().is_some_and(|e| e.closed);
         if let Some(e) = &epoch {
             if e.report_hash != report_hash {
                 return Err(EngineError::ReportMismatch(month));
             }
+            self.check_epoch_plan(month, e, &plan_hash)?;
         }
+        let closed = epoch.as_ref().is_some_and(|e| e.closed);
         let unpaid = !closed && plan.batches.iter().any(|b| b.state != BatchState::Confirmed);
+        if epoch.is_none() {
+            self.recheck_recipients(&plan).await?;
+        }
         if unpaid {
             self.ensure_token_accounts(&plan).await?;
         }
@@ -198,25 +260,84 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         };
 
         if epoch.is_none() {
-            self.open_epoch(&plan, report_hash).await?;
+            self.open_epoch(&plan, report_hash, plan_hash).await?;
         }
-        store::set_epoch_state(self.db, month, "open").await?;
-
-        if !closed {
+        let epoch = self
+            .epoch(month)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("epoch {month} vanished")))?;
+        if epoch.proposed {
+            store::set_epoch_state(self.db, month, "proposed").await?;
+            self.write_plan_roots(&plan).await?;
+            self.approve(&plan, plan_hash).await?;
+        }
+        if !epoch.closed {
+            store::set_epoch_state(self.db, month, "open").await?;
             let per_table = plan.batches_per_table.max(1);
             for (i, stored) in plan.batches.iter_mut().enumerate() {
                 if stored.state != BatchState::Confirmed {
                     let table = tables.get(i / per_table).and_then(|t| t.as_ref());
-                    self.pay_batch(month, stored, table).await?;
+                    if !self.pay_batch(month, &plan_hash, stored, table).await? {
+                        break; // the epoch was closed (aborted by the admin)
+                    }
                 }
             }
             self.close_epoch(month).await?;
         }
-        store::set_epoch_state(self.db, month, "closed").await?;
+        self.carry_unpaid(&plan).await?;
         if self.settings.reclaim_lookup_tables {
             self.reclaim_lookup_tables().await?;
         }
         Ok(self.summary.clone())
+    }
+
+    fn verified_plan_hash(&self, plan: &StoredPlan) -> Result<[u8; 32], EngineError> {
+        verify_stored_plan(plan)
+    }
+
+    fn check_batch_root(&self, month: MonthId, stored: &StoredBatch) -> Result<(), EngineError> {
+        check_batch_root(month, stored)
+    }
+
+    fn check_epoch_plan(
+        &self,
+        month: MonthId,
+        epoch: &EpochView,
+        plan_hash: &[u8; 32],
+    ) -> Result<(), EngineError> {
+        if &epoch.plan_hash != plan_hash {
+            return Err(EngineError::PlanMismatch {
+                month,
+                stored: hex::encode(plan_hash),
+                onchain: hex::encode(epoch.plan_hash),
+            });
+        }
+        Ok(())
+    }
+
+    /// Before the epoch opens, the recipients are checked again. The plan is committed by
+    /// then (its hash goes into `open_epoch`), so a recipient that became unusable stays in
+    /// it: the treasury skips an unusable token account and the engine carries it back as
+    /// pending after the close; a wallet address that became a non-system account is still on
+    /// the curve (its key holder owns the payout). Both are logged for the operator.
+    async fn recheck_recipients(&mut self, plan: &StoredPlan) -> Result<(), EngineError> {
+        let pairs: Vec<(Pubkey, Pubkey)> = plan
+            .batches
+            .iter()
+            .flat_map(|b| b.batch.payees.iter().map(|p| (p.wallet, p.token_account)))
+            .collect();
+        let payees: Vec<&super::plan::Payee> =
+            plan.batches.iter().flat_map(|b| b.batch.payees.iter()).collect();
+        let mint = self.mint;
+        let verdicts = super::recipients::check_all(self.backend, &mint, &pairs).await?;
+        for (payee, verdict) in payees.into_iter().zip(verdicts) {
+            if let Err(why) = verdict {
+                self.summary.recipients_flagged_before_open += 1;
+                tracing::warn!(month = %plan.month, member = payee.member_id, wallet = %payee.wallet, reason = %why,
+                    "recipient became unusable since planning: the treasury will skip it and it will be carried back as pending");
+            }
+        }
+        Ok(())
     }
 
     async fn epoch(&mut self, month: MonthId) -> Result<Option<EpochView>, EngineError> {
@@ -231,14 +352,6 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             return vec![];
         }
         limits::budget_instructions(units, self.settings.compute_unit_price)
-    }
-
-    /// Signs `ixs` with the distributor key (legacy transaction).
-    async fn sign(
-        &mut self,
-        ixs: &[Instruction],
-    ) -> Result<(VersionedTransaction, u64), EngineError> {
-        self.sign_with(ixs, None, None).await
     }
 
     /// Signs `ixs` with `signer` (default: the distributor key) as the only signer and fee
@@ -283,17 +396,12 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         &mut self,
         plan: &StoredPlan,
         report_hash: [u8; 32],
+        plan_hash: [u8; 32],
     ) -> Result<(), EngineError> {
         let month = plan.month;
         let distributor = self.backend.payer().pubkey();
         let batch_count = u16::try_from(plan.batches.len())
             .map_err(|_| StoreError::Corrupt("batch count".into()))?;
-        let plan_hash = onchain::plan_hash(
-            month,
-            plan.total,
-            &report_hash,
-            plan.batches.iter().map(|b| &b.batch),
-        );
         let ix = onchain::open_epoch(
             &distributor,
             month,
@@ -309,11 +417,87 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 store::EpochStep::Open,
                 "open_epoch",
                 ix,
+                None,
                 |e| e.is_some(),
                 Some(CrashPoint::AfterOpenEpochSent),
             )
             .await?;
         self.summary.epoch_opened_now = landed;
+        Ok(())
+    }
+
+    /// Writes every batch root the plan pages do not hold yet (idempotent: the pages are read
+    /// first, so a restart writes only what is missing).
+    async fn write_plan_roots(&mut self, plan: &StoredPlan) -> Result<(), EngineError> {
+        let month = plan.month;
+        let roots: Vec<[u8; 32]> = plan.batches.iter().map(|b| b.batch.root(month)).collect();
+        let batch_count =
+            u16::try_from(roots.len()).map_err(|_| StoreError::Corrupt("batch count".into()))?;
+        let pages = stk_client::treasury::plan_pages(month.0, batch_count);
+        let mut onchain: Vec<Option<PageEntry>> = vec![None; roots.len()];
+        for (p, address) in pages.iter().enumerate() {
+            if let Some(data) = self.backend.account_data(address).await? {
+                let entries = onchain::decode_plan_page(&data).map_err(StoreError::Corrupt)?;
+                let first = p * stk_common::payout_plan::PLAN_PAGE_ENTRIES;
+                for (i, e) in entries.into_iter().enumerate() {
+                    if let Some(slot) = onchain.get_mut(first + i) {
+                        *slot = Some(e);
+                    }
+                }
+            }
+        }
+        let distributor = self.backend.payer().pubkey();
+        let ixs =
+            stk_client::treasury::write_plan_roots_instructions(&distributor, month.0, &roots);
+        let mut first = 0usize;
+        for (n, ix) in ixs.into_iter().enumerate() {
+            // Each instruction covers consecutive batches from `first`; recover its length
+            // from the same split rule the builder uses.
+            let page_end = (first / stk_common::payout_plan::PLAN_PAGE_ENTRIES + 1)
+                * stk_common::payout_plan::PLAN_PAGE_ENTRIES;
+            let len =
+                (roots.len().min(page_end) - first).min(stk_client::treasury::MAX_ROOTS_PER_WRITE);
+            let range = first..first + len;
+            first += len;
+            let written = range.clone().all(|b| onchain[b].is_some_and(|e| e.root == roots[b]));
+            if written {
+                continue;
+            }
+            self.submit_until_landed("write_plan_roots", &[ix]).await?;
+            self.summary.roots_written += len;
+            self.crash_at(CrashPoint::AfterPlanRootsWritten(n as u32))?;
+        }
+        Ok(())
+    }
+
+    /// Approval: with an approver key (embedded demo, tests) the engine signs `approve_epoch`;
+    /// otherwise it stops here until the admin has approved the plan on-chain.
+    async fn approve(&mut self, plan: &StoredPlan, plan_hash: [u8; 32]) -> Result<(), EngineError> {
+        let month = plan.month;
+        let Some(approver) = self.settings.approver.clone() else {
+            let plan_hash = hex::encode(plan_hash);
+            tracing::info!(%month, %plan_hash, "plan written on-chain; awaiting the admin's approve_epoch");
+            return Err(EngineError::AwaitingApproval { month, plan_hash });
+        };
+        let batch_count = u16::try_from(plan.batches.len())
+            .map_err(|_| StoreError::Corrupt("batch count".into()))?;
+        let ix = stk_client::treasury::approve_epoch(
+            &approver.0.pubkey(),
+            month.0,
+            plan_hash,
+            batch_count,
+        );
+        self.until_epoch(
+            month,
+            store::EpochStep::Approve,
+            "approve_epoch",
+            ix,
+            Some(approver.0.as_ref()),
+            |e| e.is_some_and(|e| !e.proposed),
+            None,
+        )
+        .await?;
+        self.crash_at(CrashPoint::AfterApproval)?;
         Ok(())
     }
 
@@ -330,6 +514,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 store::EpochStep::Close,
                 "close_epoch",
                 ix,
+                None,
                 |e| e.is_some_and(|e| e.closed),
                 Some(CrashPoint::AfterCloseEpochSent),
             )
@@ -338,32 +523,71 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         Ok(())
     }
 
-    /// Sends `ix` until the epoch satisfies `done`. Returns whether this run's transaction did it.
+    /// The closed epoch's unpaid lines (batches never paid, positions skipped on-chain) become
+    /// pending allocations, once.
+    async fn carry_unpaid(&mut self, plan: &StoredPlan) -> Result<(), EngineError> {
+        let month = plan.month;
+        let epoch = self
+            .epoch(month)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("epoch {month} vanished")))?;
+        let batch_count = u16::try_from(plan.batches.len())
+            .map_err(|_| StoreError::Corrupt("batch count".into()))?;
+        let mut masks: Vec<u64> = vec![0; plan.batches.len()];
+        for (p, address) in
+            stk_client::treasury::plan_pages(month.0, batch_count).iter().enumerate()
+        {
+            let Some(data) = self.backend.account_data(address).await? else { continue };
+            let entries = onchain::decode_plan_page(&data).map_err(StoreError::Corrupt)?;
+            let first = p * stk_common::payout_plan::PLAN_PAGE_ENTRIES;
+            for (i, e) in entries.into_iter().enumerate() {
+                if let Some(m) = masks.get_mut(first + i) {
+                    *m = e.skipped_mask;
+                }
+            }
+        }
+        let lines = super::carry::unpaid_lines(
+            plan,
+            |b| epoch.is_batch_paid(b),
+            |b| masks.get(b as usize).copied().unwrap_or(0),
+        );
+        if let Some(carried) = super::carry::carry_unpaid(self.db, plan, &lines).await? {
+            self.summary.recipients_carried = carried.recipients;
+            self.summary.amount_carried = carried.amount;
+            if carried.recipients > 0 {
+                tracing::warn!(%month, recipients = carried.recipients, amount = carried.amount,
+                    "recipients not paid by the closed epoch are pending again");
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends `ix` (signed by `signer`, default the distributor key) until the epoch satisfies
+    /// `done`. Returns whether this run's transaction did it. A failure on-chain ends the
+    /// step; transport errors and expiries re-sign, up to `max_sends_per_run` in one run.
+    #[allow(clippy::too_many_arguments)]
     async fn until_epoch(
         &mut self,
         month: MonthId,
         step: store::EpochStep,
         what: &str,
         ix: Instruction,
+        signer: Option<&Keypair>,
         done: impl Fn(Option<&EpochView>) -> bool,
         crash_after_send: Option<CrashPoint>,
     ) -> Result<bool, EngineError> {
-        let mut attempts = 0;
+        let mut sends = 0;
         loop {
             if done(self.epoch(month).await?.as_ref()) {
                 return Ok(false);
             }
-            attempts += 1;
-            if attempts > self.settings.max_attempts {
-                return Err(EngineError::GaveUp {
-                    index: u32::MAX,
-                    attempts,
-                    error: format!("{what} never landed"),
-                });
+            sends += 1;
+            if sends > self.settings.max_sends_per_run {
+                return Err(EngineError::Stuck { what: what.to_string(), waits: sends - 1 });
             }
             let mut ixs = self.budget_instructions();
             ixs.push(ix.clone());
-            let (tx, last_valid) = self.sign(&ixs).await?;
+            let (tx, last_valid) = self.sign_with(&ixs, signer, None).await?;
             let signature = tx.signatures[0];
             store::record_epoch_signature(self.db, month, step, &signature.to_string()).await?;
             self.send(&tx, what).await?;
@@ -404,7 +628,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         ixs: &[Instruction],
         signer: Option<&Keypair>,
     ) -> Result<(), EngineError> {
-        for _ in 0..self.settings.max_attempts {
+        for _ in 0..self.settings.max_sends_per_run {
             let (tx, last_valid) = self.sign_with(ixs, signer, None).await?;
             let signature = tx.signatures[0];
             self.send(&tx, what).await?;
@@ -416,7 +640,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 SignatureStatus::Unknown => {} // expired: sign again
             }
         }
-        Err(EngineError::Stuck { what: what.to_string(), waits: self.settings.max_attempts })
+        Err(EngineError::Stuck { what: what.to_string(), waits: self.settings.max_sends_per_run })
     }
 
     /// Polls a signature until it lands or its blockhash expires (then `Unknown`).
@@ -440,16 +664,19 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         Err(EngineError::Stuck { what: what.to_string(), waits: self.settings.max_waits })
     }
 
-    /// Pays one batch exactly once: the on-chain bitmap decides whether it is paid.
+    /// Pays one batch exactly once: the on-chain bitmap decides whether it is paid. Returns
+    /// `false` if the epoch was closed (aborted) before the batch was paid.
     async fn pay_batch(
         &mut self,
         month: MonthId,
+        plan_hash: &[u8; 32],
         stored: &mut StoredBatch,
         table: Option<&AddressLookupTableAccount>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<bool, EngineError> {
         let index = stored.batch.index;
         let what = format!("batch {index}");
         let mut last_error = String::new();
+        let mut sends = 0u32;
         loop {
             let epoch = self
                 .epoch(month)
@@ -468,7 +695,11 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                     "batch confirmed"
                 );
                 self.crash_at(CrashPoint::AfterBatchConfirmed(index))?;
-                return Ok(());
+                return Ok(true);
+            }
+            if epoch.closed {
+                tracing::warn!(%month, batch = index, "epoch closed before this batch was paid");
+                return Ok(false);
             }
             // A recorded signature that may still land must be waited for, never doubled.
             if let (BatchState::Sent, Some(sig), Some(last_valid)) =
@@ -480,8 +711,9 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                     SignatureStatus::Succeeded | SignatureStatus::Unknown => {}
                     SignatureStatus::Failed { error, custom_code } => {
                         if custom_code != Some(onchain::batch_already_paid_code()) {
-                            tracing::warn!(batch = index, %error, "payout transaction failed");
+                            tracing::warn!(batch = index, %error, "payout transaction failed on-chain");
                             store::record_error(self.db, month, index, &error).await?;
+                            stored.failures += 1;
                             last_error = error;
                         }
                     }
@@ -490,13 +722,39 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 stored.state = BatchState::Planned;
                 continue;
             }
-            if stored.attempts >= self.settings.max_attempts {
+            // Only failures on-chain give a batch up; transport errors and expiries stop this
+            // run (to resume later) but never end the month.
+            if stored.failures >= self.settings.max_attempts {
+                if last_error.is_empty() {
+                    last_error =
+                        store::last_error(self.db, month, index).await?.unwrap_or_default();
+                }
                 return Err(EngineError::GaveUp {
                     index,
-                    attempts: stored.attempts,
+                    attempts: stored.failures,
                     error: last_error,
                 });
             }
+            if sends >= self.settings.max_sends_per_run {
+                return Err(EngineError::Stuck { what, waits: sends });
+            }
+            // Before every send: the epoch commits the stored plan, and the batch's stored
+            // content is the one its stored root commits to.
+            self.check_epoch_plan(month, &epoch, plan_hash)?;
+            let stored_plan: Option<String> =
+                sqlx::query_scalar("SELECT plan_hash FROM payout_epochs WHERE month = $1")
+                    .bind(month.to_string())
+                    .fetch_one(self.db)
+                    .await
+                    .map_err(StoreError::Db)?;
+            if stored_plan.as_deref() != Some(hex::encode(plan_hash).as_str()) {
+                return Err(EngineError::PlanMismatch {
+                    month,
+                    stored: stored_plan.unwrap_or_default(),
+                    onchain: hex::encode(epoch.plan_hash),
+                });
+            }
+            self.check_batch_root(month, stored)?;
             let (tx, last_valid) = self.sign_batch(month, &stored.batch, table).await?;
             let signature = tx.signatures[0].to_string();
             store::record_sent(self.db, month, index, &signature, last_valid).await?;
@@ -504,6 +762,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             stored.signature = Some(signature);
             stored.last_valid_block_height = Some(last_valid);
             stored.attempts += 1;
+            sends += 1;
             self.crash_at(CrashPoint::AfterBatchRecordedBeforeSend(index))?;
             self.send(&tx, &what).await?;
             self.crash_at(CrashPoint::AfterBatchSent(index))?;
@@ -539,11 +798,19 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     /// Creates the missing recipients' token accounts (idempotent instructions). The rent
     /// payer (default: the distributor key) funds them and signs these transactions alone.
     async fn ensure_token_accounts(&mut self, plan: &StoredPlan) -> Result<(), EngineError> {
+        let wanted: Vec<(Pubkey, Pubkey)> = plan
+            .batches
+            .iter()
+            .filter(|b| b.state != BatchState::Confirmed)
+            .flat_map(|b| b.batch.payees.iter().map(|p| (p.wallet, p.token_account)))
+            .collect();
         let mut missing: BTreeSet<(Pubkey, Pubkey)> = BTreeSet::new();
-        for stored in plan.batches.iter().filter(|b| b.state != BatchState::Confirmed) {
-            for payee in &stored.batch.payees {
-                if self.backend.account_data(&payee.token_account).await?.is_none() {
-                    missing.insert((payee.wallet, payee.token_account));
+        for chunk in wanted.chunks(crate::chain::MAX_MULTIPLE_ACCOUNTS) {
+            let addresses: Vec<Pubkey> = chunk.iter().map(|(_, t)| *t).collect();
+            let accounts = self.backend.accounts(&addresses).await?;
+            for (pair, account) in chunk.iter().zip(accounts) {
+                if account.is_none() {
+                    missing.insert(*pair);
                 }
             }
         }
@@ -570,10 +837,39 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     }
 }
 
+/// The stored plan hash, after recomputing it — and every batch root — from the stored rows:
+/// a plan whose rows were changed in Postgres is refused before anything is sent or approved.
+pub fn verify_stored_plan(plan: &StoredPlan) -> Result<[u8; 32], EngineError> {
+    let month = plan.month;
+    let stored = plan.plan_hash.as_deref().ok_or(EngineError::NoPlanHash(month))?;
+    let stored_hash = parse_hash(stored)?;
+    for b in &plan.batches {
+        check_batch_root(month, b)?;
+    }
+    let batches: Vec<PlannedBatch> = plan.batches.iter().map(|b| b.batch.clone()).collect();
+    let recomputed = super::plan::plan_hash(month, &parse_hash(&plan.report_sha256)?, &batches)
+        .map_err(StoreError::Plan)?;
+    if recomputed != stored_hash {
+        return Err(EngineError::PlanMismatch {
+            month,
+            stored: stored.to_string(),
+            onchain: format!("{} (recomputed from the stored rows)", hex::encode(recomputed)),
+        });
+    }
+    Ok(stored_hash)
+}
+
+/// The batch's stored recipients hash to its stored root.
+pub fn check_batch_root(month: MonthId, stored: &StoredBatch) -> Result<(), EngineError> {
+    let index = stored.batch.index;
+    match stored.root.as_deref() {
+        Some(root) if root == hex::encode(stored.batch.root(month)) => Ok(()),
+        _ => Err(EngineError::BatchMismatch { month, index }),
+    }
+}
+
 fn parse_hash(hex_hash: &str) -> Result<[u8; 32], EngineError> {
-    let bytes = hex::decode(hex_hash)
-        .map_err(|_| StoreError::Corrupt(format!("report hash {hex_hash:?}")))?;
-    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("report hash {hex_hash:?}")).into())
+    Ok(store::parse_hash(hex_hash)?)
 }
 
 /// Re-exported for callers that plan and pay in one go.

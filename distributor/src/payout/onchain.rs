@@ -1,5 +1,6 @@
-//! What the payout engine needs from `stk_treasury`: its three instructions and a view of the
-//! epoch account (status and the paid-batch bitmap).
+//! What the payout engine needs from `stk_treasury`: its instructions and views of the epoch
+//! account (status, plan hash, the paid-batch bitmap) and of the plan pages (roots and
+//! skipped masks).
 use super::plan::PlannedBatch;
 use anchor_lang::{prelude::Pubkey, AccountDeserialize};
 use stk_client::Instruction;
@@ -10,6 +11,9 @@ use stk_treasury::state::{Epoch, EpochStatus};
 #[derive(Clone)]
 pub struct EpochView {
     pub closed: bool,
+    /// Opened with its plan, waiting for the admin's `approve_epoch`.
+    pub proposed: bool,
+    pub plan_hash: [u8; 32],
     pub report_hash: [u8; 32],
     pub total: u64,
     pub paid: u64,
@@ -47,6 +51,8 @@ pub fn decode_epoch(data: Option<Vec<u8>>) -> Result<Option<EpochView>, String> 
         Epoch::try_deserialize(&mut data.as_slice()).map_err(|e| format!("epoch account: {e}"))?;
     Ok(Some(EpochView {
         closed: epoch.status == EpochStatus::Closed,
+        proposed: epoch.status == EpochStatus::Proposed,
+        plan_hash: epoch.plan_hash,
         report_hash: epoch.report_hash,
         total: epoch.total,
         paid: epoch.paid,
@@ -72,22 +78,40 @@ pub fn open_epoch(
     )
 }
 
-/// The on-chain plan hash of `batches` (`stk_common::payout_plan`): what `open_epoch` commits
-/// to and the admin approves.
-pub fn plan_hash<'a>(
-    month: MonthId,
-    total: u64,
-    report_hash: &[u8; 32],
-    batches: impl Iterator<Item = &'a PlannedBatch>,
-) -> [u8; 32] {
-    let roots: Vec<[u8; 32]> = batches
-        .map(|b| {
-            let lines: Vec<(Pubkey, u64)> =
-                b.payees.iter().map(|p| (p.token_account, p.amount)).collect();
-            stk_common::payout_plan::batch_root(month.0, b.index as u16, &lines)
+/// The plan page PDA holding batch `batch`'s root.
+pub fn plan_page_of(month: MonthId, batch: u32) -> Pubkey {
+    let (page, _) = stk_common::payout_plan::page_of(batch as u16);
+    seeds::find_plan_page(month.0, page)
+}
+
+/// One entry of a plan page as read on-chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageEntry {
+    pub root: [u8; 32],
+    pub skipped_mask: u64,
+}
+
+/// Decodes a plan page account (zero-copy, `repr(C)`, after Anchor's 8-byte discriminator)
+/// into its entries, without trusting its length or alignment.
+pub fn decode_plan_page(data: &[u8]) -> Result<Vec<PageEntry>, String> {
+    use anchor_lang::Discriminator;
+    use stk_common::payout_plan::PLAN_PAGE_ENTRIES;
+    use stk_treasury::state::{PlanPage, PLAN_PAGE_SPACE};
+    if data.len() < PLAN_PAGE_SPACE || !data.starts_with(PlanPage::DISCRIMINATOR) {
+        return Err("plan page: not a plan page account".into());
+    }
+    let body = &data[8..];
+    let roots_at = core::mem::offset_of!(PlanPage, roots);
+    let masks_at = core::mem::offset_of!(PlanPage, skipped_masks);
+    Ok((0..PLAN_PAGE_ENTRIES)
+        .map(|e| {
+            let mut root = [0u8; 32];
+            root.copy_from_slice(&body[roots_at + 32 * e..roots_at + 32 * (e + 1)]);
+            let mut mask = [0u8; 8];
+            mask.copy_from_slice(&body[masks_at + 8 * e..masks_at + 8 * (e + 1)]);
+            PageEntry { root, skipped_mask: u64::from_le_bytes(mask) }
         })
-        .collect();
-    stk_common::payout_plan::plan_hash(month.0, total, roots.len() as u16, report_hash, &roots)
+        .collect())
 }
 
 pub fn distribute_batch(distributor: &Pubkey, month: MonthId, batch: &PlannedBatch) -> Instruction {

@@ -21,6 +21,35 @@ impl PlannedBatch {
     pub fn total(&self) -> u64 {
         self.payees.iter().map(|p| p.amount).sum()
     }
+
+    /// `(token_account, amount)` in position order: what the batch's root commits to.
+    pub fn lines(&self) -> Vec<(Pubkey, u64)> {
+        self.payees.iter().map(|p| (p.token_account, p.amount)).collect()
+    }
+
+    /// The batch's Merkle root in `month`'s plan (`stk_common::payout_plan::batch_root`).
+    pub fn root(&self, month: stk_common::calendar::MonthId) -> [u8; 32] {
+        let index = u16::try_from(self.index).unwrap_or(u16::MAX);
+        stk_common::payout_plan::batch_root(month.0, index, &self.lines())
+    }
+}
+
+/// The plan hash the treasury commits and the admin approves: over the month, the net total,
+/// the batch count, the approved report's hash and every batch root in order.
+pub fn plan_hash(
+    month: stk_common::calendar::MonthId,
+    report_hash: &[u8; 32],
+    batches: &[PlannedBatch],
+) -> Result<[u8; 32], PlanError> {
+    let total = batches
+        .iter()
+        .flat_map(|b| b.payees.iter())
+        .try_fold(0u64, |acc, p| acc.checked_add(p.amount))
+        .ok_or(PlanError::Overflow)?;
+    let count = u16::try_from(batches.len())
+        .map_err(|_| PlanError::TooManyBatches(batches.len(), u16::MAX as usize))?;
+    let roots: Vec<[u8; 32]> = batches.iter().map(|b| b.root(month)).collect();
+    Ok(stk_common::payout_plan::plan_hash(month.0, total, count, report_hash, &roots))
 }
 
 /// How a month's batches are sent, fixed when its plan is written and never recomputed.
@@ -63,6 +92,10 @@ pub enum PlanError {
     BatchSize,
     #[error("member {0} appears twice in the payable allocations")]
     DuplicateMember(i64),
+    #[error("token account {0} appears twice in the plan")]
+    DuplicateAccount(Pubkey),
+    #[error("a batch holds at most {0} recipients")]
+    BatchTooLarge(usize),
     #[error("the plan needs {0} batches; the treasury accepts at most {1} per epoch")]
     TooManyBatches(usize, usize),
     #[error("the total overflows u64")]
@@ -79,10 +112,20 @@ pub fn plan_batches(
     if max_per_batch == 0 {
         return Err(PlanError::BatchSize);
     }
+    if max_per_batch > stk_common::payout_plan::MAX_BATCH_RECIPIENTS {
+        return Err(PlanError::BatchTooLarge(stk_common::payout_plan::MAX_BATCH_RECIPIENTS));
+    }
     payees.retain(|p| p.amount > 0);
     payees.sort_by_key(|p| p.member_id);
     if let Some(w) = payees.windows(2).find(|w| w[0].member_id == w[1].member_id) {
         return Err(PlanError::DuplicateMember(w[0].member_id));
+    }
+    // One account paid twice would be refused by the program inside a batch, and across
+    // batches would pay one member's account for another: a plan never names it twice.
+    let mut accounts: Vec<&Pubkey> = payees.iter().map(|p| &p.token_account).collect();
+    accounts.sort_unstable();
+    if let Some(w) = accounts.windows(2).find(|w| w[0] == w[1]) {
+        return Err(PlanError::DuplicateAccount(*w[0]));
     }
     payees.iter().try_fold(0u64, |acc, p| acc.checked_add(p.amount)).ok_or(PlanError::Overflow)?;
     let batches: Vec<PlannedBatch> = payees
@@ -141,5 +184,32 @@ mod tests {
             plan_batches(vec![payee(1, u64::MAX), payee(2, 1)], 10, 10),
             Err(PlanError::Overflow)
         );
+        let shared = payee(1, 5);
+        let twin = Payee { member_id: 2, ..shared.clone() };
+        assert_eq!(
+            plan_batches(vec![shared.clone(), twin], 10, 10),
+            Err(PlanError::DuplicateAccount(shared.token_account))
+        );
+        assert_eq!(plan_batches(vec![shared], 65, 10), Err(PlanError::BatchTooLarge(64)));
+    }
+
+    #[test]
+    fn the_plan_hash_binds_every_line() {
+        let month = stk_common::calendar::MonthId(24_325);
+        let batches =
+            plan_batches((0..30).map(|i| payee(i, 7 + i as u64)).collect(), 8, 10).unwrap();
+        let hash = plan_hash(month, &[1; 32], &batches).unwrap();
+        assert_ne!(hash, plan_hash(month, &[2; 32], &batches).unwrap(), "another report");
+        assert_ne!(
+            hash,
+            plan_hash(stk_common::calendar::MonthId(24_326), &[1; 32], &batches).unwrap()
+        );
+        let mut changed = batches.clone();
+        changed[3].payees[1].amount += 1;
+        assert_ne!(hash, plan_hash(month, &[1; 32], &changed).unwrap(), "an amount");
+        let mut moved = batches;
+        let p = moved[0].payees.pop().unwrap();
+        moved[1].payees.insert(0, p);
+        assert_ne!(hash, plan_hash(month, &[1; 32], &moved).unwrap(), "a line moved");
     }
 }

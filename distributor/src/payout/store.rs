@@ -4,7 +4,7 @@ use super::{
     plan::{Payee, PlanShape, PlannedBatch},
 };
 use anchor_lang::prelude::Pubkey;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use std::str::FromStr;
 use stk_common::calendar::MonthId;
 
@@ -16,6 +16,8 @@ pub enum StoreError {
     PlanMismatch { month: String, existing: String, offered: String },
     #[error("corrupt payout row: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Plan(#[from] super::plan::PlanError),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,10 @@ pub struct StoredBatch {
     pub signature: Option<String>,
     pub last_valid_block_height: Option<u64>,
     pub attempts: u32,
+    /// Transactions of this batch that failed on-chain (what counts toward giving up).
+    pub failures: u32,
+    /// The batch root committed in the plan (hex).
+    pub root: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +64,10 @@ pub struct StoredPlan {
     pub report_sha256: String,
     pub total: u64,
     pub state: String,
+    /// The plan hash (hex) `open_epoch` commits; `None` for plans older than the commitment.
+    pub plan_hash: Option<String>,
+    /// Whether the unpaid recipients of the closed epoch were carried back as pending.
+    pub unpaid_carried: bool,
     pub form: TxForm,
     /// Lookup-table plans: consecutive batches sharing one table.
     pub batches_per_table: usize,
@@ -86,24 +96,40 @@ fn pubkey(s: &str) -> Result<Pubkey, StoreError> {
     Pubkey::from_str(s).map_err(|_| StoreError::Corrupt(format!("address {s:?}")))
 }
 
-/// Writes the plan of `month` in one transaction. If a plan exists for the same report it is
-/// kept as it is (the plan of an opened epoch is never recomputed); for another report, error.
+/// Writes the plan of `month` in one transaction (see [`save_plan_in`]). Returns the plan hash.
 pub async fn save_plan(
     db: &PgPool,
     month: MonthId,
     report_sha256: &str,
     batches: &[PlannedBatch],
     shape: PlanShape,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
     let mut tx = db.begin().await?;
-    let existing: Option<String> =
-        sqlx::query_scalar("SELECT report_sha256 FROM payout_epochs WHERE month = $1 FOR UPDATE")
-            .bind(month.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(existing) = existing {
+    let hash = save_plan_in(&mut tx, month, report_sha256, batches, shape).await?;
+    tx.commit().await?;
+    Ok(hash)
+}
+
+/// Writes the plan of `month`, its batch roots and its plan hash inside the caller's
+/// transaction, and returns the plan hash (hex). If a plan exists for the same report it is
+/// kept as it is (a plan is never recomputed); for another report, error. A plan without
+/// batches is recorded as `empty`: nothing to send.
+pub async fn save_plan_in(
+    tx: &mut PgConnection,
+    month: MonthId,
+    report_sha256: &str,
+    batches: &[PlannedBatch],
+    shape: PlanShape,
+) -> Result<String, StoreError> {
+    let existing: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT report_sha256, plan_hash FROM payout_epochs WHERE month = $1 FOR UPDATE",
+    )
+    .bind(month.to_string())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((existing, plan_hash)) = existing {
         if existing == report_sha256 {
-            return Ok(());
+            return Ok(plan_hash.unwrap_or_default());
         }
         return Err(StoreError::PlanMismatch {
             month: month.to_string(),
@@ -111,9 +137,12 @@ pub async fn save_plan(
             offered: report_sha256.to_string(),
         });
     }
+    let report_hash = parse_hash(report_sha256)?;
+    let plan_hash = hex::encode(super::plan::plan_hash(month, &report_hash, batches)?);
     let total: u64 = batches.iter().map(|b| b.total()).sum();
+    let state = if batches.is_empty() { "empty" } else { "planned" };
     sqlx::query(
-        "INSERT INTO payout_epochs (month, month_id, report_sha256, total, batch_count, tx_form, recipients_per_batch, batches_per_table) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO payout_epochs (month, month_id, report_sha256, total, batch_count, tx_form, recipients_per_batch, batches_per_table, plan_hash, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(month.to_string())
     .bind(month.0 as i32)
@@ -123,15 +152,20 @@ pub async fn save_plan(
     .bind(shape.form.as_str())
     .bind(shape.recipients_per_batch as i32)
     .bind(shape.batches_per_table().map(|b| b as i32))
+    .bind(&plan_hash)
+    .bind(state)
     .execute(&mut *tx)
     .await?;
     for batch in batches {
-        sqlx::query("INSERT INTO payout_batches (month, batch_index, total) VALUES ($1, $2, $3)")
-            .bind(month.to_string())
-            .bind(batch.index as i32)
-            .bind(to_i64(batch.total(), "batch total")?)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO payout_batches (month, batch_index, total, root) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(month.to_string())
+        .bind(batch.index as i32)
+        .bind(to_i64(batch.total(), "batch total")?)
+        .bind(hex::encode(batch.root(month)))
+        .execute(&mut *tx)
+        .await?;
         let mut insert = sqlx::QueryBuilder::new(
             "INSERT INTO payout_recipients (month, batch_index, position, member_id, wallet, token_account, amount) ",
         );
@@ -150,13 +184,19 @@ pub async fn save_plan(
         });
         insert.build().execute(&mut *tx).await?;
     }
-    tx.commit().await?;
-    Ok(())
+    Ok(plan_hash)
+}
+
+/// A 32-byte hash from its hex form.
+pub fn parse_hash(hex_hash: &str) -> Result<[u8; 32], StoreError> {
+    let bytes =
+        hex::decode(hex_hash).map_err(|_| StoreError::Corrupt(format!("hash {hex_hash:?}")))?;
+    bytes.try_into().map_err(|_| StoreError::Corrupt(format!("hash {hex_hash:?}")))
 }
 
 pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>, StoreError> {
     let Some(epoch) =
-        sqlx::query("SELECT report_sha256, total, state, tx_form, batches_per_table FROM payout_epochs WHERE month = $1")
+        sqlx::query("SELECT report_sha256, total, state, tx_form, batches_per_table, plan_hash, unpaid_carried FROM payout_epochs WHERE month = $1")
             .bind(month.to_string())
             .fetch_optional(db)
             .await?
@@ -164,7 +204,7 @@ pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>
         return Ok(None);
     };
     let batch_rows = sqlx::query(
-        "SELECT batch_index, state, signature, last_valid_block_height, attempts FROM payout_batches WHERE month = $1 ORDER BY batch_index",
+        "SELECT batch_index, state, signature, last_valid_block_height, attempts, failures, root FROM payout_batches WHERE month = $1 ORDER BY batch_index",
     )
     .bind(month.to_string())
     .fetch_all(db)
@@ -192,6 +232,8 @@ pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>
                 .map(|h| to_u64(h, "last_valid_block_height"))
                 .transpose()?,
             attempts: row.get::<i32, _>("attempts") as u32,
+            failures: row.get::<i32, _>("failures") as u32,
+            root: row.get("root"),
         });
     }
     for row in recipient_rows {
@@ -211,6 +253,8 @@ pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>
         report_sha256: epoch.get("report_sha256"),
         total: to_u64(epoch.get("total"), "total")?,
         state: epoch.get("state"),
+        plan_hash: epoch.get("plan_hash"),
+        unpaid_carried: epoch.get("unpaid_carried"),
         form: TxForm::parse(epoch.get::<&str, _>("tx_form"))
             .ok_or_else(|| StoreError::Corrupt("payout_epochs.tx_form".into()))?,
         batches_per_table: epoch.get::<Option<i32>, _>("batches_per_table").unwrap_or(0).max(0)
@@ -250,19 +294,36 @@ pub async fn record_confirmed(db: &PgPool, month: MonthId, index: u32) -> Result
     Ok(())
 }
 
+/// A transaction of the batch failed on-chain: counted toward giving up, with its error.
 pub async fn record_error(
     db: &PgPool,
     month: MonthId,
     index: u32,
     error: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE payout_batches SET last_error = $3, updated_at = now() WHERE month = $1 AND batch_index = $2")
+    sqlx::query("UPDATE payout_batches SET last_error = $3, failures = failures + 1, updated_at = now() WHERE month = $1 AND batch_index = $2")
         .bind(month.to_string())
         .bind(index as i32)
         .bind(error)
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// The batch's last on-chain error.
+pub async fn last_error(
+    db: &PgPool,
+    month: MonthId,
+    index: u32,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT last_error FROM payout_batches WHERE month = $1 AND batch_index = $2",
+    )
+    .bind(month.to_string())
+    .bind(index as i32)
+    .fetch_optional(db)
+    .await?
+    .flatten())
 }
 
 /// The epoch's state as the engine last saw it on-chain (`planned`, `open`, `closed`).
@@ -279,6 +340,7 @@ pub async fn set_epoch_state(db: &PgPool, month: MonthId, state: &str) -> Result
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EpochStep {
     Open,
+    Approve,
     Close,
 }
 
@@ -293,6 +355,9 @@ pub async fn record_epoch_signature(
     let sql = match step {
         EpochStep::Open => {
             "UPDATE payout_epochs SET open_signature = $2, updated_at = now() WHERE month = $1"
+        }
+        EpochStep::Approve => {
+            "UPDATE payout_epochs SET approve_signature = $2, updated_at = now() WHERE month = $1"
         }
         EpochStep::Close => {
             "UPDATE payout_epochs SET close_signature = $2, updated_at = now() WHERE month = $1"

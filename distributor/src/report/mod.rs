@@ -201,6 +201,10 @@ pub async fn run(
     persist(pool, &report, &sha256, checkpoints)
         .await
         .context("writing the distributor's tables")?;
+    // The canonical document itself, by its hash: a payout plan is built from the approved one.
+    crate::payout::approved::store_document(pool, &month_key, &sha256, &json)
+        .await
+        .context("storing the canonical report")?;
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "tables written");
     let (report, files) = match out_dir {
         None => (report, Vec::new()),

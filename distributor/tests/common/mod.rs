@@ -145,3 +145,74 @@ impl TestDb {
 pub const WALLET_A: &str = "4Nd1mBQtrMJVYVfKf2PJy9NZUZdTAsp7D4xWLs4gDB4T";
 pub const WALLET_B: &str = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
 pub const WALLET_C: &str = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v";
+
+/// A fresh embedded ledger with STK and the treasury, quarter 0 minted, and the clock after
+/// the schedule's first month (an epoch opens only once its month has ended). The admin is the
+/// ledger's payer; the backend signs as the distributor, a distinct funded key. Returns the
+/// backend, the setup, the first month and the admin key.
+pub async fn payout_world() -> (
+    stk_distributor::chain::embedded::EmbeddedBackend,
+    stk_harness::treasury::TreasurySetup,
+    stk_common::calendar::MonthId,
+    std::sync::Arc<solana_keypair::Keypair>,
+) {
+    use stk_harness::{
+        treasury::{TreasurySetup, TreasurySetupArgs},
+        Ledger,
+    };
+    let mut ledger = Ledger::start().await;
+    let admin = std::sync::Arc::new(ledger.ctx.payer.insecure_clone());
+    let mut args = TreasurySetupArgs::default();
+    // The distributor's configuration and the chain agree on the schedule (reports' pools).
+    args.mint.schedule = stk_distributor::config::Config::default_config().schedule();
+    let treasury = TreasurySetup::initialize(&mut ledger, args).await;
+    Ledger::ok(treasury.stk.mint_quarter(&mut ledger, 0, true).await);
+    let month = stk_common::calendar::MonthId(treasury.stk.schedule.start_month);
+    after_month(&mut ledger, month, treasury.stk.schedule.utc_offset_secs).await;
+    let backend = stk_distributor::chain::embedded::EmbeddedBackend::with_payer(
+        ledger,
+        treasury.distributor.insecure_clone(),
+    );
+    (backend, treasury, month, admin)
+}
+
+/// Moves the clock an hour past the end of `month` (never backwards).
+pub async fn after_month(
+    ledger: &mut stk_harness::Ledger,
+    month: stk_common::calendar::MonthId,
+    utc_offset_secs: i32,
+) {
+    let target = stk_common::calendar::MonthId(month.0 + 1).start_ts(utc_offset_secs) + 3_600;
+    let now = ledger.now().await;
+    if now < target {
+        ledger.warp_to_timestamp(target).await;
+    }
+}
+
+/// The data of a Token-2022 account of `mint` owned by `owner`, with the memo-transfer
+/// extension (incoming memos required or not), for `Ledger::install_account`.
+pub fn token_account_data(
+    mint: &anchor_lang::prelude::Pubkey,
+    owner: &anchor_lang::prelude::Pubkey,
+    memo_required: bool,
+) -> Vec<u8> {
+    use anchor_spl::token_interface::spl_token_2022::{
+        extension::{
+            memo_transfer::MemoTransfer, BaseStateWithExtensionsMut, ExtensionType,
+            StateWithExtensionsMut,
+        },
+        state::{Account, AccountState},
+    };
+    let len = ExtensionType::try_calculate_account_len::<Account>(&[ExtensionType::MemoTransfer])
+        .unwrap();
+    let mut data = vec![0u8; len];
+    let mut account = StateWithExtensionsMut::<Account>::unpack_uninitialized(&mut data).unwrap();
+    account.base.mint = *mint;
+    account.base.owner = *owner;
+    account.base.state = AccountState::Initialized;
+    account.pack_base();
+    account.init_account_type().unwrap();
+    let ext = account.init_extension::<MemoTransfer>(true).unwrap();
+    ext.require_incoming_transfer_memos = memo_required.into();
+    data
+}
