@@ -9,7 +9,9 @@
 //! * [`calendar`] — months, quarters and their start instants in the community's time zone,
 //! * [`fixed`] — the fixed-point format of on-chain prices,
 //! * [`merkle`] — the sale allowlist's leaf/node hashing, proof check and tree builder,
-//! * [`deploy`] — the upgrade-authority check that guards every program's `initialize`.
+//! * [`deploy`] — the upgrade-authority check that guards every program's `initialize`,
+//! * [`authority`] — the two-step (propose / accept) rotation of every program's admin,
+//! * [`account`] — PDA account creation that survives lamports sent to the address first.
 //!
 //! The crate is `no_std`-friendly in spirit: no floats, no clocks, no allocation in the math,
 //! so the programs can use it under SBF and the distributor gets bit-identical answers.
@@ -23,6 +25,9 @@ pub mod merkle;
 pub mod schedule;
 pub mod seeds;
 pub mod token;
+
+pub mod account;
+pub mod authority;
 
 /// Basis points in one whole (100%).
 pub const BPS_DENOMINATOR: u64 = 10_000;
