@@ -20,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod init;
 pub mod keypair;
+pub mod locks;
 pub mod metrics;
 pub mod payout;
 pub mod progress;
