@@ -23,6 +23,7 @@ pub mod config;
 pub mod db;
 pub mod init;
 pub mod keypair;
+pub mod locks;
 pub mod metadata;
 pub mod metrics;
 pub mod ops;

@@ -10,7 +10,9 @@
 //! A tick, in order:
 //! 1. cranks `stk_mint::mint_quarter` for every quarter that has started and is not minted
 //!    (permissionless; the schedule and the counter are read from the mint's config account);
-//! 2. for every month of the schedule whose payout time has passed and whose epoch is not
+//! 2. refreshes the staking positions of members' wallets whose lock has ended while they
+//!    still carry its multiplier (`crate::locks`), so they stop earning it;
+//! 3. for every month of the schedule whose payout time has passed and whose epoch is not
 //!    closed, oldest first (a month only after the previous one is complete): computes the
 //!    report once (a report awaiting approval is never recomputed behind the operator's back;
 //!    `distributor report` recomputes it and says so), waits for the operator's approval of
@@ -32,7 +34,7 @@ use crate::{
     report,
     schedule_clock::PayoutTime,
 };
-use anchor_lang::AccountDeserialize;
+use anchor_lang::{prelude::Pubkey, AccountDeserialize};
 use sqlx::PgPool;
 use std::{path::PathBuf, sync::atomic::Ordering, time::Duration};
 use stk_common::{calendar::MonthId, schedule::ScheduleParams, seeds};
@@ -101,6 +103,8 @@ pub enum TickEvent {
         withheld: u64,
         split: bool,
     },
+    /// The owners of the positions whose ended lock was refreshed to 1×.
+    LocksRefreshed(Vec<Pubkey>),
 }
 
 async fn mint_config<B: ChainBackend>(backend: &mut B) -> anyhow::Result<MintConfig> {
@@ -235,7 +239,14 @@ pub async fn tick<B: ChainBackend>(
         }
     }
 
-    // 2. Months whose payout is due, oldest first.
+    // 2. Ended stake locks (they would keep earning their multiplier until touched).
+    let refreshed =
+        crate::locks::refresh_ended_locks(backend, db, &mint, now, &settings.engine).await?;
+    if !refreshed.is_empty() {
+        events.push(TickEvent::LocksRefreshed(refreshed));
+    }
+
+    // 3. Months whose payout is due, oldest first.
     let Some(due) = settings.payout_time.latest_due_month(now, schedule.utc_offset_secs) else {
         return Ok(events);
     };

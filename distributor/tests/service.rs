@@ -293,3 +293,58 @@ async fn a_service_restarted_mid_payout_finishes_the_month_exactly_once() {
     assert!(events.is_empty(), "{events:?}");
     db.drop_db().await;
 }
+
+/// Ended stake locks stop earning their multiplier because the service refreshes them
+/// (`stk_distributor::locks`; stk_staking README, "Lock expiry"): a member's position whose
+/// lock ended is refreshed to 1× by the next tick, a still-locked one is left alone, a wallet
+/// the community does not know is not the service's business, and a second tick sends nothing.
+#[tokio::test]
+async fn the_service_refreshes_ended_stake_locks_so_they_stop_earning_their_multiplier() {
+    use solana_signer::Signer;
+    use stk_harness::staking::{StakingSetup, StakingSetupArgs};
+    const STK: u64 = 1_000_000;
+    let db = TestDb::new("locks").await;
+    let mut config = Config::default_config();
+    // No month of this schedule is due or started: the ticks below only look after staking.
+    config.emission.start_month = "2030-01".into();
+    let settings = ServiceSettings { report_dir: None, ..ServiceSettings::default() };
+    let metrics = Metrics::default();
+    let mut ledger = Ledger::start().await;
+    let s = StakingSetup::initialize(&mut ledger, StakingSetupArgs::default()).await;
+    let (alice, _) = s.wallet(&mut ledger, 1_000 * STK).await;
+    let (bob, _) = s.wallet(&mut ledger, 1_000 * STK).await;
+    let (stranger, _) = s.wallet(&mut ledger, 1_000 * STK).await;
+    Ledger::ok(s.stake(&mut ledger, &alice, 500 * STK, 1).await); // 90 days, 1.25×
+    Ledger::ok(s.stake(&mut ledger, &bob, 500 * STK, 3).await); // 365 days, 2×
+    Ledger::ok(s.stake(&mut ledger, &stranger, 500 * STK, 1).await);
+    db.member(1, "2027-01-01", None, Some(&alice.pubkey().to_string())).await;
+    db.member(2, "2027-01-01", None, Some(&bob.pubkey().to_string())).await;
+    db.member(3, "2027-01-01", None, Some("not-a-wallet")).await;
+    let alice_end = s.position(&mut ledger, &alice.pubkey()).await.lock_end_ts;
+    let mut backend = EmbeddedBackend::new(ledger);
+
+    // Still locked: nothing to do.
+    let now = backend.ledger.now().await;
+    let events = tick(&mut backend, &db.pool, &config, &settings, &metrics, now).await.unwrap();
+    assert_eq!(events, vec![]);
+
+    // Alice's lock (and the stranger's) ended; Bob's did not.
+    backend.ledger.warp_to_timestamp(alice_end + 1).await;
+    let now = backend.ledger.now().await;
+    let events = tick(&mut backend, &db.pool, &config, &settings, &metrics, now).await.unwrap();
+    assert_eq!(events, vec![TickEvent::LocksRefreshed(vec![alice.pubkey()])]);
+    let a = s.position(&mut backend.ledger, &alice.pubkey()).await;
+    assert_eq!((a.multiplier_bps, a.weight), (10_000, a.amount));
+    let b = s.position(&mut backend.ledger, &bob.pubkey()).await;
+    assert_eq!((b.multiplier_bps, b.weight), (20_000, 2 * b.amount));
+    let c = s.position(&mut backend.ledger, &stranger.pubkey()).await;
+    assert_eq!(c.multiplier_bps, 12_500, "wallets outside the community are left to others");
+    let pool = s.pool_state(&mut backend.ledger).await;
+    assert_eq!(pool.rewards.total_weight, (a.weight + b.weight + c.weight) as u128);
+
+    // Refreshed once: the next tick sends nothing.
+    let events =
+        tick(&mut backend, &db.pool, &config, &settings, &metrics, now + 60).await.unwrap();
+    assert_eq!(events, vec![]);
+    db.drop_db().await;
+}

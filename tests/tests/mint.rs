@@ -1,6 +1,6 @@
 //! `stk_mint` through the harness, with the real Token-2022 program underneath.
 //! Every instruction's success path, and the attacks listed in programs/stk_mint/README.md.
-use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
+use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey, AccountDeserialize};
 use anchor_spl::token_interface::spl_token_2022::{
     self as t22,
     extension::{
@@ -399,4 +399,128 @@ async fn the_admin_updates_the_metadata_uri() {
         .await
         .expect_failure()
         .assert_code(MintError::UriTooLong);
+}
+
+#[tokio::test]
+async fn initialize_survives_lamports_sent_to_its_pdas_first() {
+    // Anyone can send lamports to the mint's and the config's addresses before the deployer
+    // initializes (the system program's create_account would then refuse the mint forever),
+    // and to the vaults the other programs create for the mint's destinations.
+    let mut ledger = Ledger::start().await;
+    let a = mint_ix::addresses();
+    let prefunded = [
+        (a.mint, 1_000_000),       // below the mint's rent: initialize tops it up
+        (a.config, 5_000_000_000), // above the config's rent: nothing to add
+        (seeds::find_sale_vault(), 1_000_000),
+        (seeds::find_fund_vault(), 1_000_000),
+    ];
+    for (address, lamports) in prefunded {
+        ledger.airdrop(&address, lamports).await;
+    }
+    let stk = StkMintSetup::initialize(&mut ledger, StkMintSetupArgs::default()).await;
+
+    // The mint is the genuine one: Token-2022, rent-exempt at its final size, every extension.
+    let acc = ledger.account(&a.mint).await.unwrap();
+    assert_eq!(acc.owner, t22::ID);
+    let rent = ledger.ctx.banks_client.get_rent().await.unwrap();
+    assert!(acc.lamports >= rent.minimum_balance(acc.data.len()), "mint is rent-exempt");
+    let mint = StateWithExtensions::<MintState>::unpack(&acc.data).unwrap();
+    assert_eq!((mint.base.decimals, mint.base.supply), (6, 0));
+    assert_eq!(mint.base.mint_authority, Some(a.mint_authority).into());
+    assert_eq!(mint.get_extension_types().unwrap().len(), 4);
+    assert_eq!(mint.get_variable_len_extension::<TokenMetadata>().unwrap().symbol, "STK");
+    let config: MintConfig = ledger.anchor_account(&a.config).await;
+    assert_eq!((config.admin, config.mint), (ledger.payer(), a.mint));
+    assert!(ledger.lamports(&a.config).await >= 5_000_000_000, "the gift stays in the config");
+
+    // And it works: genesis to the sale vault, quarter 0 to the fund and distribution.
+    Ledger::ok(stk.mint_genesis(&mut ledger).await);
+    Ledger::ok(stk.mint_quarter(&mut ledger, 0, true).await);
+    let (fund, dist) = stk.schedule.split(stk.schedule.quarter_emission(0).unwrap());
+    assert_eq!(ledger.token_amount(&seeds::find_sale_vault()).await, 2_100_000_000_000);
+    assert_eq!(ledger.token_amount(&seeds::find_fund_vault()).await, fund);
+    assert_eq!(ledger.token_amount(&stk.distribution_destination).await, dist);
+}
+
+#[tokio::test]
+async fn initialize_refuses_destinations_other_than_the_vesting_and_fund_vaults() {
+    use stk_harness::Destination;
+    let mut ledger = Ledger::start().await;
+    let payer = ledger.payer();
+    let good = StkMintSetupArgs::default();
+    let try_init = |args: &StkMintSetupArgs| mint_ix::initialize(&payer, args.initialize_args());
+    let sale_vault = Destination::Existing(seeds::find_sale_vault());
+    let fund_vault = Destination::Existing(seeds::find_fund_vault());
+    let cases = [
+        // The PDAs' owners' ATAs (what the destinations once defaulted to), the other
+        // program's vault, an attacker's key.
+        (
+            StkMintSetupArgs {
+                genesis: Destination::AtaOf(seeds::find_vesting_authority()),
+                ..good.clone()
+            },
+            MintError::GenesisDestinationNotSaleVault,
+        ),
+        (
+            StkMintSetupArgs { genesis: fund_vault, ..good.clone() },
+            MintError::GenesisDestinationNotSaleVault,
+        ),
+        (
+            StkMintSetupArgs { genesis: Destination::AtaOf(Pubkey::new_unique()), ..good.clone() },
+            MintError::GenesisDestinationNotSaleVault,
+        ),
+        (
+            StkMintSetupArgs {
+                startup_fund: Destination::AtaOf(seeds::find_fund_authority()),
+                ..good.clone()
+            },
+            MintError::StartupFundDestinationNotFundVault,
+        ),
+        (
+            StkMintSetupArgs { startup_fund: sale_vault, ..good.clone() },
+            MintError::StartupFundDestinationNotFundVault,
+        ),
+        (
+            StkMintSetupArgs {
+                startup_fund: Destination::Existing(Pubkey::new_unique()),
+                ..good.clone()
+            },
+            MintError::StartupFundDestinationNotFundVault,
+        ),
+    ];
+    for (args, error) in &cases {
+        ledger.send(&[try_init(args)], &[]).await.expect_failure().assert_code(*error);
+    }
+    assert!(!ledger.account_exists(&seeds::find_mint_config()).await, "nothing was created");
+    let ok = Ledger::ok(ledger.send(&[try_init(&good)], &[]).await);
+    let ev: Vec<events::StkInitialized> = decode_events(&ok.events);
+    assert_eq!(ev[0].genesis_destination, seeds::find_sale_vault());
+    assert_eq!(ev[0].startup_fund_destination, seeds::find_fund_vault());
+}
+
+#[tokio::test]
+async fn the_admin_rotates_in_two_steps() {
+    let (mut ledger, stk) = setup().await;
+    let roles = |data: &[u8]| {
+        let c = MintConfig::try_deserialize(&mut &data[..]).unwrap();
+        (c.admin, c.pending_admin)
+    };
+    let rotation = stk_harness::admin::AdminRotation {
+        propose: &|admin, candidate| mint_ix::propose_admin(admin, candidate),
+        accept: &|candidate| mint_ix::accept_admin(candidate),
+        state: stk.addresses.config,
+        roles: &roles,
+        not_admin: MintError::NotAdmin.into(),
+        not_proposed: MintError::NotProposedAdmin.into(),
+    };
+    let new = rotation.run(&mut ledger).await;
+    // The role's own power moved too: the URI is the new admin's, no longer the old one's.
+    let uri = "https://stk.example/metadata/rotated.json".to_string();
+    ledger
+        .send(&[mint_ix::update_metadata_uri(&ledger.payer(), uri.clone())], &[])
+        .await
+        .expect_failure()
+        .assert_code(AnchorError::ConstraintHasOne as u32);
+    let ix = mint_ix::update_metadata_uri(&new.pubkey(), uri);
+    Ledger::ok(ledger.send_as(&new, &[ix], &[]).await);
 }

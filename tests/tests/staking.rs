@@ -59,7 +59,7 @@ async fn initialize_pool_creates_vaults_owned_by_the_pool() {
     assert_eq!(pool.lock_option_count, 4);
     assert_eq!(&pool.lock_options[..4], default_lock_options().as_slice());
     // Measured account sizes (discriminator included).
-    assert_eq!(ledger.account(&s.pool.pool).await.unwrap().data.len(), 338);
+    assert_eq!(ledger.account(&s.pool.pool).await.unwrap().data.len(), 370);
     for vault in [s.pool.stake_vault, s.pool.reward_vault] {
         let t = ledger.token(&vault).await;
         assert_eq!((t.mint, t.owner, t.amount), (s.mint, s.pool.pool, 0));
@@ -637,4 +637,60 @@ async fn check_books(ledger: &mut Ledger, s: &StakingSetup, wallets: &[Keypair])
         pool.total_funded
     );
     assert!(pending <= pool.rewards.released_unclaimed);
+}
+
+#[tokio::test]
+async fn the_admin_rotates_in_two_steps() {
+    let (mut ledger, s) = setup(fee_free()).await;
+    let mint = s.mint;
+    let roles = |data: &[u8]| {
+        let pool =
+            <stk_staking::state::StakingPool as anchor_lang::AccountDeserialize>::try_deserialize(
+                &mut &data[..],
+            )
+            .unwrap();
+        (pool.admin, pool.pending_admin)
+    };
+    let rotation = stk_harness::admin::AdminRotation {
+        propose: &|admin, candidate| staking_ix::propose_admin(admin, &mint, candidate),
+        accept: &|candidate| staking_ix::accept_admin(candidate, &mint),
+        state: s.pool.pool,
+        roles: &roles,
+        not_admin: StakingError::NotAdmin.into(),
+        not_proposed: StakingError::NotProposedAdmin.into(),
+    };
+    let new = rotation.run(&mut ledger).await;
+    // The role's power moved too: only the new admin sets the reward rate.
+    s.set_rate(&mut ledger, 2 * STK)
+        .await
+        .expect_failure()
+        .assert_code(AnchorError::ConstraintHasOne as u32);
+    let ix = staking_ix::set_reward_rate(&new.pubkey(), &mint, 2 * STK);
+    Ledger::ok(ledger.send_as(&new, &[ix], &[]).await);
+    assert_eq!(s.pool_state(&mut ledger).await.rewards.reward_rate, 2 * STK);
+}
+
+#[tokio::test]
+async fn self_payments_are_refused() {
+    // Unstaking into the stake vault or claiming into the reward vault would move nothing.
+    let (mut ledger, s) = setup(fee_free()).await;
+    let (alice, _) = s.wallet(&mut ledger, 1_000 * STK).await;
+    Ledger::ok(s.fund(&mut ledger, 1_000 * STK).await);
+    Ledger::ok(s.stake(&mut ledger, &alice, 500 * STK, 0).await);
+    ledger.advance_seconds(100).await;
+    let a = alice.pubkey();
+    for ix in [
+        staking_ix::unstake(&a, &s.mint, &s.pool.stake_vault, 100 * STK),
+        staking_ix::claim_rewards(&a, &s.mint, &s.pool.reward_vault),
+    ] {
+        ledger
+            .send(&[ix], &[&alice])
+            .await
+            .expect_failure()
+            .assert_code(AnchorError::ConstraintDuplicateMutableAccount as u32);
+    }
+    assert_eq!(s.position(&mut ledger, &a).await.amount, 500 * STK);
+    assert_eq!(s.pool_state(&mut ledger).await.total_claimed, 0);
+    // Behind the account check, every vault transfer is re-read
+    // (`stk_common::token::sent_exactly`, unit-tested in `sent_exactly_tests`).
 }

@@ -587,9 +587,14 @@ async fn returns_are_tracked_per_project_and_spendable_at_once() {
     assert_eq!(fs.project(&mut ledger, &alpha.pubkey()).await.returned, received);
     assert_eq!(ledger.token_amount(&beta_ata).await, 0);
 
-    // Returns from someone else's account, for an unregistered project, or of zero fail.
+    // Returns by anyone but the project's registered returner, from someone else's account,
+    // for an unregistered project, or of zero fail.
     let mallory = ledger.funded_keypair(1_000_000_000).await;
     fs.record_return(&mut ledger, &mallory, &alpha.pubkey(), &alpha_ata, STK)
+        .await
+        .expect_failure()
+        .assert_code(FundError::NotProjectReturner);
+    fs.record_return(&mut ledger, &alpha, &alpha.pubkey(), &beta_ata, STK)
         .await
         .expect_failure()
         .assert_code(AnchorError::ConstraintTokenOwner as u32);
@@ -678,7 +683,7 @@ async fn initialize_validates_council_lock_and_mint_and_runs_once() {
         startup_fund: stk_harness::Destination::Existing(seeds::find_fund_vault()),
         ..StkMintSetupArgs::default()
     };
-    let stk = StkMintSetup::initialize(&mut ledger, stk_args).await;
+    let stk = StkMintSetup::initialize_mint_only(&mut ledger, stk_args).await;
     let payer = ledger.payer();
     let council: Vec<Pubkey> = (0..3).map(|_| Pubkey::new_unique()).collect();
     let good =
@@ -1209,6 +1214,17 @@ async fn invalid_schedules_and_beneficiaries_are_refused_at_proposal() {
             fs.propose_investment_grant(&mut ledger, member, &t, &beneficiary, STK, good).await;
         res.expect_failure().assert_code(FundError::BeneficiaryNotWallet);
     }
+    // Nor an address off the ed25519 curve (a PDA: system-owned while unfunded, and even when
+    // someone funds it), whose claims nobody could ever sign.
+    let unfunded_pda = Pubkey::find_program_address(&[b"not a wallet"], &stk_vesting::ID).0;
+    let funded_pda = Pubkey::find_program_address(&[b"funded, still no key"], &stk_vesting::ID).0;
+    ledger.airdrop(&funded_pda, 1_000_000_000).await;
+    for beneficiary in [unfunded_pda, funded_pda] {
+        assert!(!beneficiary.is_on_curve());
+        let (_, res) =
+            fs.propose_investment_grant(&mut ledger, member, &t, &beneficiary, STK, good).await;
+        res.expect_failure().assert_code(FundError::BeneficiaryOffCurve);
+    }
     let (_, res) = fs.propose_investment_grant(&mut ledger, member, &t, &t, 0, good).await;
     res.expect_failure().assert_code(FundError::ZeroAmount);
     let outsider = ledger.funded_keypair(1_000_000_000).await;
@@ -1221,7 +1237,7 @@ async fn invalid_schedules_and_beneficiaries_are_refused_at_proposal() {
     // A boundary schedule is accepted: cliff at the start, one period over the whole span;
     // an unfunded wallet is a valid beneficiary.
     let edge = VestingSchedule { start: unlock, cliff: unlock, end: unlock + DAY, period: DAY };
-    let fresh = Pubkey::new_unique();
+    let fresh = Keypair::new().pubkey();
     let (id, res) = fs.propose_investment_grant(&mut ledger, member, &t, &fresh, STK, edge).await;
     Ledger::ok(res);
     assert_eq!(id, next);
@@ -1343,4 +1359,75 @@ async fn wrong_or_fake_vesting_accounts_are_refused() {
     );
     let gross = expected_gross(&mut ledger, &fs, amount).await;
     assert_eq!(fs.vault_balance(&mut ledger).await, share - gross);
+}
+
+#[tokio::test]
+async fn a_projects_returns_are_recorded_only_by_its_registered_returner() {
+    let (mut ledger, fs) = setup().await;
+    let (_, unlock) = funded(&mut ledger, &fs).await;
+    ledger.warp_to_timestamp(unlock).await;
+    let member = &fs.council[0];
+    // The project id is only a label; the returner is the key the council registered.
+    let project_id = Pubkey::new_unique();
+    let returner = ledger.funded_keypair(1_000_000_000).await;
+    let returner_ata = ledger.create_ata(&returner.pubkey(), &fs.addresses.mint).await;
+    fs.register_project_with_returner(&mut ledger, member, &project_id, &Pubkey::default())
+        .await
+        .expect_failure()
+        .assert_code(FundError::InvalidReturner);
+    let r = returner.pubkey();
+    Ledger::ok(fs.register_project_with_returner(&mut ledger, member, &project_id, &r).await);
+    let project = fs.project(&mut ledger, &project_id).await;
+    assert_eq!(project.returner, r);
+
+    // The project is paid into the returner's account, so the returner holds STK to return.
+    let (id, res) =
+        fs.propose_investment(&mut ledger, member, &project_id, &returner_ata, 1_000 * STK).await;
+    Ledger::ok(res);
+    Ledger::ok(fs.approve(&mut ledger, &fs.council[1], id).await);
+    Ledger::ok(fs.execute_investment(&mut ledger, member, id, &project_id, &returner_ata).await);
+
+    // Anyone else — a stranger, a council member, even with the returner's account — cannot
+    // pass tokens off as this project's return (returns skip the lock).
+    let mallory = ledger.funded_keypair(1_000_000_000).await;
+    let mallory_ata = ledger.create_ata(&mallory.pubkey(), &fs.addresses.mint).await;
+    for (signer, source) in
+        [(&mallory, &mallory_ata), (&mallory, &returner_ata), (member, &returner_ata)]
+    {
+        fs.record_return(&mut ledger, signer, &project_id, source, STK)
+            .await
+            .expect_failure()
+            .assert_code(FundError::NotProjectReturner);
+    }
+    let vault_before = fs.vault_balance(&mut ledger).await;
+    Ledger::ok(
+        fs.record_return(&mut ledger, &returner, &project_id, &returner_ata, 100 * STK).await,
+    );
+    let received = fs.vault_balance(&mut ledger).await - vault_before;
+    assert!(received > 0);
+    let project = fs.project(&mut ledger, &project_id).await;
+    assert_eq!((project.returned, project.returns), (received, 1));
+}
+
+#[tokio::test]
+async fn a_vault_shortfall_stops_record_deposits_until_the_vault_covers_the_books() {
+    let (mut ledger, fs) = setup().await;
+    let (share, _) = funded(&mut ledger, &fs).await;
+    // The vault loses one unit behind the program's back (only the treasury's permanent
+    // delegate could do that on a real cluster): rewrite the token account's amount.
+    let vault = fs.addresses.vault;
+    let mut data = ledger.account(&vault).await.unwrap().data;
+    data[64..72].copy_from_slice(&(share - 1).to_le_bytes());
+    ledger.install_account(&vault, &stk_harness::stk_client::TOKEN_2022, &data);
+    assert_eq!(fs.vault_balance(&mut ledger).await, share - 1);
+    fs.record_deposits(&mut ledger).await.expect_failure().assert_code(FundError::VaultShortfall);
+    let state = fs.state(&mut ledger).await;
+    assert_eq!(state.accounted().unwrap(), share, "the books are untouched");
+
+    // The next quarter's deposit covers the unit: only the excess over the books is recorded.
+    let before = state.tranches.pending().len();
+    let next_share = fs.crank_quarter(&mut ledger, 1).await;
+    let state = fs.state(&mut ledger).await;
+    assert_eq!(state.accounted().unwrap(), share + next_share - 1);
+    assert_eq!(state.tranches.pending().len(), before + 1);
 }

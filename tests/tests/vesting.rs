@@ -132,7 +132,7 @@ async fn initialize_creates_the_sale_vault_that_receives_genesis() {
 #[tokio::test]
 async fn initialize_refuses_a_mint_other_than_stk() {
     let mut ledger = Ledger::start().await;
-    stk_harness::StkMintSetup::initialize(&mut ledger, Default::default()).await;
+    stk_harness::StkMintSetup::initialize_mint_only(&mut ledger, Default::default()).await;
     let other = create_payment_mint(&mut ledger, &stk_client::TOKEN_2022, 6).await;
     let ix = swap(vix::initialize(&ledger.payer()), &seeds::find_stk_mint(), &other);
     ledger.send(&[ix], &[]).await.expect_failure().assert_code(AnchorError::ConstraintSeeds as u32);
@@ -672,7 +672,10 @@ async fn buy_ok(
     let vault_before = ledger.token_amount(&v.addresses.sale_vault).await;
     let sale_before: Sale = ledger.anchor_account(&v.addresses.sale).await;
     let member_addr = vix::sale_member(&b);
-    let purchased_before = if ledger.account_exists(&member_addr).await {
+    // A record address may hold lamports someone sent before the first purchase: only an
+    // account owned by the program is a record.
+    let record = ledger.account(&member_addr).await;
+    let purchased_before = if record.is_some_and(|a| a.owner == stk_vesting::ID) {
         ledger.anchor_account::<SaleMember>(&member_addr).await.purchased
     } else {
         0
@@ -1056,4 +1059,110 @@ async fn purchase_fits_a_packet_with_a_deep_allowlist() {
     assert!(ledger.token_amount(&vix::grant_addresses(&grant_id).vault).await >= 5 * STK);
     let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
     assert!(sale.sold >= 5 * STK);
+}
+
+#[tokio::test]
+async fn the_admin_rotates_in_two_steps() {
+    let (mut ledger, v) = setup().await;
+    let roles = |data: &[u8]| {
+        let c = <VestingConfig as anchor_lang::AccountDeserialize>::try_deserialize(&mut &data[..])
+            .unwrap();
+        (c.admin, c.pending_admin)
+    };
+    let rotation = stk_harness::admin::AdminRotation {
+        propose: &|admin, candidate| vix::propose_admin(admin, candidate),
+        accept: &|candidate| vix::accept_admin(candidate),
+        state: v.addresses.config,
+        roles: &roles,
+        not_admin: VestingError::NotAdmin.into(),
+        not_proposed: VestingError::NotProposedAdmin.into(),
+    };
+    let new = rotation.run(&mut ledger).await;
+    // The role's power moved too: only the new admin opens the sale.
+    let fx = sale_fixture(&mut ledger, SPL_TOKEN).await;
+    let ix = open_sale_ix(&ledger.payer(), &fx, fx.args.clone());
+    ledger
+        .send(&[ix], &[])
+        .await
+        .expect_failure()
+        .assert_code(AnchorError::ConstraintHasOne as u32);
+    let ix = open_sale_ix(&new.pubkey(), &fx, fx.args.clone());
+    Ledger::ok(ledger.send_as(&new, &[ix], &[]).await);
+}
+
+#[tokio::test]
+async fn self_payments_are_refused() {
+    // Revoking into the grant's own vault: the unvested part would "return" without moving.
+    let (mut ledger, v) = setup().await;
+    let schedule = year_schedule(&mut ledger).await;
+    let alice = Pubkey::new_unique();
+    let (id, g) = funder_grant(&mut ledger, &v, &alice, 900 * STK, schedule, true).await;
+    let ix = vix::revoke(&v.funder.pubkey(), &id, &g.vault);
+    ledger
+        .send(&[ix], &[&v.funder])
+        .await
+        .expect_failure()
+        .assert_code(AnchorError::ConstraintDuplicateMutableAccount as u32);
+    let grant: Grant = ledger.anchor_account(&g.grant).await;
+    assert_eq!((grant.revoked_at, grant.returned), (None, 0));
+
+    // A sale whose payment destination is the buyer's own account: paying would move nothing.
+    let fx = sale_fixture(&mut ledger, SPL_TOKEN).await;
+    let own = fx.payment_source(&fx.alice.pubkey());
+    let ix = vix::open_sale(
+        &ledger.payer(),
+        &fx.payment_mint,
+        &own,
+        &fx.unsold_destination,
+        fx.args.clone(),
+    );
+    Ledger::ok(ledger.send(&[ix], &[]).await);
+    ledger.warp_to_timestamp(fx.args.start).await;
+    let (ix, _) = fx.purchase(&fx.alice.pubkey(), 100 * STK);
+    let ix = swap(ix, &fx.payment_destination, &own);
+    buy_fails(
+        &mut ledger,
+        &fx,
+        &fx.alice,
+        ix,
+        AnchorError::ConstraintDuplicateMutableAccount as u32,
+    )
+    .await;
+    // The re-read behind it (a payment or vault transfer that moved nothing is refused with
+    // `TransferMismatch` even if it got past the account checks) is
+    // `stk_common::token::sent_exactly`, unit-tested in `sent_exactly_tests`.
+}
+
+#[tokio::test]
+async fn a_pre_funded_sale_member_record_is_created_anyway() {
+    // Lamports sent to a member's record address before its first purchase (one transfer,
+    // by anyone) must not lock the member out of the sale.
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    let (alice, bob) = (&fx.alice, &fx.bob);
+    let rent = ledger
+        .ctx
+        .banks_client
+        .get_rent()
+        .await
+        .unwrap()
+        .minimum_balance(8 + <SaleMember as anchor_lang::Space>::INIT_SPACE);
+    let alice_record = vix::sale_member(&alice.pubkey());
+    let bob_record = vix::sale_member(&bob.pubkey());
+    ledger.airdrop(&alice_record, 1_000_000).await; // less than the rent: topped up
+    ledger.airdrop(&bob_record, 3 * rent).await; // more than the rent: kept
+    assert!(1_000_000 < rent);
+
+    buy_ok(&mut ledger, &v, &fx, alice, 300 * STK).await;
+    buy_ok(&mut ledger, &v, &fx, bob, 100 * STK).await;
+    for (record, at_least) in [(alice_record, rent), (bob_record, 3 * rent)] {
+        let account = ledger.account(&record).await.unwrap();
+        assert_eq!(account.owner, stk_vesting::ID);
+        assert!(account.lamports >= at_least);
+    }
+    // The records work as records: caps hold across purchases.
+    buy_ok(&mut ledger, &v, &fx, alice, 200 * STK).await;
+    let (ix, _) = fx.purchase(&alice.pubkey(), 500 * STK + 1);
+    buy_fails(&mut ledger, &fx, alice, ix, VestingError::CapExceeded.into()).await;
+    let record: SaleMember = ledger.anchor_account(&alice_record).await;
+    assert_eq!((record.purchased, record.purchases), (500 * STK, 2));
 }

@@ -90,3 +90,21 @@ pub fn update_metadata_uri(admin: &Pubkey, uri: String) -> Instruction {
         instruction::UpdateMetadataUri { uri },
     )
 }
+
+/// The admin proposes `candidate` as its successor (`Pubkey::default()` withdraws).
+pub fn propose_admin(admin: &Pubkey, candidate: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_mint::ID,
+        accounts::ProposeAdmin { admin: *admin, config: addresses().config },
+        instruction::ProposeAdmin { candidate: *candidate },
+    )
+}
+
+/// The proposed admin takes the role.
+pub fn accept_admin(candidate: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_mint::ID,
+        accounts::AcceptAdmin { candidate: *candidate, config: addresses().config },
+        instruction::AcceptAdmin {},
+    )
+}

@@ -169,3 +169,21 @@ pub fn credit_reward_deposits(mint: &Pubkey) -> Instruction {
         instruction::CreditRewardDeposits {},
     )
 }
+
+/// The pool's admin proposes `candidate` as its successor (`Pubkey::default()` withdraws).
+pub fn propose_admin(admin: &Pubkey, mint: &Pubkey, candidate: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_staking::ID,
+        accounts::ProposeAdmin { admin: *admin, pool: addresses(mint).pool },
+        instruction::ProposeAdmin { candidate: *candidate },
+    )
+}
+
+/// The proposed admin takes the pool's admin role.
+pub fn accept_admin(candidate: &Pubkey, mint: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_staking::ID,
+        accounts::AcceptAdmin { candidate: *candidate, pool: addresses(mint).pool },
+        instruction::AcceptAdmin {},
+    )
+}

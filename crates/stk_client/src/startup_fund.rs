@@ -51,7 +51,8 @@ pub fn record_deposits() -> Instruction {
     )
 }
 
-pub fn register_project(member: &Pubkey, project_id: &Pubkey) -> Instruction {
+/// `returner` is the only key that may later record the project's returns.
+pub fn register_project(member: &Pubkey, project_id: &Pubkey, returner: &Pubkey) -> Instruction {
     anchor_ix(
         stk_startup_fund::ID,
         accounts::RegisterProject {
@@ -60,7 +61,7 @@ pub fn register_project(member: &Pubkey, project_id: &Pubkey) -> Instruction {
             project: seeds::find_project(project_id),
             system_program: anchor_lang::system_program::ID,
         },
-        instruction::RegisterProject { project_id: *project_id },
+        instruction::RegisterProject { project_id: *project_id, returner: *returner },
     )
 }
 

@@ -419,3 +419,21 @@ mod tests {
         assert!(err.to_string().contains("line 4"));
     }
 }
+
+/// The admin proposes `candidate` as its successor (`Pubkey::default()` withdraws).
+pub fn propose_admin(admin: &Pubkey, candidate: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_vesting::ID,
+        accounts::ProposeAdmin { admin: *admin, config: addresses().config },
+        instruction::ProposeAdmin { candidate: *candidate },
+    )
+}
+
+/// The proposed admin takes the role.
+pub fn accept_admin(candidate: &Pubkey) -> Instruction {
+    anchor_ix(
+        stk_vesting::ID,
+        accounts::AcceptAdmin { candidate: *candidate, config: addresses().config },
+        instruction::AcceptAdmin {},
+    )
+}

@@ -11,7 +11,9 @@
 //! * [`merkle`] — Merkle trees by hashing domain: the sale allowlist's leaves, proofs, builder,
 //! * [`payout_plan`] — the treasury's payout plan: line leaves, batch roots, the plan hash,
 //!   plan pages and why a recipient is skipped,
-//! * [`deploy`] — the upgrade-authority check that guards every program's `initialize`.
+//! * [`deploy`] — the upgrade-authority check that guards every program's `initialize`,
+//! * [`authority`] — the two-step (propose / accept) rotation of every program's admin,
+//! * [`account`] — PDA account creation that survives lamports sent to the address first.
 //!
 //! The crate is `no_std`-friendly in spirit: no floats, no clocks, no allocation in the math,
 //! so the programs can use it under SBF and the distributor gets bit-identical answers.
@@ -26,6 +28,9 @@ pub mod payout_plan;
 pub mod schedule;
 pub mod seeds;
 pub mod token;
+
+pub mod account;
+pub mod authority;
 
 /// Basis points in one whole (100%).
 pub const BPS_DENOMINATOR: u64 = 10_000;

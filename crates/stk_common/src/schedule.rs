@@ -474,3 +474,78 @@ mod cumulative_allowance_tests {
         }
     }
 }
+
+impl ScheduleParams {
+    /// The STK issued by the schedule once quarter `q` is minted: the genesis allocation plus
+    /// `E_0 + … + E_q`, in one pass over the quarters (O(num_quarters); `cumulative_through`
+    /// recomputes every quarter and is quadratic). A quarter at or past the last one counts
+    /// the whole schedule, i.e. the cap.
+    ///
+    /// The treasury's directive quote divides by this number: it depends only on the quoted
+    /// quarter, never on when the mint's cranks ran. The genesis allocation counts from
+    /// quarter 0 on: it is issued STK (minted to the sale vault, sold to members, the unsold
+    /// rest returned to the treasury for distribution) like every quarter's emission.
+    pub fn issued_through(&self, q: u16) -> core::result::Result<u64, ScheduleError> {
+        let last = self.num_quarters.checked_sub(1).ok_or(ScheduleError::NumQuarters)?;
+        if q >= last {
+            return self
+                .genesis_amount()
+                .checked_add(self.emitted_total())
+                .ok_or(ScheduleError::Overflow);
+        }
+        let weight_sum: u128 = self.weights().sum();
+        let mut total = self.genesis_amount();
+        for w in self.weights().take(q as usize + 1) {
+            total = total
+                .checked_add(self.rounded_share(w, weight_sum)?)
+                .ok_or(ScheduleError::Overflow)?;
+        }
+        Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod issued_through_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn default_schedule_counts_genesis_and_ends_at_the_cap() {
+        let p = ScheduleParams::default_for(MonthId::new(2027, 1).unwrap(), 6);
+        assert_eq!(
+            p.issued_through(0).unwrap(),
+            p.genesis_amount() + p.quarter_emission(0).unwrap()
+        );
+        assert_eq!(p.issued_through(39).unwrap(), p.cap);
+        assert_eq!(p.issued_through(u16::MAX).unwrap(), p.cap);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Equals the quadratic reference for every quarter of every accepted parameter set.
+        #[test]
+        fn equals_the_cumulative_sum(
+            num_quarters in 1u16..=60,
+            den in 1u32..=1_000_000,
+            num_frac in 0.5f64..1.0,
+            genesis_bps in 0u16..=2_000,
+            q in 0u16..80,
+        ) {
+            let num = ((den as f64 * num_frac) as u32).clamp(1, den);
+            let p = ScheduleParams {
+                start_month: MonthId::new(2027, 1).unwrap().0,
+                utc_offset_secs: 10_800,
+                months_per_quarter: 3,
+                num_quarters,
+                decay_num: num,
+                decay_den: den,
+                genesis_bps,
+                startup_fund_bps: 1_000,
+                cap: crate::cap_base_units(6).unwrap(),
+            };
+            prop_assume!(p.validate().is_ok());
+            let reference = p.cumulative_through(q.min(num_quarters - 1)).unwrap();
+            prop_assert_eq!(p.issued_through(q).unwrap(), reference);
+        }
+    }
+}

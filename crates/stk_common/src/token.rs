@@ -103,3 +103,27 @@ pub fn gross_up(mint: &AccountInfo, net: u64, epoch: u64) -> Result<u64> {
     require_gte!(received, net, ErrorCode::RequireGteViolated);
     Ok(gross)
 }
+
+/// Whether an account that held `before` holds exactly `before − amount` now: what every
+/// program checks after sending `amount` out of one of its vaults (or a payer's account), so
+/// a transfer that moved nothing — a payment to itself, or a CPI that silently did nothing —
+/// never passes for a payment. (Anchor already refuses the same account passed twice as two
+/// writable accounts; this re-read is the second line and also covers CPIs.)
+pub fn sent_exactly(before: u64, after: u64, amount: u64) -> bool {
+    before.checked_sub(after) == Some(amount)
+}
+
+#[cfg(test)]
+mod sent_exactly_tests {
+    use super::sent_exactly;
+
+    #[test]
+    fn only_the_exact_decrease_passes() {
+        assert!(sent_exactly(100, 60, 40));
+        assert!(!sent_exactly(100, 100, 40), "a self-payment moves nothing");
+        assert!(!sent_exactly(100, 61, 40));
+        assert!(!sent_exactly(100, 59, 40));
+        assert!(!sent_exactly(10, 20, 0), "an account that grew did not send");
+        assert!(sent_exactly(7, 7, 0));
+    }
+}

@@ -15,6 +15,7 @@
 //!   "sol_invoke_signed() not available" and *return Ok*: mints and transfers silently do not
 //!   happen. Tests therefore assert balances after every CPI.
 
+pub mod admin;
 pub mod alt;
 pub mod events;
 pub mod ledger;

@@ -1,6 +1,7 @@
-//! `stk_staking` on the ledger: a real STK mint whose genesis allocation sits in a "bank"
-//! wallet the tests control, and an initialized pool, so tests can hand out STK, stake, fund
-//! and claim in one line each.
+//! `stk_staking` on the ledger: a real STK mint whose quarter-0 distributable emission sits in
+//! a "bank" wallet the tests control (the mint's distribution destination; the genesis
+//! allocation can only go to the vesting sale vault), and an initialized pool, so tests can
+//! hand out STK, stake, fund and claim in one line each.
 use crate::{
     ledger::{ata, Ledger, TxResult},
     stk::{Destination, StkMintSetup, StkMintSetupArgs},
@@ -9,6 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use stk_client::staking::{self as staking_ix, PoolAddresses};
+use stk_common::{calendar::MonthId, schedule::ScheduleParams};
 use stk_staking::{
     instructions::InitializePoolArgs,
     state::{default_lock_options, LockOption, StakePosition, StakingPool},
@@ -65,18 +67,20 @@ pub struct StakingSetup {
 impl StakingSetup {
     pub async fn initialize(ledger: &mut Ledger, args: StakingSetupArgs) -> Self {
         let bank = ledger.funded_keypair(10_000_000_000).await;
+        // A schedule that started in the past, so quarter 0 mints without moving the clock.
         let mint_args = StkMintSetupArgs {
             transfer_fee_bps: args.transfer_fee_bps,
-            genesis: Destination::AtaOf(bank.pubkey()),
+            schedule: ScheduleParams::default_for(MonthId::new(2024, 1).expect("month"), 6),
+            distribution: Destination::AtaOf(bank.pubkey()),
             ..Default::default()
         };
         let max_transfer_fee = mint_args.max_transfer_fee;
         let stk = StkMintSetup::initialize(ledger, mint_args).await;
-        Ledger::ok(stk.mint_genesis(ledger).await);
+        Ledger::ok(stk.mint_quarter(ledger, 0, false).await);
         let mint = stk.addresses.mint;
         let pool = initialize_pool(ledger, &mint, args.reward_rate, args.lock_options).await;
         StakingSetup {
-            bank_token: stk.genesis_destination,
+            bank_token: stk.distribution_destination,
             pool,
             stk,
             mint,

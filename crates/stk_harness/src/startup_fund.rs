@@ -56,7 +56,7 @@ impl FundSetup {
     pub async fn initialize(ledger: &mut Ledger, args: FundSetupArgs) -> Self {
         let mut stk_args = args.stk.clone();
         stk_args.startup_fund = Destination::Existing(seeds::find_fund_vault());
-        let stk = StkMintSetup::initialize(ledger, stk_args).await;
+        let stk = StkMintSetup::initialize_mint_only(ledger, stk_args).await;
         let mut council = Vec::with_capacity(args.council_size);
         for _ in 0..args.council_size {
             council.push(ledger.funded_keypair(1_000_000_000).await);
@@ -67,6 +67,9 @@ impl FundSetup {
             lock_period: args.lock_period,
         };
         Ledger::ok(ledger.send(&[fund_ix::initialize(&ledger.payer(), init)], &[]).await);
+        // The sale vault, the mint's genesis destination (and `stk_vesting`, which investment
+        // grants need).
+        stk.create_missing_vaults(ledger).await;
         FundSetup {
             stk,
             addresses: fund_ix::addresses(),
@@ -88,10 +91,13 @@ impl FundSetup {
         ledger.anchor_account(&seeds::find_project(project_id)).await
     }
 
-    /// Initializes `stk_vesting` (its config and sale vault) over the same STK mint, which
-    /// investment grants need.
+    /// Makes sure `stk_vesting` (its config and sale vault) is initialized over the same STK
+    /// mint, which investment grants need. [`FundSetup::initialize`] already does it whenever
+    /// the genesis destination is the sale vault (the default).
     pub async fn initialize_vesting(&self, ledger: &mut Ledger) {
-        Ledger::ok(ledger.send(&[vesting_ix::initialize(&ledger.payer())], &[]).await);
+        if !ledger.account_exists(&seeds::find_vesting_config()).await {
+            Ledger::ok(ledger.send(&[vesting_ix::initialize(&ledger.payer())], &[]).await);
+        }
     }
 
     /// The `stk_vesting` grant an executed investment-grant proposal created (by the grant id
@@ -121,13 +127,27 @@ impl FundSetup {
         ledger.send(&[fund_ix::record_deposits()], &[]).await
     }
 
+    /// Registers `project_id`, whose returns the key `project_id` itself records (the
+    /// startup team's wallet, as the tests use it).
     pub async fn register_project(
         &self,
         ledger: &mut Ledger,
         member: &Keypair,
         project_id: &Pubkey,
     ) -> TxResult {
-        let ix = fund_ix::register_project(&member.pubkey(), project_id);
+        self.register_project_with_returner(ledger, member, project_id, project_id).await
+    }
+
+    /// Registers `project_id` with `returner` as the only key that may record its returns.
+    /// ([`FundSetup::register_project`] uses the project id itself, the team's wallet.)
+    pub async fn register_project_with_returner(
+        &self,
+        ledger: &mut Ledger,
+        member: &Keypair,
+        project_id: &Pubkey,
+        returner: &Pubkey,
+    ) -> TxResult {
+        let ix = fund_ix::register_project(&member.pubkey(), project_id, returner);
         ledger.send_as(member, &[ix], &[]).await
     }
 

@@ -1,10 +1,18 @@
 //! The STK token on the ledger: initialize `stk_mint` with sensible defaults and the three
 //! destinations, so that every test starts from the same, real, mint.
+//!
+//! `stk_mint::initialize` requires the genesis destination to be `stk_vesting`'s sale vault
+//! and the startup-fund destination `stk_startup_fund`'s vault. Those PDAs exist only once
+//! their programs are initialized, so [`StkMintSetup::initialize`] also initializes whichever
+//! of the two is missing (vesting with the payer as admin; the fund with the payer as a
+//! one-member council), and [`StkMintSetup::initialize_mint_only`] leaves that to tests that
+//! initialize those programs themselves.
 use crate::ledger::{ata, Ledger, TxResult};
 use anchor_lang::prelude::Pubkey;
 use stk_client::mint::{self as mint_ix, MintAddresses};
 use stk_common::{calendar::MonthId, schedule::ScheduleParams, seeds};
 use stk_mint::instructions::InitializeArgs;
+use stk_startup_fund::state::MIN_LOCK_PERIOD;
 
 pub const DEFAULT_URI: &str = "https://stk.example/metadata/stk.json";
 pub const DEFAULT_FEE_BPS: u16 = 50;
@@ -18,9 +26,10 @@ pub struct StkMintSetupArgs {
     pub transfer_fee_bps: u16,
     pub max_transfer_fee: u64,
     pub schedule: ScheduleParams,
-    /// The three destinations. Defaults: ATAs of the vesting, startup-fund and treasury
-    /// authority PDAs; a program's own PDA vault is passed as [`Destination::Existing`] and
-    /// created by that program's `initialize` after the mint exists.
+    /// The three destinations. Defaults: the sale vault, the fund vault (the only ones
+    /// `initialize` accepts; passed as [`Destination::Existing`] and created by their
+    /// programs' `initialize` after the mint exists) and the ATA of the treasury authority
+    /// (the treasury checks the distribution destination when it is initialized).
     pub genesis: Destination,
     pub startup_fund: Destination,
     pub distribution: Destination,
@@ -52,8 +61,8 @@ impl Default for StkMintSetupArgs {
             transfer_fee_bps: DEFAULT_FEE_BPS,
             max_transfer_fee: DEFAULT_MAX_FEE,
             schedule: ScheduleParams::default_for(MonthId::new(2027, 1).unwrap(), 6),
-            genesis: Destination::AtaOf(seeds::find_vesting_authority()),
-            startup_fund: Destination::AtaOf(seeds::find_fund_authority()),
+            genesis: Destination::Existing(seeds::find_sale_vault()),
+            startup_fund: Destination::Existing(seeds::find_fund_vault()),
             distribution: Destination::AtaOf(seeds::find_treasury_authority()),
         }
     }
@@ -86,9 +95,42 @@ pub struct StkMintSetup {
 }
 
 impl StkMintSetup {
-    /// Initializes `stk_mint` (the context payer is the admin) and creates the destinations
-    /// given as [`Destination::AtaOf`].
+    /// [`StkMintSetup::initialize_mint_only`], then [`StkMintSetup::create_missing_vaults`]:
+    /// a mint whose genesis and quarters can be minted at once.
     pub async fn initialize(ledger: &mut Ledger, args: StkMintSetupArgs) -> Self {
+        let stk = Self::initialize_mint_only(ledger, args).await;
+        stk.create_missing_vaults(ledger).await;
+        stk
+    }
+
+    /// Initializes `stk_vesting` (payer as admin) if the genesis destination is its sale vault
+    /// and it does not exist yet, and `stk_startup_fund` (the payer as a one-member council,
+    /// the shortest lock) likewise for the fund vault.
+    pub async fn create_missing_vaults(&self, ledger: &mut Ledger) {
+        // The programs' state accounts say whether they are initialized (a vault's address
+        // may hold lamports someone sent before it exists).
+        let payer = ledger.payer();
+        if self.genesis_destination == seeds::find_sale_vault()
+            && !ledger.account_exists(&seeds::find_vesting_config()).await
+        {
+            Ledger::ok(ledger.send(&[stk_client::vesting::initialize(&payer)], &[]).await);
+        }
+        if self.startup_fund_destination == seeds::find_fund_vault()
+            && !ledger.account_exists(&seeds::find_fund()).await
+        {
+            let args = stk_startup_fund::instructions::InitializeArgs {
+                council: vec![payer],
+                threshold: 1,
+                lock_period: MIN_LOCK_PERIOD,
+            };
+            let ix = stk_client::startup_fund::initialize(&payer, args);
+            Ledger::ok(ledger.send(&[ix], &[]).await);
+        }
+    }
+
+    /// Initializes `stk_mint` (the context payer is the admin) and creates the destinations
+    /// given as [`Destination::AtaOf`]; PDA vaults are left to their programs.
+    pub async fn initialize_mint_only(ledger: &mut Ledger, args: StkMintSetupArgs) -> Self {
         let init = args.initialize_args();
         Ledger::ok(ledger.send(&[mint_ix::initialize(&ledger.payer(), init.clone())], &[]).await);
         let addresses = mint_ix::addresses();

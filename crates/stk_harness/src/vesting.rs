@@ -46,10 +46,12 @@ impl VestingSetup {
             distribution: Destination::AtaOf(funder.pubkey()),
             ..StkMintSetupArgs::default()
         };
-        let stk = StkMintSetup::initialize(ledger, args).await;
+        let stk = StkMintSetup::initialize_mint_only(ledger, args).await;
         let addresses = vesting_ix::addresses();
         Ledger::ok(ledger.send(&[vesting_ix::initialize(&ledger.payer())], &[]).await);
         assert_eq!(ledger.token_amount(&addresses.sale_vault).await, 0);
+        // The fund's vault, quarter 0's startup-fund destination.
+        stk.create_missing_vaults(ledger).await;
         Ledger::ok(stk.mint_genesis(ledger).await);
         let genesis_amount = stk.schedule.genesis_amount();
         assert!(genesis_amount > 0);

@@ -46,6 +46,14 @@ pub enum MintError {
     Overflow,
     #[msg("the signer is not this program's upgrade authority")]
     NotUpgradeAuthority,
+    #[msg("genesis_destination must be stk_vesting's sale vault PDA [\"sale_vault\"]")]
+    GenesisDestinationNotSaleVault,
+    #[msg("startup_fund_destination must be stk_startup_fund's vault PDA [\"fund_vault\"]")]
+    StartupFundDestinationNotFundVault,
+    #[msg("signer is not the mint config's admin")]
+    NotAdmin,
+    #[msg("signer is not the proposed admin (or no proposal is pending)")]
+    NotProposedAdmin,
 }
 
 impl From<stk_common::schedule::ScheduleError> for MintError {

@@ -34,3 +34,16 @@ pub struct QuarterMinted {
 pub struct MetadataUriUpdated {
     pub uri: String,
 }
+
+#[event]
+pub struct AdminProposed {
+    pub admin: Pubkey,
+    /// `Pubkey::default()` when the proposal is withdrawn.
+    pub candidate: Pubkey,
+}
+
+#[event]
+pub struct AdminAccepted {
+    pub previous: Pubkey,
+    pub new: Pubkey,
+}

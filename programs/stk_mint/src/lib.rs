@@ -12,6 +12,13 @@
 //!   quarter, in order, after the quarter starts, split between the startup fund and the
 //!   treasury's distribution vault). Both are permissionless: the destinations were fixed at
 //!   initialization, so the only thing a caller chooses is *when*, and time is checked.
+//! * The genesis destination must be `stk_vesting`'s sale vault PDA and the startup-fund
+//!   destination `stk_startup_fund`'s vault PDA (checked in `initialize`; the treasury checks
+//!   the distribution destination when it is initialized).
+//! * The mint's creation survives lamports sent to its PDA in advance
+//!   ([`stk_common::account::create_pda_account`]), so nobody can block `initialize`.
+//! * The admin (metadata URI only) rotates in two steps: [`stk_mint::propose_admin`] and
+//!   [`stk_mint::accept_admin`] ([`stk_common::authority`]).
 //! * Wallets show the token properly: the mint carries the metadata-pointer and
 //!   token-metadata extensions (name, symbol, URI of the logo JSON), a transfer-fee config
 //!   whose withheld fees only the treasury may withdraw, and a permanent delegate owned by the
@@ -61,5 +68,15 @@ pub mod stk_mint {
     /// Points the token metadata at a new URI (logo and description JSON). Admin only.
     pub fn update_metadata_uri(ctx: Context<UpdateMetadataUri>, uri: String) -> Result<()> {
         instructions::update_metadata_uri::handler(ctx, uri)
+    }
+
+    /// Admin: proposes `candidate` as the next admin (`Pubkey::default()` withdraws).
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, candidate: Pubkey) -> Result<()> {
+        instructions::propose_admin::handler(ctx, candidate)
+    }
+
+    /// The proposed admin takes the role by signing.
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        instructions::accept_admin::handler(ctx)
     }
 }

@@ -9,7 +9,7 @@ use stk_common::schedule::ScheduleParams;
 #[account]
 #[derive(InitSpace)]
 pub struct MintConfig {
-    /// May update the metadata URI; holds no mint rights.
+    /// May update the metadata URI and propose its successor; holds no mint rights.
     pub admin: Pubkey,
     /// The STK mint (PDA `[seeds::STK_MINT]`).
     pub mint: Pubkey,
@@ -31,4 +31,7 @@ pub struct MintConfig {
     pub bump: u8,
     pub mint_bump: u8,
     pub mint_authority_bump: u8,
+    /// The admin proposed by `propose_admin`, `Pubkey::default()` when none; it becomes the
+    /// admin by signing `accept_admin`.
+    pub pending_admin: Pubkey,
 }

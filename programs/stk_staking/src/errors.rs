@@ -30,6 +30,10 @@ pub enum StakingError {
     Overflow,
     #[msg("the signer is not this program's upgrade authority")]
     NotUpgradeAuthority,
+    #[msg("signer is not the pool's admin")]
+    NotAdmin,
+    #[msg("signer is not the proposed admin (or no proposal is pending)")]
+    NotProposedAdmin,
 }
 
 impl From<crate::rewards::MathOverflow> for Error {

@@ -66,3 +66,18 @@ pub struct PositionRefreshed {
     pub weight_seconds: u128,
     pub pending: u64,
 }
+
+#[event]
+pub struct AdminProposed {
+    pub pool: Pubkey,
+    pub admin: Pubkey,
+    /// `Pubkey::default()` when the proposal is withdrawn.
+    pub candidate: Pubkey,
+}
+
+#[event]
+pub struct AdminAccepted {
+    pub pool: Pubkey,
+    pub previous: Pubkey,
+    pub new: Pubkey,
+}

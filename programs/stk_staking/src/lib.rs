@@ -15,12 +15,16 @@
 //! * **Locks**: a fixed table of up to 8 (duration, multiplier) rows chosen at initialization
 //!   (default none / 3 / 6 / 12 months at 1× / 1.25× / 1.5× / 2×). Unstaking is refused until
 //!   the lock ends; after it the multiplier falls back to 1× at the next touch (anyone may
-//!   [`stk_staking::refresh_position`]).
+//!   [`stk_staking::refresh_position`]; the distributor service does it for every member's
+//!   position whose lock ended, see the README's "Lock expiry").
 //! * **Reputation readable on-chain**: every position stores its weight and its accumulated
 //!   weight·seconds; [`state::StakePosition::reputation_at`] extends them exactly to any instant.
 //! * **Token-2022 transfer fees**: stake and funding credit what actually arrived in the vault
 //!   (balance after − before); unstake and claim send the credited amount from the vault and
 //!   the recipient bears the fee, so the vaults always cover the books.
+//!
+//! * **Admin rotation in two steps**: [`stk_staking::propose_admin`], then the candidate's
+//!   [`stk_staking::accept_admin`] ([`stk_common::authority`]).
 //!
 //! Invariants are listed in this program's README, each with the test that attacks it.
 use anchor_lang::prelude::*;
@@ -91,5 +95,15 @@ pub mod stk_staking {
     /// Brings a position up to date (rewards, reputation, an ended lock's multiplier). Anyone.
     pub fn refresh_position(ctx: Context<RefreshPosition>) -> Result<()> {
         instructions::refresh_position::handler(ctx)
+    }
+
+    /// Admin: proposes `candidate` as the pool's next admin (`Pubkey::default()` withdraws).
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, candidate: Pubkey) -> Result<()> {
+        instructions::propose_admin::handler(ctx, candidate)
+    }
+
+    /// The proposed admin takes the pool's admin role by signing.
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        instructions::accept_admin::handler(ctx)
     }
 }

@@ -73,6 +73,9 @@ pub struct StakingPool {
     /// The lock table, fixed at initialization.
     pub lock_options: [LockOption; MAX_LOCK_OPTIONS],
     pub bump: u8,
+    /// The admin proposed by `propose_admin`, `Pubkey::default()` when none; it becomes the
+    /// admin by signing `accept_admin`.
+    pub pending_admin: Pubkey,
 }
 
 impl StakingPool {
@@ -157,6 +160,13 @@ impl StakePosition {
         Ok(Reputation { weight, weight_seconds })
     }
 
+    /// Whether the lock has ended by `now` while the stored weight still carries its
+    /// multiplier: the position keeps earning at the multiplied weight until something touches
+    /// it (the distributor service refreshes such positions; see the README, "Lock expiry").
+    pub fn lock_ended_at_multiplier(&self, now: i64) -> bool {
+        now >= self.lock_end_ts && self.multiplier_bps != BASE_MULTIPLIER_BPS
+    }
+
     /// Brings the position to `now` after the pool accrued to `now`: credits rewards at the
     /// weight in force since the last touch, accumulates reputation, and drops an ended lock's
     /// multiplier to 1× (updating the pool's total weight). Every instruction that touches a
@@ -170,7 +180,7 @@ impl StakePosition {
         let reputation = self.reputation_at(now)?;
         self.weight_seconds = reputation.weight_seconds;
         self.last_touch_ts = now.max(self.last_touch_ts);
-        if now >= self.lock_end_ts && self.multiplier_bps != BASE_MULTIPLIER_BPS {
+        if self.lock_ended_at_multiplier(now) {
             self.multiplier_bps = BASE_MULTIPLIER_BPS;
             self.set_weight(stream)?;
         }
@@ -284,6 +294,7 @@ mod tests {
             lock_option_count: 0,
             lock_options: [LockOption::default(); MAX_LOCK_OPTIONS],
             bump: 0,
+            pending_admin: Pubkey::default(),
         };
         let mut settled = p.clone();
         pool.settle(&mut settled, 150).unwrap();

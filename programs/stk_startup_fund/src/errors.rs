@@ -58,6 +58,14 @@ pub enum FundError {
     BeneficiaryNotWallet,
     #[msg("the vesting grant created does not match the proposal (grant id, beneficiary, schedule, total, vault)")]
     GrantMismatch,
+    #[msg(
+        "the beneficiary must be a wallet key on the ed25519 curve (a PDA cannot sign its claims)"
+    )]
+    BeneficiaryOffCurve,
+    #[msg("the signer is not the key registered to record this project's returns")]
+    NotProjectReturner,
+    #[msg("a project's returner must not be the default key")]
+    InvalidReturner,
 }
 
 impl From<stk_vesting::curve::CurveError> for FundError {

@@ -24,6 +24,7 @@ pub struct ProjectRegistered {
     pub project_id: Pubkey,
     pub project: Pubkey,
     pub registered_by: Pubkey,
+    pub returner: Pubkey,
 }
 
 #[event]

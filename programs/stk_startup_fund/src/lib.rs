@@ -17,15 +17,18 @@
 //!   council epoch that invalidates every pending proposal (old approvals never count for a
 //!   new council).
 //! * **Returns come back.** A startup returns tokens through
-//!   [`stk_startup_fund::record_return`]; the fund tracks them per project and they are
-//!   spendable at once (they were unlocked money when invested).
+//!   [`stk_startup_fund::record_return`], signed by the key the council registered for the
+//!   project ([`stk_startup_fund::register_project`]); the fund tracks them per project and
+//!   they are spendable at once (they were unlocked money when invested), which is why nobody
+//!   else may record them.
 //!
 //! An investment is paid either directly to the project's STK account
 //! ([`stk_startup_fund::execute_investment`]) or, when proposed with a vesting schedule, as a
 //! non-revocable `stk_vesting` grant to the beneficiary's wallet
 //! ([`stk_startup_fund::propose_investment_grant`],
 //! [`stk_startup_fund::execute_investment_grant`], a CPI into `stk_vesting::create_grant`
-//! signed by the fund authority PDA). Invariants are listed in the README, each with its test.
+//! signed by the fund authority PDA); a grant's beneficiary must be a wallet on the ed25519
+//! curve. Invariants are listed in the README, each with its test.
 use anchor_lang::prelude::*;
 
 pub mod council;
@@ -62,9 +65,14 @@ pub mod stk_startup_fund {
         instructions::record_deposits::handler(ctx)
     }
 
-    /// Registers a startup project the fund can invest in (council member).
-    pub fn register_project(ctx: Context<RegisterProject>, project_id: Pubkey) -> Result<()> {
-        instructions::register_project::handler(ctx, project_id)
+    /// Registers a startup project the fund can invest in, and the one key that may record
+    /// its returns (council member).
+    pub fn register_project(
+        ctx: Context<RegisterProject>,
+        project_id: Pubkey,
+        returner: Pubkey,
+    ) -> Result<()> {
+        instructions::register_project::handler(ctx, project_id, returner)
     }
 
     /// Proposes paying `amount` to a project's recipient (council member; counts as approval).

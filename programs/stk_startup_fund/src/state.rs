@@ -181,4 +181,7 @@ pub struct Project {
     pub returns: u32,
     pub registered_at: i64,
     pub bump: u8,
+    /// The only key that may record this project's returns (`record_return`), chosen by the
+    /// council at registration (e.g. the startup team's wallet).
+    pub returner: Pubkey,
 }

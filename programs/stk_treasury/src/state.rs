@@ -185,7 +185,8 @@ pub struct QuarterQuote {
     pub published: bool,
     /// Fiat units per whole STK × `stk_common::fixed::PRICE_SCALE`.
     pub price: u64,
-    /// `stk_mint`'s `total_minted` when the quote was published (base units).
+    /// STK issued through this quarter by the schedule, genesis included (base units): the
+    /// quote's denominator (`ScheduleParams::issued_through`).
     pub tokens_issued: u64,
     pub published_at: i64,
     pub bump: u8,

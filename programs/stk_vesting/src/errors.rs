@@ -59,6 +59,10 @@ pub enum VestingError {
     Overflow,
     #[msg("the signer is not this program's upgrade authority")]
     NotUpgradeAuthority,
+    #[msg("signer is not the vesting config's admin")]
+    NotAdmin,
+    #[msg("signer is not the proposed admin (or no proposal is pending)")]
+    NotProposedAdmin,
 }
 
 impl From<CurveError> for VestingError {

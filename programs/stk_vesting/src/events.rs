@@ -84,3 +84,16 @@ pub struct SaleClosed {
     pub returned: u64,
     pub unsold_destination: Pubkey,
 }
+
+#[event]
+pub struct AdminProposed {
+    pub admin: Pubkey,
+    /// `Pubkey::default()` when the proposal is withdrawn.
+    pub candidate: Pubkey,
+}
+
+#[event]
+pub struct AdminAccepted {
+    pub previous: Pubkey,
+    pub new: Pubkey,
+}

@@ -19,6 +19,11 @@
 //!   and the sale's total hold across purchases; closing returns the unsold rest to a
 //!   destination fixed when the sale opened.
 //!
+//! The admin (who opens the sale) rotates in two steps: [`stk_vesting::propose_admin`], then
+//! the candidate's [`stk_vesting::accept_admin`] ([`stk_common::authority`]). A member's
+//! `SaleMember` record is created even if someone sent lamports to its address first
+//! ([`stk_common::account::create_pda_account`]).
+//!
 //! Transfer fees (Token-2022): a grant's total is what arrived in its vault; a claim sends
 //! the unlocked amount from the vault and the beneficiary bears the fee; a purchase grosses
 //! the sale vault's transfer up so the buyer's grant holds at least what was paid for.
@@ -90,5 +95,15 @@ pub mod stk_vesting {
     /// Returns the unsold rest of an ended (or sold-out) sale to its fixed destination.
     pub fn close_sale(ctx: Context<CloseSale>) -> Result<()> {
         instructions::close_sale::handler(ctx)
+    }
+
+    /// Admin: proposes `candidate` as the next admin (`Pubkey::default()` withdraws).
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, candidate: Pubkey) -> Result<()> {
+        instructions::propose_admin::handler(ctx, candidate)
+    }
+
+    /// The proposed admin takes the role by signing.
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        instructions::accept_admin::handler(ctx)
     }
 }

@@ -14,6 +14,9 @@ pub struct VestingConfig {
     pub sale_vault: Pubkey,
     pub bump: u8,
     pub authority_bump: u8,
+    /// The admin proposed by `propose_admin`, `Pubkey::default()` when none; it becomes the
+    /// admin by signing `accept_admin`.
+    pub pending_admin: Pubkey,
 }
 
 /// One grant, PDA `[seeds::GRANT, grant_id]`. Its tokens sit in its own vault, PDA

@@ -3,7 +3,7 @@ use crate::{
     events::StkInitialized,
     state::MintConfig,
 };
-use anchor_lang::{prelude::*, system_program};
+use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{
     self as ti,
     spl_pod::optional_keys::OptionalNonZeroPubkey,
@@ -35,8 +35,13 @@ pub struct InitializeArgs {
     pub transfer_fee_bps: u16,
     pub max_transfer_fee: u64,
     pub schedule: ScheduleParams,
+    /// Must be `stk_vesting`'s sale vault PDA (`seeds::find_sale_vault()`).
     pub genesis_destination: Pubkey,
+    /// Must be `stk_startup_fund`'s vault PDA (`seeds::find_fund_vault()`).
     pub startup_fund_destination: Pubkey,
+    /// The treasury's distribution vault; `stk_treasury::initialize` refuses a mint whose
+    /// distribution destination is anything else (the treasury is initialized after the mint
+    /// and reads this config, so the check lives there).
     pub distribution_destination: Pubkey,
 }
 
@@ -48,8 +53,9 @@ pub struct Initialize<'info> {
     /// The program's state; `init` makes a second initialization impossible.
     #[account(init, payer = admin, space = 8 + MintConfig::INIT_SPACE, seeds = [seeds::MINT_CONFIG], bump)]
     pub config: Box<Account<'info, MintConfig>>,
-    /// CHECK: the STK mint PDA, created here by CPI to the system program (which refuses an
-    /// existing account) and initialized by Token-2022.
+    /// CHECK: the STK mint PDA, created here (`stk_common::account::create_pda_account`, which
+    /// also copes with lamports sent to the address beforehand) and initialized by Token-2022,
+    /// which refuses an already initialized mint.
     #[account(mut, seeds = [seeds::STK_MINT], bump)]
     pub mint: UncheckedAccount<'info>,
     /// CHECK: PDA used only as a signer: mint authority and metadata update authority.
@@ -73,7 +79,11 @@ pub fn metadata_entry_len(metadata: &TokenMetadata) -> Result<usize> {
 /// Checks: the signer is this program's upgrade authority (`stk_common::deploy`);
 /// the schedule validates (every bound, sums to the cap, non-increasing); the cap is
 /// exactly 21,000,000 STK at `decimals`; decimals ≤ 9; fee bps ≤ 10,000; URI ≤ 200 bytes;
-/// the config and mint PDAs do not exist yet (Anchor `init` and the system program).
+/// the genesis destination is `stk_vesting`'s sale vault PDA and the startup-fund destination
+/// `stk_startup_fund`'s vault PDA (the cranks are permissionless, so these addresses are the
+/// only thing standing between the emission and whoever initializes); the config and mint
+/// PDAs are not initialized yet (Anchor `init`; the mint's creation tolerates lamports sent to
+/// its address in advance, and Token-2022 refuses to initialize a mint twice).
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     stk_common::deploy::require_upgrade_authority(
         &crate::ID,
@@ -88,6 +98,16 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     require!(
         Some(args.schedule.cap) == stk_common::cap_base_units(args.decimals),
         MintError::ScheduleCap
+    );
+    require_keys_eq!(
+        args.genesis_destination,
+        seeds::find_sale_vault(),
+        MintError::GenesisDestinationNotSaleVault
+    );
+    require_keys_eq!(
+        args.startup_fund_destination,
+        seeds::find_fund_vault(),
+        MintError::StartupFundDestinationNotFundVault
     );
 
     let mint_key = ctx.accounts.mint.key();
@@ -111,15 +131,10 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     };
     let final_len = fixed_len + metadata_entry_len(&metadata)?;
     let mint_signer: &[&[u8]] = &[seeds::STK_MINT, &[ctx.bumps.mint]];
-    system_program::create_account(
-        CpiContext::new_with_signer(
-            system_program::ID,
-            system_program::CreateAccount {
-                from: ctx.accounts.admin.to_account_info(),
-                to: mint_info.clone(),
-            },
-            &[mint_signer],
-        ),
+    stk_common::account::create_pda_account(
+        &ctx.accounts.admin.to_account_info(),
+        &mint_info,
+        mint_signer,
         Rent::get()?.minimum_balance(final_len),
         fixed_len as u64,
         &Token2022::id(),
@@ -200,6 +215,7 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         bump: ctx.bumps.config,
         mint_bump: ctx.bumps.mint,
         mint_authority_bump: ctx.bumps.mint_authority,
+        pending_admin: Pubkey::default(),
     });
     stk_common::event::emit(&StkInitialized {
         mint: mint_key,

@@ -1,14 +1,18 @@
 // Anchor needs every accounts struct (and its generated client module) at the crate root;
 // the per-instruction `handler`s clash harmlessly in the glob.
 #![allow(ambiguous_glob_reexports)]
+pub mod accept_admin;
 pub mod initialize;
 pub mod mint_genesis;
 pub mod mint_quarter;
+pub mod propose_admin;
 pub mod update_metadata_uri;
 
+pub use accept_admin::*;
 pub use initialize::*;
 pub use mint_genesis::*;
 pub use mint_quarter::*;
+pub use propose_admin::*;
 pub use update_metadata_uri::*;
 
 use crate::{errors::MintError, state::MintConfig};

@@ -95,6 +95,7 @@ pub fn handler(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result
         lock_option_count: args.lock_options.len() as u8,
         lock_options: table,
         bump: ctx.bumps.pool,
+        pending_admin: Pubkey::default(),
     });
     stk_common::event::emit(&PoolInitialized {
         pool: pool.key(),

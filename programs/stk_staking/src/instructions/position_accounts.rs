@@ -59,7 +59,10 @@ impl<'info> PositionAccounts<'info> {
             )
         })?;
         vault.reload()?;
-        require!(before.checked_sub(vault.amount) == Some(amount), StakingError::TransferMismatch);
+        require!(
+            stk_common::token::sent_exactly(before, vault.amount, amount),
+            StakingError::TransferMismatch
+        );
         Ok(())
     }
 }

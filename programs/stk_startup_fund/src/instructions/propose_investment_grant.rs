@@ -23,8 +23,10 @@ pub struct ProposeInvestmentGrant<'info> {
     )]
     pub project: Box<Account<'info, Project>>,
     /// CHECK: the grant's beneficiary, a wallet: owned by the system program (funded or not),
-    /// so never a token account or a program's data account; not the fund authority. Checked
-    /// in the handler. It claims through `stk_vesting` into its own STK ATA.
+    /// so never a token account or a program's data account; on the ed25519 curve, so a key
+    /// someone can sign with (an unfunded PDA is system-owned too, but nobody could ever
+    /// claim for it); not the fund authority. Checked in the handler. It claims through
+    /// `stk_vesting` into its own STK ATA.
     pub beneficiary: UncheckedAccount<'info>,
     /// The new proposal, PDA `[PROPOSAL, fund, fund.next_proposal_id]`.
     #[account(
@@ -41,7 +43,7 @@ pub struct ProposeInvestmentGrant<'info> {
 /// Checks: the proposer is a current council member; amount > 0; the schedule is valid for
 /// `stk_vesting` (start <= cliff <= end, end > start, 0 < period <= end - start; refused here
 /// with `ScheduleBounds` / `SchedulePeriod`, not only at execution); the beneficiary is a
-/// wallet (system-owned) other than the fund authority; the project is registered with this
+/// wallet (system-owned, on the curve) other than the fund authority; the project is registered with this
 /// fund. The unlocked balance is checked at execution, as for direct investments.
 pub fn handler(
     ctx: Context<ProposeInvestmentGrant>,
@@ -58,6 +60,7 @@ pub fn handler(
     let fund_authority = Pubkey::create_program_address(authority_seeds, &crate::ID)
         .map_err(|_| ProgramError::InvalidSeeds)?;
     require_keys_neq!(beneficiary.key(), fund_authority, FundError::BeneficiaryNotWallet);
+    require!(beneficiary.key().is_on_curve(), FundError::BeneficiaryOffCurve);
     let proposer = ctx.accounts.proposer.key();
     let action = ProposalAction::InvestmentGrant {
         project_id: ctx.accounts.project.project_id,

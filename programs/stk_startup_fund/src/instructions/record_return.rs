@@ -9,7 +9,7 @@ use stk_common::{seeds, token};
 
 #[derive(Accounts)]
 pub struct RecordReturn<'info> {
-    /// Whoever returns the tokens (the startup's team, usually); owner of `source`.
+    /// The project's registered returner (`Project::returner`); owner of `source`.
     pub returner: Signer<'info>,
     /// The fund's state.
     #[account(mut, seeds = [seeds::FUND], bump = fund.bump, has_one = mint, has_one = vault)]
@@ -20,6 +20,7 @@ pub struct RecordReturn<'info> {
         seeds = [seeds::PROJECT, fund.key().as_ref(), project.project_id.as_ref()],
         bump = project.bump,
         has_one = fund,
+        has_one = returner @ FundError::NotProjectReturner,
     )]
     pub project: Box<Account<'info, Project>>,
     /// The STK mint recorded in the fund.
@@ -39,7 +40,8 @@ pub struct RecordReturn<'info> {
 }
 
 /// Checks: amount > 0; fund PDA, its mint and vault; the project is registered with this
-/// fund; the source is the returner's STK account. Credits what the vault actually received
+/// fund and the signer is its registered returner (otherwise anyone could launder a deposit
+/// into an unlocked "return"); the source is the returner's STK account. Credits what the vault actually received
 /// (the transfer fee is withheld on the way in) to the project and to the fund's unlocked
 /// funds at once: returns are capital that was unlocked when invested, so it is not locked
 /// again. Tokens sent to the vault outside this instruction are deposits, not returns.

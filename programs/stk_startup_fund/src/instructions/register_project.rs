@@ -1,4 +1,5 @@
 use crate::{
+    errors::FundError,
     events::ProjectRegistered,
     state::{Fund, Project},
 };
@@ -26,9 +27,12 @@ pub struct RegisterProject<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// Checks: the signer is a current council member; the project is new (Anchor `init`).
-pub fn handler(ctx: Context<RegisterProject>, project_id: Pubkey) -> Result<()> {
+/// Checks: the signer is a current council member; the project is new (Anchor `init`); the
+/// returner is not the default key. Only `returner` will be able to record the project's
+/// returns, so nobody else can pass deposits off as returns (which skip the lock).
+pub fn handler(ctx: Context<RegisterProject>, project_id: Pubkey, returner: Pubkey) -> Result<()> {
     ctx.accounts.fund.member_index(&ctx.accounts.member.key())?;
+    require_keys_neq!(returner, Pubkey::default(), FundError::InvalidReturner);
     ctx.accounts.project.set_inner(Project {
         fund: ctx.accounts.fund.key(),
         project_id,
@@ -38,11 +42,13 @@ pub fn handler(ctx: Context<RegisterProject>, project_id: Pubkey) -> Result<()> 
         returns: 0,
         registered_at: Clock::get()?.unix_timestamp,
         bump: ctx.bumps.project,
+        returner,
     });
     stk_common::event::emit(&ProjectRegistered {
         project_id,
         project: ctx.accounts.project.key(),
         registered_by: ctx.accounts.member.key(),
+        returner,
     });
     Ok(())
 }

@@ -26,13 +26,8 @@ pub fn handler(ctx: Context<AcceptAuthority>, role: AuthorityRole) -> Result<()>
             (&mut treasury.distributor, &mut treasury.pending_distributor)
         }
     };
-    require!(
-        *pending != Pubkey::default() && *pending == candidate,
-        TreasuryError::NotProposedAuthority
-    );
-    let previous = *current;
-    *current = candidate;
-    *pending = Pubkey::default();
+    let previous = stk_common::authority::accept(current, pending, candidate)
+        .map_err(|_| error!(TreasuryError::NotProposedAuthority))?;
     require_keys_neq!(treasury.admin, treasury.distributor, TreasuryError::AdminIsDistributor);
     stk_common::event::emit(&AuthorityAccepted { role, previous, new: candidate });
     Ok(())

@@ -22,10 +22,11 @@ pub fn handler(
     candidate: Pubkey,
 ) -> Result<()> {
     let treasury = &mut ctx.accounts.treasury;
-    match role {
-        AuthorityRole::Admin => treasury.pending_admin = candidate,
-        AuthorityRole::Distributor => treasury.pending_distributor = candidate,
-    }
+    let pending = match role {
+        AuthorityRole::Admin => &mut treasury.pending_admin,
+        AuthorityRole::Distributor => &mut treasury.pending_distributor,
+    };
+    stk_common::authority::propose(pending, candidate);
     stk_common::event::emit(&AuthorityProposed { role, candidate });
     Ok(())
 }

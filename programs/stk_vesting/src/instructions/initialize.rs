@@ -59,6 +59,7 @@ pub fn handler(ctx: Context<Initialize>) -> Result<()> {
         sale_vault: ctx.accounts.sale_vault.key(),
         bump: ctx.bumps.config,
         authority_bump: ctx.bumps.vesting_authority,
+        pending_admin: Pubkey::default(),
     });
     stk_common::event::emit(&VestingInitialized {
         admin: config.admin,

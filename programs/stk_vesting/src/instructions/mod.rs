@@ -1,20 +1,24 @@
 // Anchor needs every accounts struct (and its generated client module) at the crate root;
 // the per-instruction `handler`s clash harmlessly in the glob.
 #![allow(ambiguous_glob_reexports)]
+pub mod accept_admin;
 pub mod claim;
 pub mod close_sale;
 pub mod create_grant;
 pub mod initialize;
 pub mod open_sale;
+pub mod propose_admin;
 pub mod purchase;
 pub mod revoke;
 pub mod transfer_beneficiary;
 
+pub use accept_admin::*;
 pub use claim::*;
 pub use close_sale::*;
 pub use create_grant::*;
 pub use initialize::*;
 pub use open_sale::*;
+pub use propose_admin::*;
 pub use purchase::*;
 pub use revoke::*;
 pub use transfer_beneficiary::*;
@@ -51,7 +55,10 @@ pub(crate) fn send_from_vault<'info>(
         mint.decimals,
     )?;
     vault.reload()?;
-    require!(before.checked_sub(vault.amount) == Some(amount), VestingError::TransferMismatch);
+    require!(
+        stk_common::token::sent_exactly(before, vault.amount, amount),
+        VestingError::TransferMismatch
+    );
     Ok(())
 }
 

@@ -4,7 +4,7 @@ use crate::{
     events::Purchased,
     state::{Grant, GrantTerms, Sale, SaleMember},
 };
-use anchor_lang::{prelude::*, system_program};
+use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, Token2022, TokenAccount, TokenInterface};
 use stk_common::{merkle, seeds};
 
@@ -104,13 +104,8 @@ pub fn handler(ctx: Context<Purchase>, args: PurchaseArgs) -> Result<()> {
 
     // Cap across purchases.
     let sale_key = sale.key();
-    let mut member = load_or_create_member(
-        &accounts.member,
-        &accounts.buyer,
-        &accounts.system_program,
-        sale_key,
-        ctx.bumps.member,
-    )?;
+    let mut member =
+        load_or_create_member(&accounts.member, &accounts.buyer, sale_key, ctx.bumps.member)?;
     let purchased = member.purchased.checked_add(args.amount).ok_or(VestingError::Overflow)?;
     require!(purchased <= args.cap, VestingError::CapExceeded);
 
@@ -136,7 +131,7 @@ pub fn handler(ctx: Context<Purchase>, args: PurchaseArgs) -> Result<()> {
     )?;
     accounts.payment_source.reload()?;
     require!(
-        source_before.checked_sub(accounts.payment_source.amount) == Some(cost),
+        stk_common::token::sent_exactly(source_before, accounts.payment_source.amount, cost),
         VestingError::TransferMismatch
     );
 
@@ -181,11 +176,12 @@ pub fn handler(ctx: Context<Purchase>, args: PurchaseArgs) -> Result<()> {
 }
 
 /// Reads the buyer's record, creating it (rent paid by the buyer) on the first purchase.
-/// Like Anchor's `init`, it copes with lamports someone sent to the address beforehand.
+/// Like Anchor's `init`, it copes with lamports someone sent to the address beforehand
+/// (`stk_common::account::create_pda_account`): otherwise one lamport would lock a member
+/// out of the sale.
 fn load_or_create_member<'info>(
     member: &UncheckedAccount<'info>,
     buyer: &Signer<'info>,
-    system: &Program<'info, System>,
     sale: Pubkey,
     bump: u8,
 ) -> Result<SaleMember> {
@@ -202,52 +198,14 @@ fn load_or_create_member<'info>(
     let rent = Rent::get()?.minimum_balance(space);
     let buyer_key = buyer.key();
     let signer: &[&[u8]] = &[seeds::SALE_MEMBER, sale.as_ref(), buyer_key.as_ref(), &[bump]];
-    let member_info = member.to_account_info();
-    let lamports = member_info.lamports();
-    if lamports == 0 {
-        system_program::create_account(
-            CpiContext::new_with_signer(
-                system.key(),
-                system_program::CreateAccount {
-                    from: buyer.to_account_info(),
-                    to: member_info.clone(),
-                },
-                &[signer],
-            ),
-            rent,
-            space as u64,
-            &crate::ID,
-        )?;
-    } else {
-        if rent > lamports {
-            system_program::transfer(
-                CpiContext::new(
-                    system.key(),
-                    system_program::Transfer {
-                        from: buyer.to_account_info(),
-                        to: member_info.clone(),
-                    },
-                ),
-                rent - lamports,
-            )?;
-        }
-        system_program::allocate(
-            CpiContext::new_with_signer(
-                system.key(),
-                system_program::Allocate { account_to_allocate: member_info.clone() },
-                &[signer],
-            ),
-            space as u64,
-        )?;
-        system_program::assign(
-            CpiContext::new_with_signer(
-                system.key(),
-                system_program::Assign { account_to_assign: member_info.clone() },
-                &[signer],
-            ),
-            &crate::ID,
-        )?;
-    }
+    stk_common::account::create_pda_account(
+        &buyer.to_account_info(),
+        &member.to_account_info(),
+        signer,
+        rent,
+        space as u64,
+        &crate::ID,
+    )?;
     Ok(SaleMember { sale, wallet: buyer_key, purchased: 0, purchases: 0, bump })
 }
 
