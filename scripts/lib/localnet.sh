@@ -98,7 +98,17 @@ localnet_month() {
         ORDER BY registered_at DESC, id DESC LIMIT 1" || return 1
     "$bin" report --month "$month" --out "$dir/reports" || return 1
     WALLET_A_BALANCE=$(psql "$db" -tAc "SELECT payable FROM allocations WHERE month = '$month' AND member_id = $member") || return 1
-    "$bin" approve --month "$month" --by localnet || return 1
+    # The operator approves this exact report; submit freezes and plans it, proposes the plan
+    # on-chain and stops for the admin's approval of the plan hash; the admin (the deploy key)
+    # approves it with approve-epoch; submit again pays.
+    local sha plan_hash
+    sha=$(psql "$db" -tAc "SELECT report_sha256 FROM monthly_reports WHERE month = '$month'") || return 1
+    "$bin" approve --month "$month" --sha256 "$sha" --by localnet || return 1
+    "$bin" submit --month "$month" --rpc-url "$RPC_URL" --keypair "$dir/distributor.json" || return 1
+    plan_hash=$(psql "$db" -tAc "SELECT plan_hash FROM payout_epochs WHERE month = '$month'") || return 1
+    [ -n "$plan_hash" ] || { echo "no plan hash stored for $month" >&2; return 1; }
+    "$bin" approve-epoch --month "$month" --plan-hash "$plan_hash" --rpc-url "$RPC_URL" \
+        --keypair "$dir/admin.json" || return 1
     "$bin" submit --month "$month" --rpc-url "$RPC_URL" --keypair "$dir/distributor.json" || return 1
     "$bin" status --month "$month" || return 1
     "$CARGO_TARGET_DIR/debug/stk-localnet" check-balances --rpc-url "$RPC_URL" --database-url "$db" --month "$month"

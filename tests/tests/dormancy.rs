@@ -3,7 +3,7 @@
 //! "Dormancy", "Fraud holds" and "Vest-to-build" sections, attacked.
 //!
 //! The suite here is the full wiring: the mint with the treasury's distribution vault and the
-//! startup fund's vault as destinations, the genesis allocation in a "bank" wallet the tests
+//! startup fund's vault as destinations, a "bank" wallet holding the genesis amount that the tests
 //! hand STK out of (so these tests do not depend on the payout path), the startup fund with a
 //! council, and the treasury's escrow vault.
 use anchor_lang::{error::ErrorCode as AnchorError, prelude::Pubkey};
@@ -55,33 +55,31 @@ impl Suite {
     async fn start(mint_q0: bool) -> Suite {
         let mut ledger = Ledger::start().await;
         let bank = ledger.funded_keypair(10_000_000_000).await;
-        let args = TreasurySetupArgs {
-            mint: StkMintSetupArgs {
-                genesis: Destination::AtaOf(bank.pubkey()),
-                startup_fund: Destination::Existing(seeds::find_fund_vault()),
-                ..StkMintSetupArgs::default()
-            },
-            ..TreasurySetupArgs::default()
-        };
-        let t = TreasurySetup::initialize(&mut ledger, args).await;
-        Ledger::ok(t.stk.mint_genesis(&mut ledger).await);
         let admin = ledger.ctx.payer.insecure_clone();
         let mut council = vec![admin.insecure_clone()];
         for _ in 0..2 {
             council.push(ledger.funded_keypair(1_000_000_000).await);
         }
-        let init = FundInitializeArgs {
-            council: council.iter().map(|k| k.pubkey()).collect(),
-            threshold: 2,
-            lock_period: MIN_LOCK_PERIOD,
+        let args = TreasurySetupArgs {
+            fund_council: Some((council.iter().map(|k| k.pubkey()).collect(), 2)),
+            ..TreasurySetupArgs::default()
         };
-        Ledger::ok(ledger.send(&[fund_ix::initialize(&ledger.payer(), init)], &[]).await);
+        let t = TreasurySetup::initialize(&mut ledger, args).await;
+        Ledger::ok(t.stk.mint_genesis(&mut ledger).await);
         // (Quarters pay the fund's vault, which exists from here on.)
         if mint_q0 {
             Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
         }
         Ledger::ok(ledger.send(&[treasury_ix::create_hold_escrow(&ledger.payer())], &[]).await);
-        let bank_token = t.stk.genesis_destination;
+        // The genesis allocation must go to the sale vault, which releases STK only through the
+        // allowlisted sale; these tests attack dormancy and holds, not where a member's STK came
+        // from, so the bank's balance (the genesis amount) is written into its real Token-2022
+        // account directly (test-only; transfers from it go through Token-2022 as usual).
+        let bank_token = ledger.create_ata(&bank.pubkey(), &t.mint()).await;
+        let mut account = ledger.account(&bank_token).await.expect("bank ATA");
+        let genesis = t.stk.schedule.genesis_amount();
+        account.data[64..72].copy_from_slice(&genesis.to_le_bytes());
+        ledger.install_account(&bank_token, &t22::ID, &account.data);
         Suite { ledger, t, bank, bank_token, council, admin }
     }
 

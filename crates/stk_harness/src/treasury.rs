@@ -111,6 +111,10 @@ pub struct TreasurySetupArgs {
     pub startup_fund_bps: u16,
     pub dormancy_notice_secs: i64,
     pub fiat_decimals: u8,
+    /// The startup fund's council and threshold, when a test needs its own (fraud holds are
+    /// confirmed by it); `None` leaves the fund to [`StkMintSetup::create_missing_vaults`]
+    /// (the payer as a one-member council).
+    pub fund_council: Option<(Vec<Pubkey>, u8)>,
 }
 
 impl Default for TreasurySetupArgs {
@@ -124,6 +128,7 @@ impl Default for TreasurySetupArgs {
             startup_fund_bps: DEFAULT_STARTUP_FUND_BPS,
             dormancy_notice_secs: DEFAULT_DORMANCY_NOTICE_SECS,
             fiat_decimals: 2,
+            fund_council: None,
         }
     }
 }
@@ -144,7 +149,17 @@ impl TreasurySetup {
     pub async fn initialize(ledger: &mut Ledger, args: TreasurySetupArgs) -> Self {
         let mut mint_args = args.mint;
         mint_args.distribution = Destination::Existing(seeds::find_distribution_vault());
-        let stk = StkMintSetup::initialize(ledger, mint_args).await;
+        let stk = StkMintSetup::initialize_mint_only(ledger, mint_args).await;
+        if let Some((council, threshold)) = args.fund_council {
+            let init = stk_startup_fund::instructions::InitializeArgs {
+                council,
+                threshold,
+                lock_period: stk_startup_fund::state::MIN_LOCK_PERIOD,
+            };
+            let ix = stk_client::startup_fund::initialize(&ledger.payer(), init);
+            Ledger::ok(ledger.send(&[ix], &[]).await);
+        }
+        stk.create_missing_vaults(ledger).await;
         let startup =
             args.startup_fund.unwrap_or(Destination::Existing(stk.startup_fund_destination));
         for destination in [args.staking_rewards, startup] {

@@ -49,8 +49,9 @@ use stk_distributor::{
     init,
     metrics::Metrics,
     payout::{
-        engine::{EngineError, EngineSettings, PayoutEngine},
-        from_report::freeze_and_plan,
+        approved,
+        engine::{Approver, EngineError, EngineSettings, PayoutEngine},
+        from_report::{freeze_and_plan, Approval, FreezeRequest, FrozenPlan},
         plan::PlanShape,
     },
     report, seed,
@@ -100,20 +101,42 @@ impl Env {
         )
     }
 
+    /// The operator approves the month's current report by its exact hash.
     async fn approve(&self, month: MonthId) -> anyhow::Result<String> {
         let sha: String =
             sqlx::query_scalar("SELECT report_sha256 FROM monthly_reports WHERE month = $1")
                 .bind(month.to_string())
                 .fetch_one(&self.pool)
                 .await?;
-        sqlx::query(
-            "INSERT INTO payout_approvals (month, report_sha256, approved_by) VALUES ($1, $2, 'e2e')",
-        )
-        .bind(month.to_string())
-        .bind(&sha)
-        .execute(&self.pool)
-        .await?;
+        approved::approve(&self.pool, month, &sha, "e2e").await?;
         Ok(sha)
+    }
+
+    /// Freezes the approved report of `month` and plans it (v0 batches through lookup tables
+    /// when the backend has them), checking every recipient over `backend`.
+    async fn plan(
+        &self,
+        backend: &mut impl ChainBackend,
+        month: MonthId,
+    ) -> anyhow::Result<FrozenPlan> {
+        let request = FreezeRequest {
+            month,
+            first_month: self.months[0],
+            mint: seeds::find_stk_mint(),
+            shape: PlanShape::choose(true, backend.supports_lookup_tables(), 0),
+            approval: Approval::Required,
+        };
+        Ok(freeze_and_plan(&self.pool, backend, request).await?)
+    }
+
+    /// Engine settings whose approver is the admin (the deploy key): the engine signs
+    /// `approve_epoch` itself, as an operator running `distributor approve-epoch` would.
+    fn engine(&self) -> EngineSettings {
+        EngineSettings {
+            max_waits: 2_000,
+            approver: Some(Approver(std::sync::Arc::new(self.admin.insecure_clone()))),
+            ..EngineSettings::default()
+        }
     }
 
     /// Every paid member of `months` holds exactly the sum of its payouts (read over JSON-RPC).
@@ -178,8 +201,7 @@ async fn pay(
     month: MonthId,
     crash: CrashPlan,
 ) -> Result<stk_distributor::payout::engine::PayoutSummary, EngineError> {
-    let settings = EngineSettings { max_waits: 2_000, ..EngineSettings::default() };
-    PayoutEngine::new(backend, &env.pool, seeds::find_stk_mint(), settings)
+    PayoutEngine::new(backend, &env.pool, seeds::find_stk_mint(), env.engine())
         .with_crash(crash)
         .run(month)
         .await
@@ -241,8 +263,7 @@ async fn a_full_month_over_json_rpc(env: &Env) -> anyhow::Result<()> {
     // report, approve, plan, pay.
     let outcome = report::run(&env.pool, &env.config, month, None).await?;
     env.approve(month).await?;
-    let shape = PlanShape::choose(true, backend.supports_lookup_tables(), 0);
-    let plan = freeze_and_plan(&env.pool, month, &seeds::find_stk_mint(), shape).await?;
+    let plan = env.plan(&mut backend, month).await?;
     ensure!(plan.total == outcome.report.totals.payable, "the plan pays the report");
     let summary = pay(&mut backend, env, month, CrashPlan::none()).await?;
     ensure!(summary.epoch_closed_now && summary.lookup_tables_created > 0, "{summary:?}");
@@ -302,7 +323,8 @@ async fn a_full_month_over_json_rpc(env: &Env) -> anyhow::Result<()> {
 async fn the_service_killed_mid_payout_restarts_and_pays_once(env: &Env) -> anyhow::Result<()> {
     let month = env.months[1];
     let metrics = Metrics::default();
-    let settings = ServiceSettings { report_dir: None, ..ServiceSettings::default() };
+    let settings =
+        ServiceSettings { report_dir: None, engine: env.engine(), ..ServiceSettings::default() };
     let mut backend = env.backend(&env.distributor);
     let now = unix_now();
     let events =
@@ -352,8 +374,7 @@ async fn late_landings_and_preflight_refusals(env: &Env) -> anyhow::Result<()> {
             expired_blockhash: [6].into(),
         },
     );
-    let shape = PlanShape::choose(true, backend.supports_lookup_tables(), 0);
-    freeze_and_plan(&env.pool, month, &seeds::find_stk_mint(), shape).await?;
+    env.plan(&mut backend, month).await?;
     let summary = pay(&mut backend, env, month, CrashPlan::none()).await?;
     ensure!(summary.epoch_closed_now, "{summary:?}");
     env.assert_balances(&env.months).await?;
