@@ -195,7 +195,13 @@ async fn fund_fees_and_staking_commands_over_three_years() {
     // (which then funds staking); executing before the unlock is refused by name.
     let project = Pubkey::new_unique();
     let admin_ata = backend.ledger.create_ata(&admin, &mint).await;
-    ok(&mut backend, Group::Fund(FundCmd::RegisterProject { project: project.to_string() })).await;
+    // The signer registers itself as the project's returner (it records the return below).
+    let returner = backend.payer().pubkey().to_string();
+    ok(
+        &mut backend,
+        Group::Fund(FundCmd::RegisterProject { project: project.to_string(), returner }),
+    )
+    .await;
     let propose = FundCmd::Propose {
         project: project.to_string(),
         recipient: admin_ata.to_string(),

@@ -22,6 +22,9 @@ pub enum FundCmd {
         /// The project's id (any public key the council chooses for it).
         #[arg(long)]
         project: String,
+        /// The project's key that alone may record its returns (`record-return`).
+        #[arg(long)]
+        returner: String,
     },
     /// Propose paying `--amount` STK from unlocked funds to a token account (a council member
     /// signs; proposing approves).
@@ -243,11 +246,11 @@ pub async fn run<B: ChainBackend>(
         FundCmd::RecordDeposits => {
             Op::new("record the fund's deposits", vec![sf::record_deposits()])
         }
-        FundCmd::RegisterProject { project } => {
-            let project = key("--project", project)?;
+        FundCmd::RegisterProject { project, returner } => {
+            let (project, returner) = (key("--project", project)?, key("--returner", returner)?);
             Op::new(
                 format!("register project {project}"),
-                vec![sf::register_project(&signer, &project)],
+                vec![sf::register_project(&signer, &project, &returner)],
             )
         }
         FundCmd::Propose { project, recipient, amount } => {
