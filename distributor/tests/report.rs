@@ -736,6 +736,8 @@ async fn local_days_follow_the_zone_across_daylight_saving_and_long_ago() {
     let db = TestDb::new("local_days").await;
     let mut config = Config::default_config();
     config.time_zone = "Europe/Berlin".into();
+    // Member 2's walk must read its 2001 activity: ranks start before it here.
+    config.ranks.launch_day = Some("2000-12-01".into());
     let lesson = |member: i64, utc: &str, key: &str| {
         format!(
             "INSERT INTO activity_events (member_id, action_type, category, occurred_at, recorded_at, source, idempotency_key)
