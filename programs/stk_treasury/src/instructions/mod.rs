@@ -60,3 +60,30 @@ pub use void_notice::*;
 pub use vote_fraud_hold::*;
 pub use withdraw_fraud_hold::*;
 pub use write_plan_roots::*;
+
+use crate::{
+    errors::TreasuryError,
+    state::{FeeSplit, FraudHold, HoldStatus},
+};
+use anchor_lang::prelude::*;
+use stk_common::BPS_DENOMINATOR;
+
+/// A fee split is valid when its shares leave a non-negative rest.
+pub(crate) fn validate_fee_split(split: &FeeSplit) -> Result<()> {
+    require!(
+        split.staking_rewards_bps as u64 + split.startup_fund_bps as u64 <= BPS_DENOMINATOR,
+        TreasuryError::FeeSplitBps
+    );
+    Ok(())
+}
+
+/// Signer seeds of the vault owner `[seeds::TREASURY_AUTHORITY, bump]`.
+pub(crate) fn authority_seeds(bump: &[u8; 1]) -> [&[u8]; 2] {
+    [stk_common::seeds::TREASURY_AUTHORITY, bump]
+}
+
+/// Refuses unless the fraud hold is in `status`.
+pub(crate) fn require_hold_status(hold: &FraudHold, status: HoldStatus) -> Result<()> {
+    require!(hold.status == status, TreasuryError::HoldWrongStatus);
+    Ok(())
+}
