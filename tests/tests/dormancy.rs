@@ -16,11 +16,9 @@ use stk_harness::{
     startup_fund::FundSetup,
     stk_client::{startup_fund as fund_ix, treasury as treasury_ix, vesting as vesting_ix},
     treasury::{PayoutPlan, TreasurySetup, TreasurySetupArgs},
-    Destination, ExpectFailure, Ledger, StkMintSetupArgs, TxResult,
+    ExpectFailure, Ledger, TxResult,
 };
-use stk_startup_fund::{
-    instructions::InitializeArgs as FundInitializeArgs, state::MIN_LOCK_PERIOD,
-};
+use stk_startup_fund::state::MIN_LOCK_PERIOD;
 use stk_treasury::{
     errors::TreasuryError,
     events,
@@ -194,7 +192,7 @@ async fn no_pda_owned_vault_of_the_suite_can_be_flagged_or_held() {
         stk_staking::state::default_lock_options(),
     )
     .await;
-    Ledger::ok(s.ledger.send(&[vesting_ix::initialize(&payer)], &[]).await);
+    // (stk_vesting is initialized with the mint: genesis goes to its sale vault.)
     let now = s.ledger.now().await;
     let grant_id = Pubkey::new_unique();
     let args = CreateGrantArgs {

@@ -11,7 +11,7 @@ use anchor_lang::{
 use stk_common::{payout_plan::page_of, seeds};
 
 #[derive(Accounts)]
-#[instruction(month: u32, first_batch: u16)]
+#[instruction(month: u32)]
 pub struct WritePlanRoots<'info> {
     /// The treasury's distributor; pays the page's rent when it creates it.
     #[account(mut)]
@@ -25,18 +25,16 @@ pub struct WritePlanRoots<'info> {
     /// The month's epoch (seeds checked); must be `Proposed`.
     #[account(seeds = [seeds::EPOCH, &month.to_le_bytes()], bump = epoch.bump)]
     pub epoch: Box<Account<'info, Epoch>>,
-    /// CHECK: the plan page of `first_batch` (seeds checked); created here on first write,
-    /// then owner and discriminator are checked by `AccountLoader`.
-    #[account(
-        mut,
-        seeds = [seeds::PLAN_PAGE, &month.to_le_bytes(), &page_of(first_batch).0.to_le_bytes()],
-        bump,
-    )]
+    /// CHECK: the plan page of `first_batch`: its PDA is checked in the handler (a seed
+    /// computed from an argument is beyond Anchor's IDL seed resolution); created here on
+    /// first write, then owner and discriminator are checked by `AccountLoader`.
+    #[account(mut)]
     pub plan_page: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
-/// Checks: signer is the distributor; the epoch is `Proposed` (roots are frozen once the admin
+/// Checks: signer is the distributor; the page is the PDA of `first_batch`'s page
+/// (`WrongPlanPage`); the epoch is `Proposed` (roots are frozen once the admin
 /// approved); `roots` is non-empty, lies within `batch_count` and within one page; no root is
 /// all zero (the mark of an unwritten entry). Rewriting a root while `Proposed` is allowed:
 /// the admin approves the final content, whose hash must equal the epoch's `plan_hash`.
@@ -46,12 +44,16 @@ pub fn handler<'info>(
     first_batch: u16,
     roots: Vec<[u8; 32]>,
 ) -> Result<()> {
-    let bump = ctx.bumps.plan_page;
     // Shared for the whole instruction: the page loader needs its account info for `'info`.
     let accounts: &'info WritePlanRoots<'info> = ctx.accounts;
     let epoch = &accounts.epoch;
     require!(epoch.status == EpochStatus::Proposed, TreasuryError::EpochNotProposed);
     let (page_index, first_entry) = page_of(first_batch);
+    let (page_address, bump) = Pubkey::find_program_address(
+        &[seeds::PLAN_PAGE, &month.to_le_bytes(), &page_index.to_le_bytes()],
+        &crate::ID,
+    );
+    require_keys_eq!(accounts.plan_page.key(), page_address, TreasuryError::WrongPlanPage);
     let end = (first_batch as usize).checked_add(roots.len()).ok_or(TreasuryError::Overflow)?;
     require!(
         !roots.is_empty()
