@@ -33,9 +33,10 @@ async fn setup(tag: &str, config: &Config) -> (TestDb, EmbeddedBackend) {
     let mut ledger = Ledger::start().await;
     let mut args = TreasurySetupArgs::default();
     args.mint.schedule = config.schedule();
-    args.distributor = ledger.ctx.payer.insecure_clone();
+    // The distributor key is its own (the treasury refuses admin == distributor).
+    let distributor = args.distributor.insecure_clone();
     TreasurySetup::initialize(&mut ledger, args).await;
-    (db, EmbeddedBackend::new(ledger))
+    (db, EmbeddedBackend::with_payer(ledger, distributor))
 }
 
 #[tokio::test]
