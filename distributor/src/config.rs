@@ -429,23 +429,22 @@ mod tests {
     #[test]
     fn launch_day_defaults_to_the_schedule_start_is_validated_and_hashed() {
         let shipped = Config::default_config();
+        // The shipped file leaves it out: the first day of the schedule, filled in so the hash
+        // names it; written out explicitly, the same day gives the same configuration.
         assert_eq!(shipped.ranks.launch_day.as_deref(), Some("2027-01-01"));
-        // Left out: the first day of the schedule, filled in so the hash names it.
-        let without = DEFAULT_CONFIG_TOML.replace("launch_day = \"2027-01-01\"\n", "");
-        assert_ne!(without, DEFAULT_CONFIG_TOML);
-        let parsed = Config::parse(&without).unwrap();
+        const LEFT_OUT: &str = "# launch_day = \"2027-01-01\"";
+        let explicit = DEFAULT_CONFIG_TOML.replace(LEFT_OUT, "launch_day = \"2027-01-01\"");
+        assert_ne!(explicit, DEFAULT_CONFIG_TOML);
+        let parsed = Config::parse(&explicit).unwrap();
         assert_eq!(parsed.launch_day(), shipped.launch_day());
         assert_eq!(parsed.sha256(), shipped.sha256());
-        let later = Config::parse(
-            &DEFAULT_CONFIG_TOML
-                .replace("launch_day = \"2027-01-01\"", "launch_day = \"2027-02-01\""),
-        )
-        .unwrap();
+        let later =
+            Config::parse(&DEFAULT_CONFIG_TOML.replace(LEFT_OUT, "launch_day = \"2027-02-01\""))
+                .unwrap();
         assert_eq!(later.launch_day(), shipped.launch_day() + 31);
         assert_ne!(later.sha256(), shipped.sha256());
         for bad in ["2027-02-30", "2027-1-01", "soon", "2037-01-01"] {
-            let text = DEFAULT_CONFIG_TOML
-                .replace("launch_day = \"2027-01-01\"", &format!("launch_day = \"{bad}\""));
+            let text = DEFAULT_CONFIG_TOML.replace(LEFT_OUT, &format!("launch_day = \"{bad}\""));
             match Config::parse(&text) {
                 Err(ConfigError::Invalid { key, .. }) => {
                     assert_eq!(key, "ranks.launch_day", "{bad}")
