@@ -72,7 +72,13 @@ async fn health_and_gauges_follow_the_passes() {
     let config = Config::default_config();
     let (db, mut backend) = setup("health", &config).await;
     let jan = MonthId::new(2027, 1).unwrap();
-    let settings = ServiceSettings { report_dir: None, ..ServiceSettings::default() };
+    // The admin (the ledger's payer) approves the plan the service proposes.
+    let admin = std::sync::Arc::new(backend.ledger.ctx.payer.insecure_clone());
+    let engine = stk_distributor::payout::engine::EngineSettings {
+        approver: Some(stk_distributor::payout::engine::Approver(admin)),
+        ..Default::default()
+    };
+    let settings = ServiceSettings { report_dir: None, engine, ..ServiceSettings::default() };
     let metrics = Metrics::default();
     let due = settings.payout_time.due_at(jan, config.schedule().utc_offset_secs);
     backend.ledger.warp_to_timestamp(due).await;

@@ -30,7 +30,8 @@ fn params(admin: Pubkey, schedule: ScheduleParams) -> SuiteParams {
         transfer_fee_bps: 50,
         max_transfer_fee: 10_000_000,
         schedule,
-        distributor: admin,
+        // Its own key: the treasury refuses admin == distributor (no payouts run here).
+        distributor: Pubkey::new_unique(),
         staking_fee_bps: 4_000,
         startup_fund_fee_bps: 3_000,
         dormancy_notice_secs: 90 * 86_400,
