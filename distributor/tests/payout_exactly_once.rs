@@ -338,7 +338,8 @@ async fn the_rent_payer_pays_the_token_account_rent() {
     let page_rent = w.backend.balance(&onchain::plan_page_of(month, 0)).await.unwrap();
     let own_txs = (summary.transactions_sent as u64 - ata_txs - 1) * 5_000;
     assert_eq!(distributor_spent, epoch_rent + page_rent + own_txs);
-    assert!(distributor_spent < ata_rent);
+    // (A plan page's rent alone exceeds 30 token accounts' rent: compare what is left.)
+    assert!(distributor_spent - epoch_rent - page_rent < ata_rent);
     test_db.drop_db().await;
 }
 
