@@ -221,7 +221,8 @@ async fn fund_fees_and_staking_commands_over_three_years() {
     assert_eq!(backend.ledger.token_amount(&admin_ata).await, 50_000_000_000);
 
     // A grant: proposed, executed; the grant exists and holds the amount.
-    let beneficiary = Pubkey::new_unique();
+    // A wallet on the curve (the fund refuses off-curve beneficiaries: they could never claim).
+    let beneficiary = solana_keypair::Keypair::new().pubkey();
     let grant = FundCmd::ProposeGrant {
         project: project.to_string(),
         beneficiary: beneficiary.to_string(),
