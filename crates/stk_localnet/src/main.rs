@@ -49,6 +49,12 @@ struct StartArgs {
     /// Ledger directory (emptied at start; default: a temporary directory removed at exit).
     #[arg(long)]
     ledger: Option<PathBuf>,
+    /// Start from an empty ledger. This is the default and the only mode: a restarted validator
+    /// replays its ledger before the STK builtins can be registered, so the STK state could not
+    /// survive a restart (README, "It is ephemeral"). Accepted so that scripts written for
+    /// `solana-test-validator --reset` work unchanged.
+    #[arg(long)]
+    reset: bool,
     /// Once ready, write `RPC_URL=…`, `WS_URL=…` and `DEPLOY_KEYPAIR=…` lines here (for scripts).
     #[arg(long)]
     ready_file: Option<PathBuf>,
@@ -106,6 +112,8 @@ async fn start(args: StartArgs) -> anyhow::Result<()> {
         !funded.contains(&deploy.pubkey()),
         "the deploy key is funded already; do not list it with --fund/--fund-keypair"
     );
+    // `--reset` changes nothing: every start resets (see its help).
+    let _always_reset = args.reset;
     let temporary = args.ledger.is_none();
     let ledger = args.ledger.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("stk-localnet-{}", std::process::id()))
