@@ -11,7 +11,7 @@ ensure_postgres
 
 if [ "${1:-}" != "--localnet" ]; then
     # Cargo's progress lines go to stderr (a first build takes many minutes).
-    echo "building the distributor (the first build takes ≈20 min on 2 cores; later ones seconds)" >&2
+    echo "building the distributor (the first build takes ≈25 min on 2 cores; later ones seconds)" >&2
     cargo build --locked --bin distributor
     exec "$CARGO_TARGET_DIR/debug/distributor" demo "$@"
 fi
@@ -19,7 +19,7 @@ shift
 
 source scripts/lib/localnet.sh
 ensure_libclang
-echo "building the distributor and stk-localnet (the validator's first build adds ≈10–15 min)" >&2
+echo "building the distributor and stk-localnet (the validator's first build adds ≈25 min)" >&2
 cargo build --locked --bin distributor --bin stk-localnet
 work=$(mktemp -d "${TMPDIR:-/tmp}/stk-localnet-demo.XXXXXX")
 trap 'localnet_stop; rm -rf "$work"' EXIT
