@@ -27,7 +27,7 @@ trap 'exit 130' INT TERM
 config="$work/localnet.toml"
 month=$(localnet_config "$config")
 database=stk_demo_localnet
-psql "${STK_TEST_DATABASE_URL}" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
+PGOPTIONS="--client-min-messages=warning" psql "${STK_TEST_DATABASE_URL}" -qc "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
 db="${STK_TEST_DATABASE_URL%/*}/$database"
 localnet_start "$work" "${STK_LOCALNET_PORT:-0}"
 echo "paying $month (the schedule starts $month, quarter 0 has ended by now) over JSON-RPC at $RPC_URL"
