@@ -68,7 +68,6 @@ impl Suite {
         if mint_q0 {
             Ledger::ok(t.stk.mint_quarter(&mut ledger, 0, true).await);
         }
-        Ledger::ok(ledger.send(&[treasury_ix::create_hold_escrow(&ledger.payer())], &[]).await);
         // The genesis allocation must go to the sale vault, which releases STK only through the
         // allowlisted sale; these tests attack dormancy and holds, not where a member's STK came
         // from, so the bank's balance (the genesis amount) is written into its real Token-2022
@@ -168,6 +167,62 @@ impl Suite {
         let member = self.council[i].insecure_clone();
         let ix = treasury_ix::vote_fraud_hold(&member.pubkey(), account, holder_account, outcome);
         self.ledger.send_as(&member, &[ix], &[]).await
+    }
+
+    /// The owner sends the whole balance of `account` to `sink`, anyone harvests its withheld
+    /// fees (Token-2022 closes only an account without any), and the owner closes it.
+    async fn empty_and_close(&mut self, owner: &Keypair, account: &Pubkey, sink: &Pubkey) {
+        let balance = self.ledger.token_amount(account).await;
+        let out = t22::instruction::transfer_checked(
+            &t22::ID,
+            account,
+            &self.mint(),
+            sink,
+            &owner.pubkey(),
+            &[],
+            balance,
+            self.t.stk.decimals,
+        )
+        .expect("transfer_checked");
+        Ledger::ok(self.ledger.send(&[out], &[owner]).await);
+        Ledger::ok(self.ledger.send(&[treasury_ix::harvest_fees(&[*account])], &[]).await);
+        let close = t22::instruction::close_account(
+            &t22::ID,
+            account,
+            &owner.pubkey(),
+            &owner.pubkey(),
+            &[],
+        )
+        .expect("close_account");
+        Ledger::ok(self.ledger.send(&[close], &[owner]).await);
+        assert!(!self.ledger.account_exists(account).await, "closed");
+    }
+
+    /// Creates an STK Token-2022 account at the keypair address `address` (not an ATA, so it
+    /// may be re-created there for any owner), with the extensions the mint requires.
+    async fn keypair_account(&mut self, address: &Keypair, owner: &Pubkey) {
+        use t22::extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions};
+        let mint = self.mint();
+        let data = self.ledger.mint_data(&mint).await;
+        let types = StateWithExtensions::<t22::state::Mint>::unpack(&data)
+            .expect("mint")
+            .get_extension_types()
+            .expect("extensions");
+        let required = ExtensionType::get_required_init_account_extensions(&types);
+        let len = ExtensionType::try_calculate_account_len::<t22::state::Account>(&required)
+            .expect("length");
+        let rent =
+            self.ledger.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(len);
+        let create = solana_system_interface::instruction::create_account(
+            &self.ledger.payer(),
+            &address.pubkey(),
+            rent,
+            len as u64,
+            &t22::ID,
+        );
+        let init = t22::instruction::initialize_account3(&t22::ID, &address.pubkey(), &mint, owner)
+            .expect("initialize_account3");
+        Ledger::ok(self.ledger.send(&[create, init], &[address]).await);
     }
 
     async fn recycle(&mut self) -> TxResult {
@@ -662,6 +717,67 @@ async fn a_confirmed_hold_waits_for_its_time_lock_and_a_forfeit_returns_to_circu
     s.approve(1, &other_account).await.expect_failure().assert_code(TreasuryError::HoldWrongStatus);
 }
 
+#[tokio::test]
+async fn a_hold_whose_account_is_closed_after_confirmation_takes_nothing_but_the_holders() {
+    // Between the council's confirmation and execution the holder closes the held account.
+    // A hold binds the holder (the owner when placed), up to its confirmed amount:
+    // * closed → `HoldAccountChanged`, nothing moves, the hold stays placed;
+    // * re-created by the same holder (an ATA always comes back at its address, with the same
+    //   owner) → still the holder's account: the hold takes `min(amount, balance)`, never more
+    //   than the confirmed amount, as if the holder had moved tokens during the time lock;
+    // * re-created at the same address for another owner (a keypair account) → refused with
+    //   `HoldAccountChanged`; the new owner's balance is never touched.
+    let mut s = Suite::start(false).await;
+    let mint = s.mint();
+    let escrow = seeds::find_hold_escrow();
+    let sink = s.ledger.create_ata(&Pubkey::new_unique(), &mint).await;
+
+    // The holder's ATA: confirmed, then emptied and closed.
+    let (holder, account) = s.member(300 * STK).await;
+    let held = s.ledger.token_amount(&account).await;
+    Ledger::ok(s.place_hold(&account, held).await);
+    Ledger::ok(s.approve(1, &account).await);
+    Ledger::ok(s.approve(2, &account).await);
+    assert!(s.hold(&account).await.confirmed_at > 0, "confirmed");
+    s.empty_and_close(&holder, &account, &sink).await;
+    s.ledger.advance_seconds(NOTICE).await;
+    s.execute(&account).await.expect_failure().assert_code(TreasuryError::HoldAccountChanged);
+    assert_eq!(s.hold(&account).await.status, HoldStatus::Placed);
+    assert_eq!(s.ledger.token_amount(&escrow).await, 0);
+
+    // Re-created by the holder and refilled with more than the hold: at most the hold moves.
+    assert_eq!(s.ledger.create_ata(&holder.pubkey(), &mint).await, account, "same address");
+    let refill = s.pay(&account, 2 * held).await;
+    let ok = Ledger::ok(s.execute(&account).await);
+    let ev = decode_events::<events::FraudHoldExecuted>(&ok.events);
+    assert_eq!((ev[0].amount, ev[0].escrowed), (held, held - fee(held)));
+    assert_eq!(s.ledger.token_amount(&account).await, refill - held);
+    assert_eq!(s.ledger.token_amount(&escrow).await, held - fee(held));
+
+    // A keypair account of a second holder: confirmed, closed, and re-created at the same
+    // address for an innocent owner, who is then paid. The hold cannot touch it.
+    let second = s.ledger.funded_keypair(1_000_000_000).await;
+    let address = Keypair::new();
+    s.keypair_account(&address, &second.pubkey()).await;
+    let keyed = address.pubkey();
+    let held = s.pay(&keyed, 100 * STK).await;
+    Ledger::ok(s.place_hold(&keyed, held).await);
+    Ledger::ok(s.approve(1, &keyed).await);
+    Ledger::ok(s.approve(2, &keyed).await);
+    s.empty_and_close(&second, &keyed, &sink).await;
+    let innocent = Pubkey::new_unique();
+    s.keypair_account(&address, &innocent).await;
+    let innocent_balance = s.pay(&keyed, 50 * STK).await;
+    assert_eq!(s.ledger.token(&keyed).await.owner, innocent);
+    s.ledger.advance_seconds(NOTICE).await;
+    s.execute(&keyed).await.expect_failure().assert_code(TreasuryError::HoldAccountChanged);
+    assert_eq!(s.ledger.token_amount(&keyed).await, innocent_balance);
+    assert_eq!(s.hold(&keyed).await.status, HoldStatus::Placed);
+    // The admin may withdraw the dead hold (it only un-restricts).
+    let ix = treasury_ix::withdraw_fraud_hold(&s.admin.pubkey(), &keyed);
+    Ledger::ok(s.ledger.send(&[ix], &[]).await);
+}
+
 // ---- 12. vest-to-build -----------------------------------------------------------------------
 
 #[tokio::test]
@@ -712,6 +828,24 @@ async fn a_reintegrated_balance_is_paid_in_a_later_month_beyond_the_allowance_on
 }
 
 #[tokio::test]
+async fn two_recycle_calls_in_one_transaction_book_the_surplus_once() {
+    let mut s = Suite::start(true).await;
+    let vault = s.t.addresses.distribution_vault;
+    // A gift to the vault: the only surplus (nothing paid yet, so no payout fee to cover).
+    let arrived = s.pay(&vault, 1_000 * STK).await;
+    let twice = [treasury_ix::recycle_surplus(), treasury_ix::recycle_surplus()];
+    let ok = Ledger::ok(s.ledger.send(&twice, &[]).await);
+    let ev = decode_events::<events::SurplusRecycled>(&ok.events);
+    assert_eq!(ev.len(), 1, "the second call books nothing");
+    assert_eq!((ev[0].amount, ev[0].recycled_total), (arrived, arrived));
+    assert_eq!(s.treasury().await.recycled_total, arrived);
+    // Nor does a later call in another transaction.
+    let ok = Ledger::ok(s.recycle().await);
+    assert!(decode_events::<events::SurplusRecycled>(&ok.events).is_empty());
+    assert_eq!(s.treasury().await.recycled_total, arrived);
+}
+
+#[tokio::test]
 async fn fee_split_remainders_and_unsold_genesis_tokens_are_booked_beyond_the_payout_fees() {
     let mut s = Suite::start(true).await;
     let vault = s.t.addresses.distribution_vault;
@@ -745,8 +879,9 @@ async fn fee_split_remainders_and_unsold_genesis_tokens_are_booked_beyond_the_pa
     let recycled = s.treasury().await.recycled_total;
     assert_eq!(recycled, vault_now.saturating_sub(minted - distributed));
 
-    // Unsold genesis tokens returned to the vault (what `stk_vesting::close_sale` does when
-    // the sale's unsold destination is the distribution vault) are booked exactly.
+    // Unsold genesis tokens returned to the vault (what `stk_vesting::close_sale` does: the
+    // sale's only unsold destination is the distribution vault) are booked exactly; the real
+    // sale: `unsold_genesis_tokens_return_to_a_later_months_allowance` in tests/vesting.rs.
     let arrived = s.pay(&vault, 5_000 * STK).await;
     let ok = Ledger::ok(s.recycle().await);
     let ev = decode_events::<events::SurplusRecycled>(&ok.events);

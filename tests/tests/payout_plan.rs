@@ -499,3 +499,80 @@ async fn unusable_recipients_are_skipped_and_recorded_while_the_rest_are_paid_ex
     assert!(!ledger.account_exists(&page_address).await);
     assert_eq!(ledger.lamports(&t.distributor.pubkey()).await, before + rent);
 }
+
+#[tokio::test]
+async fn a_distributor_rotation_while_proposed_changes_nothing_the_admin_approves() {
+    // The plan is proposed and its roots written by the old distributor key; the admin rotates
+    // the distributor before approving. From the acceptance on only the new key writes (the
+    // old one is refused with `NotDistributor`), and whatever the new key writes, the admin's
+    // approval still covers exactly the roots that hash to the epoch's plan hash: a rewritten
+    // root is refused at approval (`PlanRootsMismatch`), a hash of the rewritten plan is not the
+    // epoch's (`PlanHashMismatch`), and the approved pages hold the proposed roots.
+    let (mut ledger, mut t, m0, recipients) = payouts(4).await;
+    let lines: Vec<(Pubkey, u64)> = recipients.iter().map(|r| (*r, 1_000_000)).collect();
+    let plan = PayoutPlan::chunked(m0, HASH, &lines, 2);
+    Ledger::ok(t.propose(&mut ledger, &plan).await);
+    Ledger::ok(t.write_roots(&mut ledger, &plan).await);
+
+    let admin = ledger.payer();
+    let new = ledger.funded_keypair(1_000_000_000).await;
+    let ix = treasury_ix::propose_authority(&admin, AuthorityRole::Distributor, &new.pubkey());
+    Ledger::ok(ledger.send(&[ix], &[]).await);
+    // Proposed but not accepted: the old key still writes, the candidate cannot.
+    let write = |signer: &Keypair, roots: Vec<[u8; 32]>| {
+        treasury_ix::write_plan_roots(&signer.pubkey(), m0, 0, roots)
+    };
+    let ix = write(&new, vec![plan.roots[0]]);
+    ledger.send(&[ix], &[&new]).await.expect_failure().assert_code(TreasuryError::NotDistributor);
+    let ix = treasury_ix::accept_authority(&new.pubkey(), AuthorityRole::Distributor);
+    Ledger::ok(ledger.send(&[ix], &[&new]).await);
+    let old = std::mem::replace(&mut t.distributor, new.insecure_clone());
+
+    // The old key is out, even for the epoch it proposed.
+    let forged_batch = vec![(recipients[0], 4_000_000)];
+    let forged_root = payout_plan::batch_root(m0, 0, &forged_batch);
+    let ix = write(&old, vec![forged_root]);
+    ledger.send(&[ix], &[&old]).await.expect_failure().assert_code(TreasuryError::NotDistributor);
+
+    // The new key may rewrite while Proposed, but the admin's approval does not follow it.
+    Ledger::ok(ledger.send(&[write(&new, vec![forged_root])], &[&new]).await);
+    t.approve(&mut ledger, &plan)
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::PlanRootsMismatch);
+    let mut forged = plan.clone();
+    forged.batches[0] = forged_batch.clone();
+    forged.roots[0] = forged_root;
+    forged.rehash();
+    t.approve(&mut ledger, &forged)
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::PlanHashMismatch);
+    assert_eq!(epoch(&mut ledger, m0).await.status, EpochStatus::Proposed);
+    // Nothing is payable while unapproved, the forged content least of all.
+    t.distribute_batch(&mut ledger, m0, 0, &[recipients[0]], vec![4_000_000])
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::EpochNotApproved);
+
+    // Written back, the proposed plan is approved, and the pages hold exactly its roots.
+    Ledger::ok(ledger.send(&[write(&new, vec![plan.roots[0]])], &[&new]).await);
+    Ledger::ok(t.approve(&mut ledger, &plan).await);
+    let page: PlanPage = ledger.anchor_account(&seeds::find_plan_page(m0, 0)).await;
+    assert_eq!(&page.roots[..plan.roots.len()], &plan.roots[..]);
+    assert_eq!(epoch(&mut ledger, m0).await.plan_hash, plan.plan_hash);
+    // Approved roots are frozen for both keys; the new key pays the plan, the old one cannot.
+    let ix = write(&old, vec![forged_root]);
+    ledger.send(&[ix], &[&old]).await.expect_failure().assert_code(TreasuryError::NotDistributor);
+    let ix = write(&new, vec![forged_root]);
+    ledger.send(&[ix], &[&new]).await.expect_failure().assert_code(TreasuryError::EpochNotProposed);
+    let ix =
+        treasury_ix::distribute_batch(&old.pubkey(), m0, 0, &plan.recipients(0), plan.amounts(0));
+    ledger.send(&[ix], &[&old]).await.expect_failure().assert_code(TreasuryError::NotDistributor);
+    for batch in 0..plan.batch_count() {
+        Ledger::ok(t.pay_batch(&mut ledger, &plan, batch).await);
+    }
+    for (recipient, amount) in &lines {
+        assert_eq!(ledger.token_amount(recipient).await, *amount);
+    }
+}

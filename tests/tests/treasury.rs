@@ -97,7 +97,7 @@ async fn initialize_wires_the_vaults_to_the_mint_and_the_treasury_authority() {
     assert_eq!(state.fee_vault, seeds::find_fee_vault());
     assert_eq!(state.fee_split, t.fee_split);
     assert_eq!(state.committed_total, 0);
-    for vault in [a.distribution_vault, a.fee_vault] {
+    for vault in [a.distribution_vault, a.fee_vault, a.hold_escrow] {
         let v = ledger.token(&vault).await;
         assert_eq!((v.mint, v.owner, v.amount), (t.mint(), a.treasury_authority, 0));
     }

@@ -8,7 +8,7 @@ use proptest::{
 };
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use stk_common::{merkle, seeds};
+use stk_common::{calendar::MonthId, merkle, seeds};
 use stk_harness::{
     decode_events,
     stk_client::{
@@ -18,6 +18,11 @@ use stk_harness::{
     },
     vesting::{create_payment_mint, payment_account, VestingSetup, SPL_TOKEN},
     ExpectFailure, Ledger,
+};
+use stk_treasury::{
+    errors::TreasuryError,
+    events::SurplusRecycled,
+    state::{Epoch, Treasury},
 };
 use stk_vesting::{
     curve::VestingSchedule,
@@ -541,7 +546,6 @@ struct SaleFixture {
     payment_mint: Pubkey,
     payment_program: Pubkey,
     payment_destination: Pubkey,
-    unsold_destination: Pubkey,
     allowlist: Allowlist,
     args: OpenSaleArgs,
     alice: Keypair,
@@ -595,7 +599,6 @@ async fn sale_fixture(ledger: &mut Ledger, payment_program: Pubkey) -> SaleFixtu
     let treasury = Pubkey::new_unique();
     let payment_destination =
         payment_account(ledger, &payment_program, &payment_mint, &treasury, 0).await;
-    let unsold_destination = ledger.create_ata(&treasury, &seeds::find_stk_mint()).await;
     let alice = ledger.funded_keypair(SOL).await;
     let bob = ledger.funded_keypair(SOL).await;
     let carol = ledger.funded_keypair(SOL).await;
@@ -631,7 +634,6 @@ async fn sale_fixture(ledger: &mut Ledger, payment_program: Pubkey) -> SaleFixtu
         payment_mint,
         payment_program,
         payment_destination,
-        unsold_destination,
         allowlist,
         args,
         alice,
@@ -642,7 +644,7 @@ async fn sale_fixture(ledger: &mut Ledger, payment_program: Pubkey) -> SaleFixtu
 }
 
 fn open_sale_ix(admin: &Pubkey, fx: &SaleFixture, args: OpenSaleArgs) -> Instruction {
-    vix::open_sale(admin, &fx.payment_mint, &fx.payment_destination, &fx.unsold_destination, args)
+    vix::open_sale(admin, &fx.payment_mint, &fx.payment_destination, args)
 }
 
 /// Vesting set up, sale opened, clock at the sale's start.
@@ -780,13 +782,14 @@ async fn open_sale_is_admin_only_once_and_checks_its_parameters() {
         .await
         .expect_failure()
         .assert_code(AnchorError::ConstraintHasOne as u32);
-    // Wrong mint: unsold STK would go to an account of the payment mint.
-    let ix = swap(refuse(good.clone()), &fx.unsold_destination, &fx.payment_destination);
+    // Unsold STK sent to an account of the payment mint: only the distribution vault is
+    // accepted (every other STK account: `the_unsold_destination_is_only_the_distribution_vault`).
+    let ix = swap(refuse(good.clone()), &vix::unsold_destination(), &fx.payment_destination);
     ledger
         .send(&[ix], &[])
         .await
         .expect_failure()
-        .assert_code(AnchorError::ConstraintTokenMint as u32);
+        .assert_code(VestingError::UnsoldNotDistributionVault);
     // Wrong PDA: another token account posing as the sale vault.
     let ix = swap(refuse(good.clone()), &v.addresses.sale_vault, &v.funder_ata);
     ledger
@@ -799,7 +802,7 @@ async fn open_sale_is_admin_only_once_and_checks_its_parameters() {
     let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
     assert_eq!(
         (sale.payment_mint, sale.payment_destination, sale.unsold_destination),
-        (fx.payment_mint, fx.payment_destination, fx.unsold_destination)
+        (fx.payment_mint, fx.payment_destination, seeds::find_distribution_vault())
     );
     assert_eq!((sale.price, sale.total, sale.sold, sale.closed), (PRICE, SALE_TOTAL, 0, false));
     assert!(ledger.send(&[refuse(good)], &[]).await.is_err(), "a second sale is refused");
@@ -980,7 +983,8 @@ async fn close_sale_returns_the_unsold_rest_once() {
     let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
     buy_ok(&mut ledger, &v, &fx, &fx.alice, 100 * STK).await;
     let payer = ledger.payer();
-    let close = vix::close_sale(&payer, &fx.unsold_destination);
+    let vault = vix::unsold_destination();
+    let close = vix::close_sale(&payer);
     ledger
         .send(std::slice::from_ref(&close), &[])
         .await
@@ -989,7 +993,7 @@ async fn close_sale_returns_the_unsold_rest_once() {
 
     ledger.warp_to_timestamp(fx.args.end).await;
     let thief = ledger.create_ata(&fx.mallory.pubkey(), &v.addresses.mint).await;
-    let ix = vix::close_sale(&payer, &thief);
+    let ix = swap(close.clone(), &vault, &thief);
     ledger
         .send(&[ix], &[])
         .await
@@ -999,22 +1003,113 @@ async fn close_sale_returns_the_unsold_rest_once() {
     ledger.send(&[ix], &[]).await.expect_failure().assert_code(AnchorError::ConstraintSeeds as u32);
 
     let unsold = ledger.token_amount(&v.addresses.sale_vault).await;
+    let vault_before = ledger.token_amount(&vault).await;
     // Anyone may crank the close: the destination was fixed at open_sale.
     let cranker = ledger.funded_keypair(SOL).await;
-    let ix = vix::close_sale(&cranker.pubkey(), &fx.unsold_destination);
+    let ix = vix::close_sale(&cranker.pubkey());
     let ok = Ledger::ok(ledger.send(&[ix], &[&cranker]).await);
     let fee = v.stk_fee(&mut ledger, unsold).await;
     assert_eq!(ledger.token_amount(&v.addresses.sale_vault).await, 0);
-    assert_eq!(ledger.token_amount(&fx.unsold_destination).await, unsold - fee);
+    assert_eq!(ledger.token_amount(&vault).await, vault_before + unsold - fee);
     assert_eq!(ledger.token_amount(&thief).await, 0);
     let closed = decode_events::<events::SaleClosed>(&ok.events);
-    assert_eq!(closed[0].returned, unsold);
+    assert_eq!((closed[0].returned, closed[0].unsold_destination), (unsold, vault));
     let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
     assert!(sale.closed);
 
     ledger.send(&[close], &[]).await.expect_failure().assert_code(VestingError::SaleClosed);
     let (ix, _) = fx.purchase(&fx.alice.pubkey(), STK);
     buy_fails(&mut ledger, &fx, &fx.alice, ix, VestingError::SaleClosed.into()).await;
+}
+
+#[tokio::test]
+async fn the_unsold_destination_is_only_the_distribution_vault() {
+    // The admin opening the sale cannot route the unsold genesis tokens anywhere but the
+    // treasury's distribution vault: not to an STK account of its own, not to another of the
+    // treasury's vaults, not to an account of another mint.
+    let (mut ledger, v) = setup().await;
+    let fx = sale_fixture(&mut ledger, SPL_TOKEN).await;
+    let admin = ledger.payer();
+    let good = open_sale_ix(&admin, &fx, fx.args.clone());
+    let admins_own = ledger.create_ata(&admin, &v.addresses.mint).await;
+    let others = [
+        ("the admin's own STK account", admins_own),
+        ("the funder's STK account", v.funder_ata),
+        ("the treasury's fee vault", seeds::find_fee_vault()),
+        ("the sale vault itself", v.addresses.sale_vault),
+        ("an account of the payment mint", fx.payment_destination),
+    ];
+    for (name, other) in others {
+        assert!(ledger.account_exists(&other).await, "{name} exists");
+        let ix = swap(good.clone(), &vix::unsold_destination(), &other);
+        ledger
+            .send(&[ix], &[])
+            .await
+            .expect_failure()
+            .assert_code(VestingError::UnsoldNotDistributionVault);
+        assert!(!ledger.account_exists(&v.addresses.sale).await, "{name}: no sale opened");
+    }
+    Ledger::ok(ledger.send(&[good], &[]).await);
+    let sale: Sale = ledger.anchor_account(&v.addresses.sale).await;
+    assert_eq!(sale.unsold_destination, seeds::find_distribution_vault());
+}
+
+#[tokio::test]
+async fn unsold_genesis_tokens_return_to_a_later_months_allowance() {
+    // Vest-to-build (issue 15.12): the sale closes with unsold genesis tokens, they land in the
+    // distribution vault, `recycle_surplus` books them, and the next month may commit exactly
+    // that much more than before — not one base unit more.
+    let (mut ledger, v, fx) = open_sale(SPL_TOKEN).await;
+    buy_ok(&mut ledger, &v, &fx, &fx.alice, 100 * STK).await;
+    let t = &v.treasury;
+    let schedule = v.stk.schedule;
+    let vault = t.addresses.distribution_vault;
+    let next = schedule.start_month + 1; // the funder's month (the first) is closed
+    ledger.warp_to_timestamp(fx.args.end).await;
+    t.warp_past_month(&mut ledger, next).await;
+
+    // Before the close nothing is booked: the vault holds less than its obligations by the
+    // funder's payout fee (payouts leave gross of the fee; that shortfall is covered first).
+    Ledger::ok(ledger.send(&[stk_client::treasury::recycle_surplus()], &[]).await);
+    let before = ledger.anchor_account::<Treasury>(&seeds::find_treasury()).await;
+    assert_eq!(before.recycled_total, 0);
+    let minted = schedule.cumulative_allowance_through(MonthId(schedule.start_month + 2)).unwrap();
+    let vault_before = ledger.token_amount(&vault).await;
+    let shortfall = minted - before.distributed_total - vault_before;
+    let headroom =
+        schedule.cumulative_allowance_through(MonthId(next)).unwrap() - before.committed_total;
+    t.open_epoch(&mut ledger, next, headroom + 1, [1; 32], 1)
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::AllowanceExceeded);
+
+    // The sale closes: the unsold rest reaches the distribution vault (less the transfer fee).
+    let unsold = ledger.token_amount(&v.addresses.sale_vault).await;
+    assert!(unsold > 0);
+    Ledger::ok(ledger.send(&[vix::close_sale(&ledger.payer())], &[]).await);
+    let arrived = unsold - v.stk_fee(&mut ledger, unsold).await;
+    assert_eq!(ledger.token_amount(&vault).await, vault_before + arrived);
+
+    // The crank books exactly what arrived beyond the shortfall, once.
+    let ok = Ledger::ok(ledger.send(&[stk_client::treasury::recycle_surplus()], &[]).await);
+    let booked = decode_events::<SurplusRecycled>(&ok.events);
+    assert_eq!(booked.len(), 1);
+    let booked = booked[0].amount;
+    assert_eq!(booked, arrived - shortfall);
+    let after = ledger.anchor_account::<Treasury>(&seeds::find_treasury()).await;
+    assert_eq!(after.recycled_total, booked);
+    assert_eq!(after.recycled_total, vault_before + arrived - (minted - after.distributed_total));
+    let ok = Ledger::ok(ledger.send(&[stk_client::treasury::recycle_surplus()], &[]).await);
+    assert!(decode_events::<SurplusRecycled>(&ok.events).is_empty());
+
+    // The next month's allowance grew by exactly the booked amount.
+    t.open_epoch(&mut ledger, next, headroom + booked + 1, [1; 32], 1)
+        .await
+        .expect_failure()
+        .assert_code(TreasuryError::AllowanceExceeded);
+    Ledger::ok(t.open_epoch(&mut ledger, next, headroom + booked, [1; 32], 1).await);
+    let epoch: Epoch = ledger.anchor_account(&seeds::find_epoch(next)).await;
+    assert_eq!(epoch.total, headroom + booked);
 }
 
 /// Measures how deep an allowlist a legacy `purchase` transaction can prove (the buyer pays
@@ -1109,13 +1204,7 @@ async fn self_payments_are_refused() {
     // A sale whose payment destination is the buyer's own account: paying would move nothing.
     let fx = sale_fixture(&mut ledger, SPL_TOKEN).await;
     let own = fx.payment_source(&fx.alice.pubkey());
-    let ix = vix::open_sale(
-        &ledger.payer(),
-        &fx.payment_mint,
-        &own,
-        &fx.unsold_destination,
-        fx.args.clone(),
-    );
+    let ix = vix::open_sale(&ledger.payer(), &fx.payment_mint, &own, fx.args.clone());
     Ledger::ok(ledger.send(&[ix], &[]).await);
     ledger.warp_to_timestamp(fx.args.start).await;
     let (ix, _) = fx.purchase(&fx.alice.pubkey(), 100 * STK);

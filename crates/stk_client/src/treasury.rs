@@ -34,6 +34,8 @@ pub struct TreasuryAddresses {
     pub permanent_delegate: Pubkey,
     pub distribution_vault: Pubkey,
     pub fee_vault: Pubkey,
+    /// The fraud-hold escrow vault (created by `initialize`).
+    pub hold_escrow: Pubkey,
     pub mint: Pubkey,
     pub mint_config: Pubkey,
 }
@@ -45,6 +47,7 @@ pub fn addresses() -> TreasuryAddresses {
         permanent_delegate: seeds::find_permanent_delegate(),
         distribution_vault: seeds::find_distribution_vault(),
         fee_vault: seeds::find_fee_vault(),
+        hold_escrow: seeds::find_hold_escrow(),
         mint: seeds::find_stk_mint(),
         mint_config: seeds::find_mint_config(),
     }
@@ -63,6 +66,7 @@ pub fn initialize(admin: &Pubkey, args: InitializeArgs) -> Instruction {
             permanent_delegate: a.permanent_delegate,
             distribution_vault: a.distribution_vault,
             fee_vault: a.fee_vault,
+            hold_escrow: a.hold_escrow,
             token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
             program_data: stk_common::deploy::program_data_address(&stk_treasury::ID),
@@ -111,6 +115,16 @@ pub fn open_epoch(
     )
 }
 
+/// The distributor and `month`'s epoch: the nested first accounts of `write_plan_roots` and
+/// `close_plan_page`.
+fn distributor_epoch(distributor: &Pubkey, month: u32) -> accounts::DistributorEpoch {
+    accounts::DistributorEpoch {
+        distributor: *distributor,
+        treasury: addresses().treasury,
+        epoch: seeds::find_epoch(month),
+    }
+}
+
 /// Writes the roots of batches `first_batch..first_batch + roots.len()` into their plan page
 /// (created on first write, the distributor paying its rent). The roots must lie in one page
 /// and number at most [`MAX_ROOTS_PER_WRITE`] to fit a transaction: see
@@ -125,9 +139,7 @@ pub fn write_plan_roots(
     anchor_ix(
         stk_treasury::ID,
         accounts::WritePlanRoots {
-            distributor: *distributor,
-            treasury: addresses().treasury,
-            epoch: seeds::find_epoch(month),
+            plan: distributor_epoch(distributor, month),
             plan_page: seeds::find_plan_page(month, page),
             system_program: anchor_lang::system_program::ID,
         },
@@ -215,9 +227,7 @@ pub fn close_plan_page(distributor: &Pubkey, month: u32, page: u16) -> Instructi
     anchor_ix(
         stk_treasury::ID,
         accounts::ClosePlanPage {
-            distributor: *distributor,
-            treasury: addresses().treasury,
-            epoch: seeds::find_epoch(month),
+            plan: distributor_epoch(distributor, month),
             plan_page: seeds::find_plan_page(month, page),
         },
         instruction::ClosePlanPage { month, page },
@@ -357,17 +367,25 @@ pub fn publish_quote(admin: &Pubkey, quarter: u16) -> Instruction {
     )
 }
 
-pub fn flag_dormant(admin: &Pubkey, owner_token_account: &Pubkey, reason_code: u16) -> Instruction {
+/// The admin and a member's STK account: the nested first accounts of `flag_dormant` and
+/// `place_fraud_hold`.
+fn member_account(admin: &Pubkey, token_account: &Pubkey) -> accounts::MemberAccount {
     let a = addresses();
+    accounts::MemberAccount {
+        admin: *admin,
+        treasury: a.treasury,
+        mint: a.mint,
+        token_account: *token_account,
+        token_program: TOKEN_2022,
+    }
+}
+
+pub fn flag_dormant(admin: &Pubkey, owner_token_account: &Pubkey, reason_code: u16) -> Instruction {
     anchor_ix(
         stk_treasury::ID,
         accounts::FlagDormant {
-            admin: *admin,
-            treasury: a.treasury,
-            mint: a.mint,
-            owner_token_account: *owner_token_account,
+            member: member_account(admin, owner_token_account),
             notice: seeds::find_dormancy_notice(owner_token_account),
-            token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
         },
         instruction::FlagDormant { reason_code },
@@ -445,24 +463,6 @@ pub fn recycle_surplus() -> Instruction {
     )
 }
 
-/// Creates the fraud-hold escrow vault (anyone, once; `payer` pays its rent).
-pub fn create_hold_escrow(payer: &Pubkey) -> Instruction {
-    let a = addresses();
-    anchor_ix(
-        stk_treasury::ID,
-        accounts::CreateHoldEscrow {
-            payer: *payer,
-            treasury: a.treasury,
-            mint: a.mint,
-            treasury_authority: a.treasury_authority,
-            hold_escrow: seeds::find_hold_escrow(),
-            token_program: TOKEN_2022,
-            system_program: anchor_lang::system_program::ID,
-        },
-        instruction::CreateHoldEscrow {},
-    )
-}
-
 pub fn place_fraud_hold(
     admin: &Pubkey,
     token_account: &Pubkey,
@@ -470,16 +470,11 @@ pub fn place_fraud_hold(
     reason_hash: [u8; 32],
     amount: u64,
 ) -> Instruction {
-    let a = addresses();
     anchor_ix(
         stk_treasury::ID,
         accounts::PlaceFraudHold {
-            admin: *admin,
-            treasury: a.treasury,
-            mint: a.mint,
-            token_account: *token_account,
+            member: member_account(admin, token_account),
             hold: seeds::find_fraud_hold(token_account),
-            token_program: TOKEN_2022,
             system_program: anchor_lang::system_program::ID,
         },
         instruction::PlaceFraudHold { reason_code, reason_hash, amount },

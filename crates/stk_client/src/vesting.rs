@@ -162,11 +162,18 @@ pub fn transfer_beneficiary(
     )
 }
 
+/// The sale's unsold destination: the treasury's distribution vault, the only one `open_sale`
+/// accepts (so callers cannot name another).
+pub fn unsold_destination() -> Pubkey {
+    seeds::find_distribution_vault()
+}
+
+/// Opens the sale; the unsold destination is [`unsold_destination`] (the treasury's
+/// distribution vault, which must exist: the treasury is initialized first).
 pub fn open_sale(
     admin: &Pubkey,
     payment_mint: &Pubkey,
     payment_destination: &Pubkey,
-    unsold_destination: &Pubkey,
     args: OpenSaleArgs,
 ) -> Instruction {
     let a = addresses();
@@ -179,7 +186,7 @@ pub fn open_sale(
             sale_vault: a.sale_vault,
             payment_mint: *payment_mint,
             payment_destination: *payment_destination,
-            unsold_destination: *unsold_destination,
+            unsold_destination: unsold_destination(),
             system_program: anchor_lang::system_program::ID,
         },
         instruction::OpenSale { args },
@@ -223,7 +230,8 @@ pub fn purchase(buyer: &Pubkey, payment: PaymentAccounts, args: PurchaseArgs) ->
     )
 }
 
-pub fn close_sale(cranker: &Pubkey, unsold_destination: &Pubkey) -> Instruction {
+/// Closes an ended (or sold-out) sale: the unsold rest goes to [`unsold_destination`].
+pub fn close_sale(cranker: &Pubkey) -> Instruction {
     let a = addresses();
     anchor_ix(
         stk_vesting::ID,
@@ -233,7 +241,7 @@ pub fn close_sale(cranker: &Pubkey, unsold_destination: &Pubkey) -> Instruction 
             sale_vault: a.sale_vault,
             mint: a.mint,
             vesting_authority: a.vesting_authority,
-            unsold_destination: *unsold_destination,
+            unsold_destination: unsold_destination(),
             token_program: TOKEN_2022,
         },
         instruction::CloseSale {},

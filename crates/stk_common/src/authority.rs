@@ -29,6 +29,32 @@ pub fn accept(
     Ok(core::mem::replace(current, signer))
 }
 
+/// Declares the two events of the rotation, `AdminProposed { [extra,] admin, candidate }` and
+/// `AdminAccepted { [extra,] previous, new }`, in the calling program's `events` module (which
+/// has `use anchor_lang::prelude::*`). Anchor lists a program's events in its IDL from the
+/// program's own crate, so each program declares them; their shape is written once, here.
+/// Leading fields a program adds (the staking pool) are given as `name: Type` pairs:
+/// `stk_common::admin_events!(pool: Pubkey);`.
+#[macro_export]
+macro_rules! admin_events {
+    ($($field:ident : $ty:ty),* $(,)?) => {
+        #[event]
+        pub struct AdminProposed {
+            $(pub $field: $ty,)*
+            pub admin: Pubkey,
+            /// `Pubkey::default()` when the proposal is withdrawn.
+            pub candidate: Pubkey,
+        }
+
+        #[event]
+        pub struct AdminAccepted {
+            $(pub $field: $ty,)*
+            pub previous: Pubkey,
+            pub new: Pubkey,
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

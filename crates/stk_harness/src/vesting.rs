@@ -1,9 +1,12 @@
-//! `stk_vesting` on the ledger: the STK mint with its genesis allocation minted into the
-//! vesting program's sale vault, a funded STK wallet to create grants from, and payment mints
+//! `stk_vesting` on the ledger, with the whole wiring it runs in: the STK mint with its
+//! genesis allocation minted into the vesting program's sale vault, the treasury (whose
+//! distribution vault is the only unsold destination `open_sale` accepts), a funded STK
+//! wallet to create grants from (paid by a real, approved treasury payout), and payment mints
 //! (SPL Token or Token-2022) for the sale.
 use crate::{
     ledger::{Ledger, TxResult},
-    stk::{Destination, StkMintSetup, StkMintSetupArgs},
+    stk::StkMintSetup,
+    treasury::{PayoutPlan, TreasurySetup, TreasurySetupArgs},
 };
 use anchor_lang::{prelude::Pubkey, solana_program::program_pack::Pack};
 use anchor_spl::token_interface::spl_token_2022::{
@@ -18,48 +21,61 @@ use spl_associated_token_account_interface::{
     instruction::create_associated_token_account_idempotent,
 };
 use stk_client::vesting::{self as vesting_ix, VestingAddresses};
-use stk_common::seeds;
 
 /// The SPL Token (legacy) program id.
 pub const SPL_TOKEN: Pubkey = anchor_spl::token::ID;
 
-/// An initialized vesting program over a real STK mint.
+/// What the funder receives from the treasury (100,000 STK at 6 decimals): the source of
+/// test grants.
+pub const FUNDER_AMOUNT: u64 = 100_000_000_000;
+
+/// The report hash of the funder's payout month (any non-zero label).
+const FUNDER_REPORT_HASH: [u8; 32] = [0xf0; 32];
+
+/// An initialized vesting program over a real STK mint, beside an initialized treasury.
 pub struct VestingSetup {
     pub stk: StkMintSetup,
+    /// The treasury (admin: the context payer; distributor: a key of its own). Quarter 0 is
+    /// minted into its distribution vault; the schedule's first month paid the funder and is
+    /// closed.
+    pub treasury: TreasurySetup,
     pub addresses: VestingAddresses,
     /// What `mint_genesis` put in the sale vault.
     pub genesis_amount: u64,
-    /// A wallet holding quarter 0's distributable emission in its STK ATA (`funder_ata`):
-    /// the source of test grants.
+    /// A wallet holding [`FUNDER_AMOUNT`] STK in its ATA (`funder_ata`): the source of test
+    /// grants.
     pub funder: Keypair,
     pub funder_ata: Pubkey,
 }
 
 impl VestingSetup {
     /// Initializes `stk_mint` (genesis destination = the sale vault, distribution = the
-    /// funder's ATA), `stk_vesting` (creating the sale vault), mints the genesis allocation and
-    /// quarter 0 (warping to its start). Panics unless every balance is what it should be.
+    /// treasury's vault), `stk_vesting` (creating the sale vault) and the treasury; mints the
+    /// genesis allocation and quarter 0; pays the funder [`FUNDER_AMOUNT`] through an approved
+    /// plan of the schedule's first month (the clock ends past that month) and closes it.
+    /// Panics unless every balance is what it should be.
     pub async fn initialize(ledger: &mut Ledger) -> Self {
         let funder = ledger.funded_keypair(10_000_000_000).await;
-        let args = StkMintSetupArgs {
-            genesis: Destination::Existing(seeds::find_sale_vault()),
-            distribution: Destination::AtaOf(funder.pubkey()),
-            ..StkMintSetupArgs::default()
-        };
-        let stk = StkMintSetup::initialize_mint_only(ledger, args).await;
+        let treasury = TreasurySetup::initialize(ledger, TreasurySetupArgs::default()).await;
+        let stk = treasury.stk.clone();
         let addresses = vesting_ix::addresses();
-        Ledger::ok(ledger.send(&[vesting_ix::initialize(&ledger.payer())], &[]).await);
+        assert!(ledger.account_exists(&addresses.config).await, "vesting initialized");
         assert_eq!(ledger.token_amount(&addresses.sale_vault).await, 0);
-        // The fund's vault, quarter 0's startup-fund destination.
-        stk.create_missing_vaults(ledger).await;
         Ledger::ok(stk.mint_genesis(ledger).await);
         let genesis_amount = stk.schedule.genesis_amount();
         assert!(genesis_amount > 0);
         assert_eq!(ledger.token_amount(&addresses.sale_vault).await, genesis_amount);
         Ledger::ok(stk.mint_quarter(ledger, 0, true).await);
-        let funder_ata = stk.distribution_destination;
-        assert!(ledger.token_amount(&funder_ata).await > 0, "quarter 0 reached the funder");
-        VestingSetup { stk, addresses, genesis_amount, funder, funder_ata }
+
+        let funder_ata = ledger.create_ata(&funder.pubkey(), &addresses.mint).await;
+        let month = stk.schedule.start_month;
+        treasury.warp_past_month(ledger, month).await;
+        let plan =
+            PayoutPlan::new(month, FUNDER_REPORT_HASH, vec![vec![(funder_ata, FUNDER_AMOUNT)]]);
+        treasury.pay_plan(ledger, &plan).await;
+        Ledger::ok(treasury.close_epoch(ledger, &treasury.distributor, month).await);
+        assert_eq!(ledger.token_amount(&funder_ata).await, FUNDER_AMOUNT, "the funder was paid");
+        VestingSetup { stk, treasury, addresses, genesis_amount, funder, funder_ata }
     }
 
     /// The STK transfer fee Token-2022 withholds on `amount` now.

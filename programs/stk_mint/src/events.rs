@@ -35,15 +35,5 @@ pub struct MetadataUriUpdated {
     pub uri: String,
 }
 
-#[event]
-pub struct AdminProposed {
-    pub admin: Pubkey,
-    /// `Pubkey::default()` when the proposal is withdrawn.
-    pub candidate: Pubkey,
-}
-
-#[event]
-pub struct AdminAccepted {
-    pub previous: Pubkey,
-    pub new: Pubkey,
-}
+// `AdminProposed` and `AdminAccepted` (two-step admin rotation, `stk_common::authority`).
+stk_common::admin_events!();

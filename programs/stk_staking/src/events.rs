@@ -67,17 +67,5 @@ pub struct PositionRefreshed {
     pub pending: u64,
 }
 
-#[event]
-pub struct AdminProposed {
-    pub pool: Pubkey,
-    pub admin: Pubkey,
-    /// `Pubkey::default()` when the proposal is withdrawn.
-    pub candidate: Pubkey,
-}
-
-#[event]
-pub struct AdminAccepted {
-    pub pool: Pubkey,
-    pub previous: Pubkey,
-    pub new: Pubkey,
-}
+// `AdminProposed` and `AdminAccepted` (two-step admin rotation, `stk_common::authority`).
+stk_common::admin_events!(pool: Pubkey);

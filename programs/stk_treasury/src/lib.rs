@@ -68,7 +68,8 @@ solana_security_txt::security_txt! {
 pub mod stk_treasury {
     use super::*;
 
-    /// Creates the treasury state and its two PDA-owned vaults. The mint's admin only.
+    /// Creates the treasury state and its three PDA-owned vaults (distribution, fee, hold
+    /// escrow). The mint's admin only.
     pub fn initialize(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         instructions::initialize::handler(ctx, args)
     }
@@ -216,11 +217,6 @@ pub mod stk_treasury {
     /// remainders, unsold genesis tokens) into `recycled_total`, the allowance's extra.
     pub fn recycle_surplus(ctx: Context<RecycleSurplus>) -> Result<()> {
         instructions::recycle_surplus::handler(ctx)
-    }
-
-    /// Anyone, once: creates the escrow vault confirmed fraud holds move balances into.
-    pub fn create_hold_escrow(ctx: Context<CreateHoldEscrow>) -> Result<()> {
-        instructions::create_hold_escrow::handler(ctx)
     }
 
     /// Admin: places a public, time-locked fraud hold on an ordinary wallet's STK account.

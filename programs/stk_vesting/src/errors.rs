@@ -63,6 +63,8 @@ pub enum VestingError {
     NotAdmin,
     #[msg("signer is not the proposed admin (or no proposal is pending)")]
     NotProposedAdmin,
+    #[msg("the unsold destination must be the treasury's distribution vault (unsold genesis tokens return to circulation)")]
+    UnsoldNotDistributionVault,
 }
 
 impl From<CurveError> for VestingError {

@@ -85,15 +85,5 @@ pub struct SaleClosed {
     pub unsold_destination: Pubkey,
 }
 
-#[event]
-pub struct AdminProposed {
-    pub admin: Pubkey,
-    /// `Pubkey::default()` when the proposal is withdrawn.
-    pub candidate: Pubkey,
-}
-
-#[event]
-pub struct AdminAccepted {
-    pub previous: Pubkey,
-    pub new: Pubkey,
-}
+// `AdminProposed` and `AdminAccepted` (two-step admin rotation, `stk_common::authority`).
+stk_common::admin_events!();

@@ -1,41 +1,38 @@
+// The glob brings the composite's generated client modules and bumps along with it.
+use super::distributor_epoch::*;
 use crate::{
     errors::TreasuryError,
     events::PlanPageClosed,
-    state::{Epoch, EpochStatus, PlanPage, Treasury},
+    state::{EpochStatus, PlanPage},
 };
-use anchor_lang::prelude::*;
-use stk_common::seeds;
+use anchor_lang::{prelude::*, AccountsClose};
 
 #[derive(Accounts)]
-#[instruction(month: u32, page: u16)]
 pub struct ClosePlanPage<'info> {
-    /// The treasury's distributor, who paid the page's rent and gets it back.
+    /// `distributor` (who paid the page's rent and gets it back), `treasury`, `epoch` (must be
+    /// closed) — see [`DistributorEpoch`].
+    pub plan: DistributorEpoch<'info>,
+    /// The page (owner and discriminator checked by `AccountLoader`; the handler checks it is
+    /// this month's page `page`, as `distribute_batch` does); closed to the distributor.
     #[account(mut)]
-    pub distributor: Signer<'info>,
-    #[account(
-        seeds = [seeds::TREASURY],
-        bump = treasury.bump,
-        has_one = distributor @ TreasuryError::NotDistributor,
-    )]
-    pub treasury: Box<Account<'info, Treasury>>,
-    /// The month's epoch (seeds checked); must be closed.
-    #[account(seeds = [seeds::EPOCH, &month.to_le_bytes()], bump = epoch.bump)]
-    pub epoch: Box<Account<'info, Epoch>>,
-    /// The page (seeds checked with its stored bump); closed to the distributor.
-    #[account(
-        mut,
-        close = distributor,
-        seeds = [seeds::PLAN_PAGE, &month.to_le_bytes(), &page.to_le_bytes()],
-        bump = plan_page.load()?.bump,
-    )]
     pub plan_page: AccountLoader<'info, PlanPage>,
 }
 
 /// Checks: signer is the distributor; the epoch is `Closed` (nothing can be paid or approved
-/// any more, and its events and final totals are the record); the page is this month's PDA.
-/// Closing is optional: a page left open keeps the approved roots and skipped masks on-chain.
+/// any more, and its events and final totals are the record); the page is this month's page
+/// `page` (`WrongPlanPage`: only `write_plan_roots` creates plan pages, each at the PDA of the
+/// month and page it records, so the recorded pair names the PDA; Anchor's seeds constraint
+/// cannot be used here because the nested `DistributorEpoch` reads the month argument).
+/// Closes the page, its rent to the distributor. Closing is optional: a page left open keeps
+/// the approved roots and skipped masks on-chain.
 pub fn handler(ctx: Context<ClosePlanPage>, month: u32, page: u16) -> Result<()> {
-    require!(ctx.accounts.epoch.status == EpochStatus::Closed, TreasuryError::EpochNotClosed);
+    let accounts = ctx.accounts;
+    require!(accounts.plan.epoch.status == EpochStatus::Closed, TreasuryError::EpochNotClosed);
+    {
+        let loaded = accounts.plan_page.load()?;
+        require!(loaded.month == month && loaded.page == page, TreasuryError::WrongPlanPage);
+    }
+    accounts.plan_page.close(accounts.plan.distributor.to_account_info())?;
     stk_common::event::emit(&PlanPageClosed { month, page });
     Ok(())
 }

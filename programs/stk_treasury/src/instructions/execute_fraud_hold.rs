@@ -31,7 +31,7 @@ pub struct ExecuteFraudHold<'info> {
     /// and in `reintegrate`.
     #[account(seeds = [seeds::PERMANENT_DELEGATE], bump = treasury.permanent_delegate_bump)]
     pub permanent_delegate: UncheckedAccount<'info>,
-    /// The escrow vault (seeds checked), created by `create_hold_escrow`.
+    /// The escrow vault (seeds checked), created by `initialize`.
     #[account(mut, seeds = [seeds::HOLD_ESCROW], bump)]
     pub hold_escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,

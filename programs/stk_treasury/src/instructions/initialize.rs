@@ -48,7 +48,7 @@ pub struct Initialize<'info> {
     /// The STK mint recorded in the mint config.
     #[account(address = mint_config.mint)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: PDA used only as a signer: owner of both vaults, withdraw-withheld authority.
+    /// CHECK: PDA used only as a signer: owner of the three vaults, withdraw-withheld authority.
     #[account(seeds = [seeds::TREASURY_AUTHORITY], bump)]
     pub treasury_authority: UncheckedAccount<'info>,
     /// CHECK: PDA used only as a signer, in `reintegrate`: the mint's permanent delegate.
@@ -76,6 +76,19 @@ pub struct Initialize<'info> {
         token::token_program = token_program,
     )]
     pub fee_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The fraud-hold escrow vault, created here: confirmed fraud holds move balances into it
+    /// (`execute_fraud_hold`) until the council releases or forfeits them (`vote_fraud_hold`,
+    /// the only instruction that signs for it).
+    #[account(
+        init,
+        payer = admin,
+        seeds = [seeds::HOLD_ESCROW],
+        bump,
+        token::mint = mint,
+        token::authority = treasury_authority,
+        token::token_program = token_program,
+    )]
+    pub hold_escrow: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
     pub system_program: Program<'info, System>,
     /// CHECK: this program's ProgramData account (written only by the upgradeable loader);
@@ -89,7 +102,8 @@ pub struct Initialize<'info> {
 /// distribution vault PDA as its distribution destination; the mint is the config's; fee split
 /// bps sum ≤ 10,000; notice period within 1 day..5 years; fiat decimals ≤ 6; the distributor
 /// is not the admin (`AdminIsDistributor`: the admin approves the distributor's plans); the
-/// state and vault PDAs do not exist yet (Anchor `init`).
+/// state and the three vault PDAs (distribution, fee, hold escrow) do not exist yet (Anchor
+/// `init`); every vault is an STK account owned by the treasury authority PDA.
 pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
     stk_common::deploy::require_upgrade_authority(
         &crate::ID,

@@ -1,30 +1,18 @@
+// The glob brings the composite's generated client modules and bumps along with it.
+use super::distributor_epoch::*;
 use crate::{
     errors::TreasuryError,
     events::PlanRootsWritten,
-    state::{Epoch, EpochStatus, PlanPage, Treasury, PLAN_PAGE_ENTRIES, PLAN_PAGE_SPACE},
+    state::{EpochStatus, PlanPage, PLAN_PAGE_ENTRIES, PLAN_PAGE_SPACE},
 };
-use anchor_lang::{
-    prelude::*,
-    system_program::{self, Allocate, Assign, CreateAccount, Transfer},
-    Discriminator,
-};
+use anchor_lang::{prelude::*, Discriminator};
 use stk_common::{payout_plan::page_of, seeds};
 
 #[derive(Accounts)]
-#[instruction(month: u32)]
 pub struct WritePlanRoots<'info> {
-    /// The treasury's distributor; pays the page's rent when it creates it.
-    #[account(mut)]
-    pub distributor: Signer<'info>,
-    #[account(
-        seeds = [seeds::TREASURY],
-        bump = treasury.bump,
-        has_one = distributor @ TreasuryError::NotDistributor,
-    )]
-    pub treasury: Box<Account<'info, Treasury>>,
-    /// The month's epoch (seeds checked); must be `Proposed`.
-    #[account(seeds = [seeds::EPOCH, &month.to_le_bytes()], bump = epoch.bump)]
-    pub epoch: Box<Account<'info, Epoch>>,
+    /// `distributor` (pays the page's rent when it creates it), `treasury`, `epoch` (must be
+    /// `Proposed`) — see [`DistributorEpoch`].
+    pub plan: DistributorEpoch<'info>,
     /// CHECK: the plan page of `first_batch`: its PDA is checked in the handler (a seed
     /// computed from an argument is beyond Anchor's IDL seed resolution); created here on
     /// first write, then owner and discriminator are checked by `AccountLoader`.
@@ -46,7 +34,7 @@ pub fn handler<'info>(
 ) -> Result<()> {
     // Shared for the whole instruction: the page loader needs its account info for `'info`.
     let accounts: &'info WritePlanRoots<'info> = ctx.accounts;
-    let epoch = &accounts.epoch;
+    let epoch = &accounts.plan.epoch;
     require!(epoch.status == EpochStatus::Proposed, TreasuryError::EpochNotProposed);
     let (page_index, first_entry) = page_of(first_batch);
     let (page_address, bump) = Pubkey::find_program_address(
@@ -68,11 +56,17 @@ pub fn handler<'info>(
     if created {
         let month_bytes = month.to_le_bytes();
         let page_bytes = page_index.to_le_bytes();
-        create_page(
+        // Anchor's `init` without `init-if-needed` for the whole program: lamports sent to the
+        // address beforehand do not block the page (`create_pda_account`).
+        stk_common::account::create_pda_account(
+            accounts.plan.distributor.as_ref(),
             page_info,
-            accounts.distributor.as_ref(),
             &[seeds::PLAN_PAGE, &month_bytes, &page_bytes, &[bump]],
+            Rent::get()?.minimum_balance(PLAN_PAGE_SPACE),
+            PLAN_PAGE_SPACE as u64,
+            &crate::ID,
         )?;
+        page_info.try_borrow_mut_data()?[..8].copy_from_slice(PlanPage::DISCRIMINATOR);
     }
     let loader = AccountLoader::<PlanPage>::try_from(page_info)?;
     let mut page = loader.load_mut()?;
@@ -88,53 +82,5 @@ pub fn handler<'info>(
         first_batch,
         count: roots.len() as u16,
     });
-    Ok(())
-}
-
-/// Creates the page PDA owned by this program with its discriminator, as Anchor's `init` does
-/// (without enabling `init-if-needed` for the whole program): if someone pre-funded the address,
-/// `create_account` would fail, so top it up, allocate and assign instead.
-fn create_page<'info>(
-    page: &AccountInfo<'info>,
-    payer: &AccountInfo<'info>,
-    signer_seeds: &[&[u8]],
-) -> Result<()> {
-    let rent = Rent::get()?.minimum_balance(PLAN_PAGE_SPACE);
-    let system = system_program::ID;
-    let signer = &[signer_seeds];
-    let current = page.lamports();
-    if current == 0 {
-        system_program::create_account(
-            CpiContext::new_with_signer(
-                system,
-                CreateAccount { from: payer.clone(), to: page.clone() },
-                signer,
-            ),
-            rent,
-            PLAN_PAGE_SPACE as u64,
-            &crate::ID,
-        )?;
-    } else {
-        let missing = rent.saturating_sub(current);
-        if missing > 0 {
-            system_program::transfer(
-                CpiContext::new(system, Transfer { from: payer.clone(), to: page.clone() }),
-                missing,
-            )?;
-        }
-        system_program::allocate(
-            CpiContext::new_with_signer(
-                system,
-                Allocate { account_to_allocate: page.clone() },
-                signer,
-            ),
-            PLAN_PAGE_SPACE as u64,
-        )?;
-        system_program::assign(
-            CpiContext::new_with_signer(system, Assign { account_to_assign: page.clone() }, signer),
-            &crate::ID,
-        )?;
-    }
-    page.try_borrow_mut_data()?[..8].copy_from_slice(PlanPage::DISCRIMINATOR);
     Ok(())
 }

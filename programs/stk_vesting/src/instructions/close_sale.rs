@@ -22,14 +22,16 @@ pub struct CloseSale<'info> {
     /// CHECK: PDA, owner of the sale vault; checked by its seeds.
     #[account(seeds = [seeds::VESTING_AUTHORITY], bump)]
     pub vesting_authority: UncheckedAccount<'info>,
-    /// The unsold destination fixed at open_sale.
+    /// The unsold destination fixed at open_sale: the treasury's distribution vault.
     #[account(mut)]
     pub unsold_destination: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Program<'info, Token2022>,
 }
 
 /// Checks: the sale is not closed; it has ended or is sold out; the destination is the one
-/// fixed at open_sale. Moves the whole sale vault balance (the treasury bears the fee).
+/// fixed at open_sale (the treasury's distribution vault). Moves the whole sale vault balance
+/// (the treasury bears the fee); `stk_treasury::recycle_surplus` then books what arrived into
+/// `recycled_total`, so it is paid to members in a later month.
 pub fn handler(ctx: Context<CloseSale>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = ctx.accounts;

@@ -39,16 +39,23 @@ pub struct OpenSale<'info> {
     /// Receives every payment (the treasury's account of `payment_mint`).
     #[account(token::mint = payment_mint)]
     pub payment_destination: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// Receives the unsold STK at `close_sale` (the treasury's distribution vault).
-    #[account(token::mint = config.mint)]
+    /// Receives the unsold STK at `close_sale`: only the treasury's distribution vault
+    /// (`seeds::find_distribution_vault`, a PDA of `stk_treasury`), so unsold genesis tokens
+    /// return to circulation by the treasury's rule (`recycle_surplus` books them into a later
+    /// month's allowance) and no admin can send them anywhere else.
+    #[account(
+        address = seeds::find_distribution_vault() @ VestingError::UnsoldNotDistributionVault,
+        token::mint = config.mint,
+    )]
     pub unsold_destination: Box<InterfaceAccount<'info, TokenAccount>>,
     pub system_program: Program<'info, System>,
 }
 
 /// Checks: the signer is the config's admin; the sale does not exist yet (`init`); price
 /// num and den > 0; start < end; 0 < total <= sale vault balance; the root is not zero; the
-/// sale vesting makes a valid schedule; the payment destination holds the payment mint and
-/// the unsold destination holds STK.
+/// sale vesting makes a valid schedule; the payment destination holds the payment mint; the
+/// unsold destination is the treasury's distribution vault (`UnsoldNotDistributionVault`) and
+/// holds STK.
 pub fn handler(ctx: Context<OpenSale>, args: OpenSaleArgs) -> Result<()> {
     require!(args.price.num > 0 && args.price.den > 0, VestingError::SalePrice);
     require!(args.start < args.end, VestingError::SaleWindow);
