@@ -69,6 +69,11 @@ pub struct PayoutConfig {
     /// those transactions); absent: the distributor key pays. Same permission check.
     #[serde(default)]
     pub rent_payer_keypair: Option<String>,
+    /// The compute-unit price of every transaction the distributor sends: a percentile of the
+    /// node's recent prioritization fees for the written accounts, within a floor and a cap,
+    /// raised per re-signed attempt (`[payout.priority_fee]`; CLI `--priority-fee-*`).
+    #[serde(default)]
+    pub priority_fee: crate::chain::priority::PriorityFeePolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -297,6 +302,9 @@ impl Config {
                 "must be a file path; leave it out for the distributor key",
             ));
         }
+        if let Err((key, message)) = self.payout.priority_fee.validate() {
+            return Err(invalid(format!("payout.priority_fee.{key}"), message));
+        }
         if self.actions.is_empty() {
             return Err(invalid("actions", "list at least one action type"));
         }
@@ -451,6 +459,35 @@ mod tests {
                 }
                 other => panic!("{bad}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn the_priority_fee_policy_is_read_and_validated() {
+        use crate::chain::priority::PriorityFeePolicy;
+        let shipped = Config::default_config();
+        assert_eq!(shipped.payout.priority_fee, PriorityFeePolicy::default());
+        let text = DEFAULT_CONFIG_TOML
+            .replace("floor_micro_lamports = 0", "floor_micro_lamports = 2500")
+            .replace("percentile = 75", "percentile = 90");
+        let parsed = Config::parse(&text).unwrap();
+        assert_eq!(parsed.payout.priority_fee.floor_micro_lamports, 2_500);
+        assert_eq!(parsed.payout.priority_fee.percentile, 90);
+        assert_eq!(parsed.sha256(), shipped.sha256(), "operational: not in the report's hash");
+        let bad = DEFAULT_CONFIG_TOML.replace("percentile = 75", "percentile = 101");
+        match Config::parse(&bad) {
+            Err(ConfigError::Invalid { key, .. }) => {
+                assert_eq!(key, "payout.priority_fee.percentile")
+            }
+            other => panic!("{other:?}"),
+        }
+        let inverted = DEFAULT_CONFIG_TOML
+            .replace("floor_micro_lamports = 0", "floor_micro_lamports = 100001");
+        match Config::parse(&inverted) {
+            Err(ConfigError::Invalid { key, .. }) => {
+                assert_eq!(key, "payout.priority_fee.floor_micro_lamports")
+            }
+            other => panic!("{other:?}"),
         }
     }
 

@@ -69,18 +69,27 @@ struct PayoutArgs {
     /// transactions; must not be readable by group or others). Default: the distributor key.
     #[arg(long, env = "STK_RENT_PAYER_KEYPAIR")]
     rent_payer: Option<PathBuf>,
+    /// The compute-unit price of every transaction sent (overrides `[payout.priority_fee]`).
+    #[command(flatten)]
+    priority_fee: stk_distributor::chain::priority::PriorityFeeArgs,
+}
+
+/// How a month is paid, resolved from the configuration and the flags.
+struct PayoutChoice {
+    lookup_tables: bool,
+    rent_payer: Option<stk_distributor::payout::engine::RentPayer>,
+    priority_fee: stk_distributor::chain::priority::PriorityFeePolicy,
 }
 
 impl PayoutArgs {
-    /// Whether lookup tables are wanted, and the rent payer.
-    fn resolve(
-        &self,
-        config: &Config,
-    ) -> anyhow::Result<(bool, Option<stk_distributor::payout::engine::RentPayer>)> {
-        let lookup = self.lookup_tables.unwrap_or(config.payout.lookup_tables).wanted();
+    /// Whether lookup tables are wanted, the rent payer and the priority-fee policy.
+    fn resolve(&self, config: &Config) -> anyhow::Result<PayoutChoice> {
+        let lookup_tables = self.lookup_tables.unwrap_or(config.payout.lookup_tables).wanted();
         let rent_payer =
             stk_distributor::payout::load_rent_payer(&config.payout, self.rent_payer.as_deref())?;
-        Ok((lookup, rent_payer))
+        let priority_fee =
+            self.priority_fee.apply(config.payout.priority_fee).map_err(anyhow::Error::msg)?;
+        Ok(PayoutChoice { lookup_tables, rent_payer, priority_fee })
     }
 }
 
@@ -155,9 +164,6 @@ enum Command {
         /// The distributor's keypair file (must not be readable by group or others).
         #[arg(long, env = "STK_KEYPAIR")]
         keypair: PathBuf,
-        /// Compute-unit price in micro-lamports (priority fee).
-        #[arg(long, default_value_t = 0)]
-        priority_fee: u64,
         /// Pay even without a recorded approval.
         #[arg(long)]
         no_approval: bool,
@@ -187,6 +193,8 @@ enum Command {
         /// Check everything, sign nothing.
         #[arg(long)]
         dry_run: bool,
+        #[command(flatten)]
+        priority_fee: stk_distributor::chain::priority::PriorityFeeArgs,
     },
     /// The long-running service: cranks quarters, computes each month's report after its
     /// payout time, waits for the report's approval, proposes the plan and waits for the
@@ -305,6 +313,8 @@ enum Command {
         /// The keypair paying the fees (any funded key; must not be readable by others).
         #[arg(long, env = "STK_KEYPAIR")]
         keypair: PathBuf,
+        #[command(flatten)]
+        priority_fee: stk_distributor::chain::priority::PriorityFeeArgs,
     },
     /// Validate a configuration file and print its hash.
     CheckConfig {
@@ -408,30 +418,25 @@ fn main() -> anyhow::Result<()> {
         Command::Approve { db, month, sha256, by } => {
             runtime.block_on(operator::approve(&db.database_url, &month, &sha256, &by))
         }
-        Command::ApproveEpoch { db, month, plan_hash, keypair, rpc_url, dry_run } => runtime
-            .block_on(operator::approve_epoch(
+        Command::ApproveEpoch { db, month, plan_hash, keypair, rpc_url, dry_run, priority_fee } => {
+            let priority_fee = priority_fee.apply(Default::default()).map_err(anyhow::Error::msg)?;
+            runtime.block_on(operator::approve_epoch(
                 &db.database_url,
                 &month,
                 &plan_hash,
                 &rpc_url,
                 &keypair,
                 dry_run,
-            )),
+                priority_fee,
+            ))
+        }
         Command::Status { db, month } => {
             runtime.block_on(operator::status(&db.database_url, month.as_deref()))
         }
-        Command::Submit {
-            db,
-            month,
-            rpc_url,
-            keypair,
-            priority_fee,
-            no_approval,
-            config,
-            payout,
-        } => runtime.block_on(async {
+        Command::Submit { db, month, rpc_url, keypair, no_approval, config, payout } => runtime
+            .block_on(async {
             let config = config.load()?;
-            let (lookup_tables, rent_payer) = payout.resolve(&config)?;
+            let PayoutChoice { lookup_tables, rent_payer, priority_fee } = payout.resolve(&config)?;
             let opts = operator::SubmitOptions {
                 first_month: config.schedule().start_month,
                 rpc_url: &rpc_url,
@@ -459,7 +464,7 @@ fn main() -> anyhow::Result<()> {
         } => runtime.block_on(async {
             use stk_distributor::{chain::rpc, metrics, schedule_clock::PayoutTime, service};
             let config = config.load()?;
-            let (lookup_tables, rent_payer) = payout.resolve(&config)?;
+            let PayoutChoice { lookup_tables, rent_payer, priority_fee } = payout.resolve(&config)?;
             let payout_time = PayoutTime { day: payout_day, hour: payout_hour };
             payout_time.validate().map_err(|e| anyhow::anyhow!(e))?;
             let payer = stk_distributor::keypair::load(&keypair)?;
@@ -491,8 +496,9 @@ fn main() -> anyhow::Result<()> {
             };
             let mut backend = rpc::RpcBackend::new(
                 payer,
-                rpc::RpcSettings { url: rpc_url, ..rpc::RpcSettings::default() },
+                rpc::RpcSettings { url: rpc_url, priority_fee, ..rpc::RpcSettings::default() },
             );
+            tracing::info!(?priority_fee, "priority fees");
             // The node's URL without its API key (`redact`): logs are shipped and kept.
             tracing::info!(%metrics_addr, rpc = %backend.redacted_url(), "distributor service started");
             service::run(&mut backend, &pool, &config, &settings, &registry).await
@@ -548,10 +554,12 @@ fn main() -> anyhow::Result<()> {
                 fund_lock_seconds: 3 * 31_557_600,
                 staking_reward_rate: 0,
             };
-            let mut backend = rpc::RpcBackend::new(
-                payer,
-                rpc::RpcSettings { url: rpc_url, ..Default::default() },
-            );
+            let settings = rpc::RpcSettings {
+                url: rpc_url,
+                priority_fee: config.payout.priority_fee,
+                ..Default::default()
+            };
+            let mut backend = rpc::RpcBackend::new(payer, settings);
             let suite = init::initialize_suite(&mut backend, &pool, &params).await?;
             println!("initialized now: {:?}", suite.initialized_now);
             if stk_distributor::ops::cranks::genesis(&mut backend).await? {
@@ -567,14 +575,16 @@ fn main() -> anyhow::Result<()> {
         Command::Staking { sign, cmd } => operator_command(&runtime, &sign, Group::Staking(cmd)),
         Command::Fund { sign, cmd } => operator_command(&runtime, &sign, Group::Fund(cmd)),
         Command::Genesis { sign } => operator_command(&runtime, &sign, Group::Genesis),
-        Command::Crank { db, rpc_url, keypair } => runtime.block_on(async {
+        Command::Crank { db, rpc_url, keypair, priority_fee } => runtime.block_on(async {
+            let priority_fee =
+                priority_fee.apply(Default::default()).map_err(anyhow::Error::msg)?;
             use stk_distributor::{chain::rpc, service};
             let payer = stk_distributor::keypair::load(&keypair)?;
             let pool = db::connect(&db.database_url).await?;
             db::migrate(&pool).await?;
             let mut backend = rpc::RpcBackend::new(
                 payer,
-                rpc::RpcSettings { url: rpc_url, ..Default::default() },
+                rpc::RpcSettings { url: rpc_url, priority_fee, ..Default::default() },
             );
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)

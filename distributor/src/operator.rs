@@ -209,7 +209,7 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
 pub struct SubmitOptions<'a> {
     pub rpc_url: &'a str,
     pub keypair: &'a Path,
-    pub priority_fee: u64,
+    pub priority_fee: stk_distributor::chain::priority::PriorityFeePolicy,
     pub require_approval: bool,
     pub lookup_tables: bool,
     pub rent_payer: Option<stk_distributor::payout::engine::RentPayer>,
@@ -224,11 +224,16 @@ pub async fn submit(url: &str, month_text: &str, opts: SubmitOptions<'_>) -> any
     let pool = db::connect(url).await?;
     db::migrate(&pool).await?;
     let mint = seeds::find_stk_mint();
-    let settings = RpcSettings { url: rpc_url.to_string(), ..RpcSettings::default() };
+    let settings = RpcSettings { url: rpc_url.to_string(), priority_fee, ..RpcSettings::default() };
     let mut backend = RpcBackend::new(payer, settings);
     use stk_distributor::chain::ChainBackend;
-    let shape =
-        PlanShape::choose(opts.lookup_tables, backend.supports_lookup_tables(), priority_fee);
+    // Batches are sized for the highest price the policy may pay (a legacy batch with the
+    // compute-budget instructions carries fewer recipients).
+    let shape = PlanShape::choose(
+        opts.lookup_tables,
+        backend.supports_lookup_tables(),
+        priority_fee.max_price(),
+    );
     let request = FreezeRequest {
         month: m,
         first_month: MonthId(opts.first_month),
@@ -246,11 +251,8 @@ pub async fn submit(url: &str, month_text: &str, opts: SubmitOptions<'_>) -> any
         stk(plan.total as i64),
         plan.excluded
     );
-    let engine_settings = EngineSettings {
-        compute_unit_price: priority_fee,
-        rent_payer: opts.rent_payer,
-        ..EngineSettings::default()
-    };
+    let engine_settings =
+        EngineSettings { rent_payer: opts.rent_payer, ..EngineSettings::default() };
     let progress = ProgressWatcher::start(pool.clone(), m, Duration::from_millis(500));
     let outcome = PayoutEngine::new(&mut backend, &pool, mint, engine_settings).run(m).await;
     progress.finish().await;
@@ -286,11 +288,12 @@ pub async fn approve_epoch(
     rpc_url: &str,
     keypair_path: &Path,
     dry_run: bool,
+    priority_fee: stk_distributor::chain::priority::PriorityFeePolicy,
 ) -> anyhow::Result<()> {
     let m = month(month_text)?;
     let admin = keypair::load(keypair_path)?;
     let pool = db::connect(url).await?;
-    let settings = RpcSettings { url: rpc_url.to_string(), ..RpcSettings::default() };
+    let settings = RpcSettings { url: rpc_url.to_string(), priority_fee, ..RpcSettings::default() };
     let mut backend = RpcBackend::new(admin.insecure_clone(), settings);
     match admin::approve_epoch(&mut backend, &pool, m, plan_hash, &admin, dry_run).await? {
         ApproveOutcome::WouldApprove { batches, recipients, total } => println!(

@@ -280,10 +280,11 @@ pub async fn tick<B: ChainBackend>(
                 break;
             }
         }
+        // Sized for the highest price the backend's priority-fee policy may pay.
         let shape = PlanShape::choose(
             settings.lookup_tables,
             backend.supports_lookup_tables(),
-            settings.engine.compute_unit_price,
+            backend.priority_fee().max_price(),
         );
         let request = FreezeRequest {
             month,

@@ -193,6 +193,7 @@ async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
         lose_send_response: [4, 131, 160].into_iter().collect(),
         drop_transaction: [9, 140, 171].into_iter().collect(),
         expired_blockhash: [2, 150, 175].into_iter().collect(),
+        ..Default::default()
     };
     // Fifteen distinct kill points across the whole run, in the order the engine reaches them:
     // the plan proposed (open), its roots half written, its approval landed.
@@ -230,6 +231,7 @@ async fn lookup_table_payouts_are_exactly_once_whatever_crashes() {
         lose_send_response: [4, 133, 158, 176].into_iter().collect(),
         drop_transaction: [9, 128, 146, 171].into_iter().collect(),
         expired_blockhash: [2, 139, 152, 174].into_iter().collect(),
+        ..Default::default()
     };
     let kills = [
         CrashPoint::AfterPlanLoaded,

@@ -8,7 +8,6 @@ mod common;
 
 use anchor_lang::prelude::Pubkey;
 use common::TestDb;
-use sha2::{Digest, Sha256};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use sqlx::{PgPool, Row};
@@ -75,21 +74,8 @@ async fn direct_plan(
     n: usize,
     form: TxForm,
 ) -> Vec<Payee> {
-    let payees: Vec<Payee> = (0..n)
-        .map(|i| {
-            let wallet = Keypair::new().pubkey();
-            Payee {
-                member_id: 1_000 + i as i64,
-                wallet,
-                token_account: stk_client::ata(&wallet, mint),
-                amount: 2_000_000 + 13 * i as u64,
-            }
-        })
-        .collect();
-    let shape = PlanShape::sized(form, 0);
-    let batches = plan_batches(payees.clone(), shape.recipients_per_batch, 4096).unwrap();
-    let sha = hex::encode(Sha256::digest(b"report"));
-    store::save_plan(db, month, &sha, &batches, shape).await.unwrap();
+    let payees = common::fresh_payees(mint, n);
+    common::save_direct_plan(db, month, &payees, PlanShape::sized(form, 0)).await;
     payees
 }
 
@@ -514,6 +500,7 @@ async fn only_failures_on_chain_give_a_batch_up() {
         lose_send_response: [13].into_iter().collect(),
         drop_transaction: [11, 12, 15].into_iter().collect(),
         expired_blockhash: [14, 16].into_iter().collect(),
+        ..Default::default()
     };
     let mut backend = FaultyBackend::new(backend, faults);
     let payees = direct_plan(&db.pool, month, &mint, 60, TxForm::Legacy).await;

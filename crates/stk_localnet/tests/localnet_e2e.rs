@@ -372,6 +372,7 @@ async fn late_landings_and_preflight_refusals(env: &Env) -> anyhow::Result<()> {
             lose_send_response: [0, 3, 5].into(),
             drop_transaction: [4].into(),
             expired_blockhash: [6].into(),
+            ..Default::default()
         },
     );
     env.plan(&mut backend, month).await?;
@@ -416,9 +417,10 @@ async fn late_landings_and_preflight_refusals(env: &Env) -> anyhow::Result<()> {
         let expected =
             format!("custom program error: {:#x}", anchor_lang::error::ERROR_CODE_OFFSET + code);
         match plain.send(&tx.into()).await {
-            Err(ChainError::Rejected(message)) => ensure!(
-                message.contains(&expected),
-                "{what}: refused, but not with {expected}: {message}"
+            Err(ChainError::RefusedAtPreflight { error, custom_code }) => ensure!(
+                error.contains(&expected)
+                    && custom_code == Some(anchor_lang::error::ERROR_CODE_OFFSET + code),
+                "{what}: refused, but not with {expected}: {error} ({custom_code:?})"
             ),
             other => return Err(anyhow!("{what}: expected a preflight refusal, got {other:?}")),
         }

@@ -5,7 +5,16 @@
 //! [`VALID_SLOTS`] slots after it was handed out, and [`ChainBackend::wait`] warps the slot
 //! forward. Transactions are processed synchronously inside `send`; their outcome is kept for
 //! `signature_status`, like a node's status cache.
-use super::{AccountSummary, ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
+//!
+//! Like a node it can simulate each transaction before processing it ([`EmbeddedBackend::
+//! with_preflight`]: a program's refusal is returned as [`ChainError::RefusedAtPreflight`] and
+//! nothing lands), and it reports recent prioritization fees as configured
+//! ([`EmbeddedBackend::with_priority_fees`]: there is no fee market in one process). Late
+//! deliveries and injected refusals are [`super::faults`].
+use super::{
+    priority::PriorityFeePolicy, AccountSummary, ChainBackend, ChainError, RecentBlockhash,
+    SignatureStatus,
+};
 use anchor_lang::prelude::{Clock, Pubkey};
 use solana_keypair::Keypair;
 use solana_signature::Signature;
@@ -25,16 +34,43 @@ pub struct EmbeddedBackend {
     /// payer is the harness's admin).
     payer: Option<Keypair>,
     statuses: HashMap<Signature, SignatureStatus>,
+    /// Simulate before processing, as a node does unless `skipPreflight`.
+    preflight: bool,
+    priority_fee: PriorityFeePolicy,
+    /// What `getRecentPrioritizationFees` answers, whatever the accounts.
+    recent_fees: Vec<u64>,
 }
 
 impl EmbeddedBackend {
     pub fn new(ledger: Ledger) -> Self {
-        EmbeddedBackend { ledger, payer: None, statuses: HashMap::new() }
+        EmbeddedBackend {
+            ledger,
+            payer: None,
+            statuses: HashMap::new(),
+            preflight: false,
+            priority_fee: PriorityFeePolicy::OFF,
+            recent_fees: vec![],
+        }
     }
 
     /// A backend that signs and pays with `payer` (funded by the caller).
     pub fn with_payer(ledger: Ledger, payer: Keypair) -> Self {
-        EmbeddedBackend { ledger, payer: Some(payer), statuses: HashMap::new() }
+        EmbeddedBackend { payer: Some(payer), ..Self::new(ledger) }
+    }
+
+    /// Prices transactions by `policy`, the node reporting `recent` as the recent
+    /// prioritization fees of any accounts.
+    pub fn with_priority_fees(mut self, policy: PriorityFeePolicy, recent: Vec<u64>) -> Self {
+        self.priority_fee = policy;
+        self.recent_fees = recent;
+        self
+    }
+
+    /// Simulates every transaction first, like a node's preflight: a transaction a program
+    /// refuses is not processed (no fee, no status) and `send` returns the refusal.
+    pub fn with_preflight(mut self, preflight: bool) -> Self {
+        self.preflight = preflight;
+        self
     }
 
     /// The ledger back, e.g. to start a "new process" on the same chain.
@@ -51,6 +87,23 @@ impl EmbeddedBackend {
             .await
             .map_err(|e| ChainError::Transport(e.to_string()))?;
         Ok(clock.slot)
+    }
+}
+
+/// A failed simulation as a node reports it: a program's refusal with its code, or another
+/// refusal (an unknown blockhash, insufficient funds for the fee).
+pub fn preflight_refusal(error: solana_transaction_error::TransactionError) -> ChainError {
+    use solana_transaction_error::TransactionError;
+    let message = format!("Transaction simulation failed: {error}");
+    match error {
+        TransactionError::InstructionError(_, e) => ChainError::RefusedAtPreflight {
+            error: message,
+            custom_code: match e {
+                solana_instruction::error::InstructionError::Custom(code) => Some(code),
+                _ => None,
+            },
+        },
+        _ => ChainError::Rejected(message),
     }
 }
 
@@ -93,13 +146,45 @@ impl ChainBackend for EmbeddedBackend {
         self.slot().await
     }
 
+    fn priority_fee(&self) -> PriorityFeePolicy {
+        self.priority_fee
+    }
+
+    async fn recent_prioritization_fees(
+        &mut self,
+        _accounts: &[Pubkey],
+    ) -> Result<Vec<u64>, ChainError> {
+        Ok(self.recent_fees.clone())
+    }
+
     async fn send(&mut self, tx: &VersionedTransaction) -> Result<(), ChainError> {
         let signature = tx.signatures[0];
         if self.statuses.contains_key(&signature) {
             return Ok(()); // a node ignores a duplicate of a processed transaction
         }
+        if self.preflight {
+            let simulated = self
+                .ledger
+                .ctx
+                .banks_client
+                .simulate_transaction(tx.clone())
+                .await
+                .map_err(|e| ChainError::Transport(e.to_string()))?;
+            match simulated.result {
+                Some(Err(error)) => return Err(preflight_refusal(error)),
+                Some(Ok(())) | None => {}
+            }
+        }
         let status = match self.ledger.send_versioned(tx.clone()).await {
             Ok(_) => SignatureStatus::Succeeded,
+            // A cluster drops a transaction whose blockhash it no longer knows: it never lands
+            // and has no status (a late delivery can meet this).
+            Err(failure)
+                if failure.error
+                    == solana_transaction_error::TransactionError::BlockhashNotFound =>
+            {
+                return Ok(());
+            }
             Err(failure) => failure_status(&failure),
         };
         self.statuses.insert(signature, status);
@@ -168,12 +253,18 @@ impl ChainBackend for EmbeddedBackend {
 pub struct SharedBackend {
     inner: std::sync::Arc<tokio::sync::Mutex<EmbeddedBackend>>,
     payer: std::sync::Arc<Keypair>,
+    priority_fee: PriorityFeePolicy,
 }
 
 impl SharedBackend {
     pub fn new(backend: EmbeddedBackend) -> Self {
         let payer = std::sync::Arc::new(backend.payer().insecure_clone());
-        SharedBackend { inner: std::sync::Arc::new(tokio::sync::Mutex::new(backend)), payer }
+        let priority_fee = backend.priority_fee;
+        SharedBackend {
+            inner: std::sync::Arc::new(tokio::sync::Mutex::new(backend)),
+            payer,
+            priority_fee,
+        }
     }
 
     /// The shared backend, for checks after the race.
@@ -190,6 +281,15 @@ impl ChainBackend for SharedBackend {
     }
     fn supports_lookup_tables(&self) -> bool {
         true
+    }
+    fn priority_fee(&self) -> PriorityFeePolicy {
+        self.priority_fee
+    }
+    async fn recent_prioritization_fees(
+        &mut self,
+        accounts: &[Pubkey],
+    ) -> Result<Vec<u64>, ChainError> {
+        self.inner.lock().await.recent_prioritization_fees(accounts).await
     }
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
         self.inner.lock().await.latest_blockhash().await

@@ -14,6 +14,8 @@ use solana_transaction::versioned::VersionedTransaction;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod faults;
+pub mod priority;
+pub mod recording;
 pub mod rpc;
 
 /// A blockhash and the last block height at which a transaction using it can land.
@@ -34,14 +36,22 @@ pub enum SignatureStatus {
     Failed { error: String, custom_code: Option<u32> },
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
-    /// The request may or may not have reached the chain (timeouts, connection resets).
+    /// The request may or may not have reached the chain (timeouts, connection resets), or the
+    /// node is behind (its state is older than a read already made: `minContextSlot` not
+    /// reached, node unhealthy). Retried; never a reason to give anything up.
     #[error("transport error (outcome unknown): {0}")]
     Transport(String),
-    /// The node answered with an error (bad request, simulation failure, rate limit).
+    /// The node answered with an error (bad request, an expired blockhash at simulation, rate
+    /// limit).
     #[error("node refused the request: {0}")]
     Rejected(String),
+    /// The node simulated the transaction before forwarding it (preflight) and a program
+    /// refused it: nothing was forwarded, so it cannot land; it would fail the same way
+    /// on-chain. `custom_code` is the program's error code, if any.
+    #[error("refused at preflight by a program: {error}")]
+    RefusedAtPreflight { error: String, custom_code: Option<u32> },
 }
 
 /// What the engine needs to know about an account to decide whether it can receive a payout.
@@ -64,6 +74,20 @@ pub trait ChainBackend {
     /// Whether the backend can create and use address lookup tables.
     fn supports_lookup_tables(&self) -> bool {
         false
+    }
+    /// How the transactions sent through this backend are priced ([`priority`]); off unless
+    /// configured.
+    fn priority_fee(&self) -> priority::PriorityFeePolicy {
+        priority::PriorityFeePolicy::OFF
+    }
+    /// The node's recent prioritization fees (micro-lamports per compute unit, one per recent
+    /// slot) for transactions writing any of `accounts` (`getRecentPrioritizationFees`, at
+    /// most [`priority::MAX_FEE_ACCOUNTS`]); empty when the backend has none.
+    async fn recent_prioritization_fees(
+        &mut self,
+        _accounts: &[Pubkey],
+    ) -> Result<Vec<u64>, ChainError> {
+        Ok(vec![])
     }
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError>;
     async fn block_height(&mut self) -> Result<u64, ChainError>;

@@ -1,8 +1,14 @@
 //! JSON-RPC backend on `solana-client`'s nonblocking client: configurable commitment, retries
 //! with exponential backoff for reads, errors that say whether the outcome is unknown
-//! (transport) or known (the node refused), and the priority fee from configuration or from
-//! the node's recent prioritization fees.
-use super::{ChainBackend, ChainError, RecentBlockhash, SignatureStatus};
+//! (transport, or a node that is behind) or known (the node refused, or a program refused at
+//! preflight), the priority-fee policy with the node's recent prioritization fees, and
+//! account reads that never go back in time: every `getMultipleAccounts` asks for
+//! `minContextSlot` = the newest slot an earlier read returned, so a node behind that one
+//! (a load-balanced pool) answers "not reached" — retried as a transport error — instead of
+//! older state.
+use super::{
+    priority::PriorityFeePolicy, ChainBackend, ChainError, RecentBlockhash, SignatureStatus,
+};
 use crate::redact;
 use anchor_lang::prelude::Pubkey;
 use solana_client::{
@@ -16,16 +22,6 @@ use solana_signature::Signature;
 use solana_transaction::versioned::VersionedTransaction;
 use std::time::Duration;
 
-/// How the compute-unit price of payout transactions is chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "mode")]
-pub enum PriorityFee {
-    /// A fixed price in micro-lamports per compute unit.
-    Fixed { micro_lamports: u64 },
-    /// A percentile of the node's recent prioritization fees for the accounts written, capped.
-    Recent { percentile: u8, max_micro_lamports: u64 },
-}
-
 /// `Debug` shows the URL redacted.
 #[derive(Clone)]
 pub struct RpcSettings {
@@ -38,6 +34,9 @@ pub struct RpcSettings {
     pub poll_interval: Duration,
     pub request_timeout: Duration,
     pub skip_preflight: bool,
+    /// The compute-unit price of every transaction sent ([`PriorityFeePolicy`]; off by
+    /// default, the CLI sets `[payout.priority_fee]`).
+    pub priority_fee: PriorityFeePolicy,
 }
 
 impl std::fmt::Debug for RpcSettings {
@@ -50,6 +49,7 @@ impl std::fmt::Debug for RpcSettings {
             .field("poll_interval", &self.poll_interval)
             .field("request_timeout", &self.request_timeout)
             .field("skip_preflight", &self.skip_preflight)
+            .field("priority_fee", &self.priority_fee)
             .finish()
     }
 }
@@ -64,6 +64,7 @@ impl Default for RpcSettings {
             poll_interval: Duration::from_millis(500),
             request_timeout: Duration::from_secs(30),
             skip_preflight: false,
+            priority_fee: PriorityFeePolicy::OFF,
         }
     }
 }
@@ -72,17 +73,45 @@ pub struct RpcBackend {
     client: RpcClient,
     payer: Keypair,
     settings: RpcSettings,
+    /// The newest slot an account read returned: later reads require at least it.
+    context_slot: u64,
 }
+
+/// JSON-RPC errors of a node that is behind: the state asked for is not there yet
+/// (`minContextSlot` not reached) or the node is unhealthy. Outcome unknown, retried.
+pub const NODE_BEHIND_CODES: [i64; 2] = [
+    solana_client::rpc_custom_error::JSON_RPC_SERVER_ERROR_MIN_CONTEXT_SLOT_NOT_REACHED,
+    solana_client::rpc_custom_error::JSON_RPC_SERVER_ERROR_NODE_UNHEALTHY,
+];
 
 /// Sorts a client error into "outcome unknown" and "refused". The message has every URL
 /// redacted ([`crate::redact::urls_in`]): HTTP errors quote the node's URL, API key included,
 /// and these messages are logged and stored in Postgres.
 pub fn classify(error: &ClientError) -> ChainError {
+    use solana_client::rpc_request::RpcError;
+    use solana_transaction_error::TransactionError;
     match error.kind() {
         ClientErrorKind::Io(_) | ClientErrorKind::Reqwest(_) | ClientErrorKind::Middleware(_) => {
             ChainError::Transport(redact::urls_in(&describe(error)))
         }
-        _ => ChainError::Rejected(redact::urls_in(&error.to_string())),
+        ClientErrorKind::RpcError(RpcError::RpcResponseError { code, .. })
+            if NODE_BEHIND_CODES.contains(code) =>
+        {
+            ChainError::Transport(redact::urls_in(&describe(error)))
+        }
+        kind => match kind.get_transaction_error() {
+            Some(TransactionError::InstructionError(_, instruction_error)) => {
+                let custom_code = match instruction_error {
+                    solana_instruction::error::InstructionError::Custom(code) => Some(code),
+                    _ => None,
+                };
+                ChainError::RefusedAtPreflight {
+                    error: redact::urls_in(&error.to_string()),
+                    custom_code,
+                }
+            }
+            _ => ChainError::Rejected(redact::urls_in(&error.to_string())),
+        },
     }
 }
 
@@ -112,7 +141,7 @@ impl RpcBackend {
             settings.request_timeout,
             settings.commitment,
         );
-        RpcBackend { client, payer, settings }
+        RpcBackend { client, payer, settings, context_slot: 0 }
     }
 
     pub fn client(&self) -> &RpcClient {
@@ -147,38 +176,6 @@ impl RpcBackend {
             }
         }
     }
-
-    /// The compute-unit price for transactions writing `accounts`.
-    pub async fn priority_fee(
-        &self,
-        fee: PriorityFee,
-        accounts: &[Pubkey],
-    ) -> Result<u64, ChainError> {
-        match fee {
-            PriorityFee::Fixed { micro_lamports } => Ok(micro_lamports),
-            PriorityFee::Recent { percentile, max_micro_lamports } => {
-                let mut fees: Vec<u64> = self
-                    .read("getRecentPrioritizationFees", || {
-                        self.client.get_recent_prioritization_fees(accounts)
-                    })
-                    .await?
-                    .into_iter()
-                    .map(|f| f.prioritization_fee)
-                    .collect();
-                Ok(percentile_of(&mut fees, percentile).min(max_micro_lamports))
-            }
-        }
-    }
-}
-
-/// The `percentile`-th value (nearest rank) of `values`, 0 when empty.
-pub fn percentile_of(values: &mut [u64], percentile: u8) -> u64 {
-    if values.is_empty() {
-        return 0;
-    }
-    values.sort_unstable();
-    let rank = (percentile.min(100) as usize * values.len()).div_ceil(100).max(1);
-    values[rank - 1]
 }
 
 impl ChainBackend for RpcBackend {
@@ -188,6 +185,23 @@ impl ChainBackend for RpcBackend {
 
     fn supports_lookup_tables(&self) -> bool {
         true
+    }
+
+    fn priority_fee(&self) -> PriorityFeePolicy {
+        self.settings.priority_fee
+    }
+
+    async fn recent_prioritization_fees(
+        &mut self,
+        accounts: &[Pubkey],
+    ) -> Result<Vec<u64>, ChainError> {
+        let accounts = &accounts[..accounts.len().min(super::priority::MAX_FEE_ACCOUNTS)];
+        let fees = self
+            .read("getRecentPrioritizationFees", || {
+                self.client.get_recent_prioritization_fees(accounts)
+            })
+            .await?;
+        Ok(fees.into_iter().map(|f| f.prioritization_fee).collect())
     }
 
     async fn latest_blockhash(&mut self) -> Result<RecentBlockhash, ChainError> {
@@ -252,38 +266,57 @@ impl ChainBackend for RpcBackend {
     }
 
     async fn account_data(&mut self, address: &Pubkey) -> Result<Option<Vec<u8>>, ChainError> {
-        let commitment = self.settings.commitment;
-        // Not `get_account_with_commitment`: it turns every error, transport ones included,
-        // into a `ForUser` message, which would read as "refused" and never be retried.
-        let response = self
-            .read("getMultipleAccounts", || {
-                let addresses = std::slice::from_ref(address);
-                self.client.get_multiple_accounts_with_commitment(addresses, commitment)
-            })
-            .await?;
-        Ok(response.value.into_iter().next().flatten().map(|a| a.data))
+        let mut accounts = self.accounts(std::slice::from_ref(address)).await?;
+        Ok(accounts.pop().flatten().map(|a| a.data))
     }
 
+    /// `getMultipleAccounts` per [`super::MAX_MULTIPLE_ACCOUNTS`] addresses, base64, with
+    /// `minContextSlot` = the newest slot read so far. Not `get_account_with_commitment`: it
+    /// turns every error, transport ones included, into a `ForUser` message, which would read
+    /// as "refused" and never be retried.
     async fn accounts(
         &mut self,
         addresses: &[Pubkey],
     ) -> Result<Vec<Option<super::AccountSummary>>, ChainError> {
-        let commitment = self.settings.commitment;
+        use solana_client::rpc_config::{RpcAccountInfoConfig, UiAccountEncoding};
         let mut out = Vec::with_capacity(addresses.len());
         for chunk in addresses.chunks(super::MAX_MULTIPLE_ACCOUNTS) {
+            let config = RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64),
+                commitment: Some(self.settings.commitment),
+                min_context_slot: (self.context_slot > 0).then_some(self.context_slot),
+                data_slice: None,
+            };
             let response = self
                 .read("getMultipleAccounts", || {
-                    self.client.get_multiple_accounts_with_commitment(chunk, commitment)
+                    self.client.get_multiple_ui_accounts_with_config(chunk, config.clone())
                 })
                 .await?;
-            out.extend(response.value.into_iter().map(|a| {
-                a.map(|a| super::AccountSummary {
+            self.context_slot = self.context_slot.max(response.context.slot);
+            if response.value.len() != chunk.len() {
+                return Err(ChainError::Rejected(format!(
+                    "getMultipleAccounts: {} accounts asked, {} answered",
+                    chunk.len(),
+                    response.value.len()
+                )));
+            }
+            for (address, ui) in chunk.iter().zip(response.value) {
+                let Some(ui) = ui else {
+                    out.push(None);
+                    continue;
+                };
+                let a = ui.to_account().ok_or_else(|| {
+                    ChainError::Rejected(format!(
+                        "getMultipleAccounts: {address} is not base64 data"
+                    ))
+                })?;
+                out.push(Some(super::AccountSummary {
                     owner: a.owner,
                     executable: a.executable,
                     lamports: a.lamports,
                     data: a.data,
-                })
-            }));
+                }));
+            }
         }
         Ok(out)
     }
@@ -372,12 +405,125 @@ mod tests {
         assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
     }
 
+    /// A JSON-RPC node on a local port answering each request with the next scripted body
+    /// (one connection per request); returns its URL and the requests' bodies as they come.
+    async fn scripted_node(
+        replies: Vec<String>,
+    ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(vec![]));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for reply in replies {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = vec![];
+                let mut buf = [0u8; 4096];
+                let body = loop {
+                    let n = socket.read(&mut buf).await.unwrap();
+                    request.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&request).to_string();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let length = head
+                            .lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case("content-length")
+                                    .then(|| v.trim().parse::<usize>().ok())?
+                            })
+                            .unwrap_or(0);
+                        if body.len() >= length {
+                            break body.to_string();
+                        }
+                    }
+                };
+                log.lock().unwrap().push(body);
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+                socket.write_all(response.as_bytes()).await.unwrap();
+                socket.shutdown().await.ok();
+            }
+        });
+        (url, seen)
+    }
+
+    /// Issue 18.11: every account read asks for the newest slot an earlier read returned
+    /// (`minContextSlot`); a node behind it ("not reached") is a transport error, retried, and
+    /// the read then succeeds; a node that stays behind ends the read as a transport error
+    /// (outcome unknown), never as a refusal.
+    #[tokio::test]
+    async fn reads_never_go_back_in_time_and_a_node_behind_is_retried() {
+        let accounts = |slot: u64| {
+            format!(
+                r#"{{"jsonrpc":"2.0","id":1,"result":{{"context":{{"slot":{slot}}},"value":[null]}}}}"#
+            )
+        };
+        let behind = r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32016,"message":"Minimum context slot has not been reached","data":{"contextSlot":480}}}"#.to_string();
+        let replies = vec![accounts(500), behind.clone(), accounts(501), behind.clone(), behind];
+        let (url, seen) = scripted_node(replies).await;
+        let settings = RpcSettings {
+            url,
+            read_retries: 1,
+            initial_backoff: Duration::from_millis(1),
+            request_timeout: Duration::from_secs(5),
+            ..RpcSettings::default()
+        };
+        let mut backend = RpcBackend::new(Keypair::new(), settings);
+        let address = Pubkey::new_unique();
+        assert_eq!(backend.account_data(&address).await.unwrap(), None);
+        // Behind once: retried, and the retry asks for the same slot.
+        assert_eq!(backend.accounts(&[address]).await.unwrap(), vec![None]);
+        // Behind on every try: a transport error, not a refusal.
+        match backend.accounts(&[address]).await {
+            Err(ChainError::Transport(message)) => assert!(message.contains("-32016"), "{message}"),
+            other => panic!("expected a transport error, got {other:?}"),
+        }
+        let bodies = seen.lock().unwrap().clone();
+        assert_eq!(bodies.len(), 5);
+        assert!(bodies.iter().all(|b| b.contains("getMultipleAccounts")));
+        assert!(!bodies[0].contains("minContextSlot"), "{}", bodies[0]);
+        assert!(bodies[1].contains(r#""minContextSlot":500"#), "{}", bodies[1]);
+        assert!(bodies[2].contains(r#""minContextSlot":500"#), "{}", bodies[2]);
+        assert!(bodies[3].contains(r#""minContextSlot":501"#), "{}", bodies[3]);
+    }
+
+    /// A program's refusal at preflight is told apart from other refusals, with its code.
     #[test]
-    fn percentile_uses_nearest_rank() {
-        assert_eq!(percentile_of(&mut [], 75), 0);
-        assert_eq!(percentile_of(&mut [5], 0), 5);
-        assert_eq!(percentile_of(&mut [40, 10, 30, 20], 50), 20);
-        assert_eq!(percentile_of(&mut [40, 10, 30, 20], 75), 30);
-        assert_eq!(percentile_of(&mut [40, 10, 30, 20], 100), 40);
+    fn preflight_program_refusals_carry_their_code() {
+        use solana_client::{
+            rpc_request::{RpcError, RpcResponseErrorData},
+            rpc_response::RpcSimulateTransactionResult,
+        };
+        let simulation = |err: solana_transaction_error::TransactionError| {
+            let result: RpcSimulateTransactionResult =
+                serde_json::from_value(serde_json::json!({ "err": err, "logs": [] })).unwrap();
+            ClientError::from(RpcError::RpcResponseError {
+                code: -32002,
+                message: "Transaction simulation failed".into(),
+                data: RpcResponseErrorData::SendTransactionPreflightFailure(result),
+            })
+        };
+        let refused = simulation(solana_transaction_error::TransactionError::InstructionError(
+            1,
+            solana_instruction::error::InstructionError::Custom(6003),
+        ));
+        match classify(&refused) {
+            ChainError::RefusedAtPreflight { custom_code, error } => {
+                assert_eq!(custom_code, Some(6003));
+                assert!(error.contains("simulation failed"), "{error}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let stale = simulation(solana_transaction_error::TransactionError::BlockhashNotFound);
+        assert!(matches!(classify(&stale), ChainError::Rejected(_)));
+        let unhealthy = ClientError::from(RpcError::RpcResponseError {
+            code: -32005,
+            message: "Node is behind by 42 slots".into(),
+            data: RpcResponseErrorData::NodeUnhealthy { num_slots_behind: Some(42) },
+        });
+        assert!(matches!(classify(&unhealthy), ChainError::Transport(_)));
     }
 }

@@ -68,6 +68,10 @@ pub struct SignArgs {
     /// Print the transaction and its accounts; send nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// The compute-unit price of what is sent (default: `[payout.priority_fee]`'s default
+    /// policy; an external signer sets its own).
+    #[command(flatten)]
+    pub priority_fee: crate::chain::priority::PriorityFeeArgs,
 }
 
 /// What [`execute`] does with a transaction.
@@ -161,7 +165,9 @@ impl SignArgs {
     /// A JSON-RPC backend on `--rpc-url` and the mode.
     pub fn rpc_backend(&self) -> Result<(rpc::RpcBackend, Mode), OpsError> {
         let (mode, key) = self.resolve()?;
-        let settings = rpc::RpcSettings { url: self.rpc_url.clone(), ..Default::default() };
+        let priority_fee = self.priority_fee.apply(Default::default()).map_err(OpsError::Usage)?;
+        let settings =
+            rpc::RpcSettings { url: self.rpc_url.clone(), priority_fee, ..Default::default() };
         Ok((rpc::RpcBackend::new(key, settings), mode))
     }
 }
@@ -295,18 +301,44 @@ pub async fn execute<B: ChainBackend>(
     }
 }
 
-/// Signs with the backend's key, sends, waits; re-signs with a fresh blockhash when one
-/// expires unseen (a transaction that never landed changes nothing, so this is safe).
+/// Signs with the backend's key at the price of the attempt (the backend's priority-fee
+/// policy, raised at each attempt), sends, waits; re-signs with a fresh blockhash when one
+/// expires unseen (a transaction that never landed changes nothing, so this is safe). A
+/// program's refusal at preflight is reported like a refusal on-chain.
 async fn submit<B: ChainBackend>(backend: &mut B, op: &Op) -> Result<Signature, OpsError> {
     let programs: Vec<Pubkey> = op.instructions.iter().map(|ix| ix.program_id).collect();
-    for _ in 0..MAX_ATTEMPTS {
+    let refused = |error: String, custom_code: Option<u32>| {
+        let explained = custom_code
+            .and_then(|code| idl::error(&programs, code))
+            .unwrap_or_else(|| first_line(&error));
+        OpsError::Refused { what: op.what.clone(), error, explained }
+    };
+    for attempt in 0..MAX_ATTEMPTS {
+        let (price, priced) =
+            crate::chain::priority::budget_instructions(backend, &op.instructions, None, attempt)
+                .await;
         let recent = backend.latest_blockhash().await?;
-        let tx = limits::signed(backend.payer(), &op.instructions, None, recent.blockhash)
-            .map_err(|error| OpsError::Build { what: op.what.clone(), error })?;
-        limits::check(&tx)
-            .map_err(|e| OpsError::Build { what: op.what.clone(), error: e.to_string() })?;
+        let sign = |ixs: &[Instruction]| {
+            let tx = limits::signed(backend.payer(), ixs, None, recent.blockhash)
+                .map_err(|error| OpsError::Build { what: op.what.clone(), error })?;
+            limits::check(&tx)
+                .map_err(|e| OpsError::Build { what: op.what.clone(), error: e.to_string() })?;
+            Ok::<_, OpsError>(tx)
+        };
+        let tx = match sign(&priced) {
+            Err(OpsError::Build { error, .. }) if price > 0 => {
+                tracing::warn!(what = %op.what, %error, "sent without its priority fee to fit the packet");
+                sign(&op.instructions)?
+            }
+            other => other?,
+        };
         let signature = tx.signatures[0];
-        backend.send(&tx).await?;
+        match backend.send(&tx).await {
+            Err(ChainError::RefusedAtPreflight { error, custom_code }) => {
+                return Err(refused(error, custom_code))
+            }
+            other => other?,
+        }
         for _ in 0..MAX_WAITS {
             match backend.signature_status(&signature).await? {
                 SignatureStatus::Succeeded => {
@@ -314,10 +346,7 @@ async fn submit<B: ChainBackend>(backend: &mut B, op: &Op) -> Result<Signature, 
                     return Ok(signature);
                 }
                 SignatureStatus::Failed { error, custom_code } => {
-                    let explained = custom_code
-                        .and_then(|code| idl::error(&programs, code))
-                        .unwrap_or_else(|| first_line(&error));
-                    return Err(OpsError::Refused { what: op.what.clone(), error, explained });
+                    return Err(refused(error, custom_code));
                 }
                 SignatureStatus::Unknown => {}
             }
@@ -405,6 +434,7 @@ mod tests {
             sign_with: SignWith::Local,
             authority: None,
             dry_run: false,
+            priority_fee: Default::default(),
         }
     }
 

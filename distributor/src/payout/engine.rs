@@ -55,10 +55,10 @@ impl std::fmt::Debug for RentPayer {
 #[derive(Debug, Clone)]
 pub struct EngineSettings {
     /// Compute-unit limit of the epoch transactions when a compute-budget instruction is sent
-    /// (with a priority fee); batches request [`limits::batch_compute_units`].
+    /// (with a priority fee); batches request [`limits::batch_compute_units`]. The price of
+    /// every transaction is the backend's priority-fee policy
+    /// ([`crate::chain::ChainBackend::priority_fee`]), raised at each re-signed attempt.
     pub compute_unit_limit: u32,
-    /// Compute-unit price in micro-lamports (0: no priority fee).
-    pub compute_unit_price: u64,
     /// A batch (or epoch step) is given up after this many transactions that failed
     /// on-chain. Transport errors and expired blockhashes do not count.
     pub max_attempts: u32,
@@ -82,7 +82,6 @@ impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
             compute_unit_limit: 200_000,
-            compute_unit_price: 0,
             max_attempts: 8,
             max_sends_per_run: 32,
             max_waits: 400,
@@ -345,13 +344,29 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         onchain::decode_epoch(data).map_err(|e| StoreError::Corrupt(e).into())
     }
 
-    /// Compute-budget instructions of an epoch transaction: none without a priority fee.
-    fn budget_instructions(&self) -> Vec<Instruction> {
-        let units = self.settings.compute_unit_limit;
-        if self.settings.compute_unit_price == 0 {
-            return vec![];
+    /// Signs `ixs` priced for attempt `attempt` (0: the first signature of this work) by the
+    /// backend's priority-fee policy: the compute-budget instructions (`units`: the limit to
+    /// ask for, `None` the default budget) go in front. A transaction that does not fit the
+    /// packet with them is sent without them (logged) when it needs no limit.
+    pub(crate) async fn sign_priced(
+        &mut self,
+        ixs: &[Instruction],
+        signer: Option<&Keypair>,
+        table: Option<&AddressLookupTableAccount>,
+        units: Option<u32>,
+        attempt: u32,
+    ) -> Result<(VersionedTransaction, u64), EngineError> {
+        let (price, priced) =
+            crate::chain::priority::budget_instructions(self.backend, ixs, units, attempt).await;
+        match self.sign_with(&priced, signer, table).await {
+            Err(EngineError::TooLarge(e))
+                if price > 0 && units.is_none_or(|u| u <= limits::DEFAULT_COMPUTE_UNITS) =>
+            {
+                tracing::warn!(error = %e, "transaction sent without its priority fee to fit the packet");
+                self.sign_with(ixs, signer, table).await
+            }
+            other => other,
         }
-        limits::budget_instructions(units, self.settings.compute_unit_price)
     }
 
     /// Signs `ixs` with `signer` (default: the distributor key) as the only signer and fee
@@ -373,21 +388,28 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     }
 
     /// Sends `tx` and reports transport errors as "outcome unknown" rather than failure.
+    /// Returns `Some(Failed)` when a program refused it at preflight: it was not forwarded and
+    /// cannot land, and the caller treats it as a failure on-chain (it would fail the same
+    /// way); every other refusal is waited out like a transaction that may still land.
     pub(crate) async fn send(
         &mut self,
         tx: &VersionedTransaction,
         what: &str,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Option<SignatureStatus>, EngineError> {
         self.summary.transactions_sent += 1;
         match self.backend.send(tx).await {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(None),
             Err(ChainError::Transport(e)) => {
                 tracing::warn!(what, error = %e, "send outcome unknown; will reconcile with the chain");
-                Ok(())
+                Ok(None)
             }
             Err(ChainError::Rejected(e)) => {
                 tracing::warn!(what, error = %e, "node refused the transaction");
-                Ok(())
+                Ok(None)
+            }
+            Err(ChainError::RefusedAtPreflight { error, custom_code }) => {
+                tracing::warn!(what, %error, ?custom_code, "a program refused the transaction at preflight");
+                Ok(Some(SignatureStatus::Failed { error, custom_code }))
             }
         }
     }
@@ -585,16 +607,20 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             if sends > self.settings.max_sends_per_run {
                 return Err(EngineError::Stuck { what: what.to_string(), waits: sends - 1 });
             }
-            let mut ixs = self.budget_instructions();
-            ixs.push(ix.clone());
-            let (tx, last_valid) = self.sign_with(&ixs, signer, None).await?;
+            let units = Some(self.settings.compute_unit_limit);
+            let (tx, last_valid) =
+                self.sign_priced(std::slice::from_ref(&ix), signer, None, units, sends - 1).await?;
             let signature = tx.signatures[0];
             store::record_epoch_signature(self.db, month, step, &signature.to_string()).await?;
-            self.send(&tx, what).await?;
+            let refused = self.send(&tx, what).await?;
             if let Some(point) = crash_after_send {
                 self.crash_at(point)?;
             }
-            match self.await_signature(&signature, last_valid, what).await? {
+            let outcome = match refused {
+                Some(refusal) => refusal,
+                None => self.await_signature(&signature, last_valid, what).await?,
+            };
+            match outcome {
                 SignatureStatus::Succeeded => {
                     if done(self.epoch(month).await?.as_ref()) {
                         return Ok(true);
@@ -628,11 +654,14 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         ixs: &[Instruction],
         signer: Option<&Keypair>,
     ) -> Result<(), EngineError> {
-        for _ in 0..self.settings.max_sends_per_run {
-            let (tx, last_valid) = self.sign_with(ixs, signer, None).await?;
+        for attempt in 0..self.settings.max_sends_per_run {
+            let (tx, last_valid) = self.sign_priced(ixs, signer, None, None, attempt).await?;
             let signature = tx.signatures[0];
-            self.send(&tx, what).await?;
-            match self.await_signature(&signature, last_valid, what).await? {
+            let outcome = match self.send(&tx, what).await? {
+                Some(refusal) => refusal,
+                None => self.await_signature(&signature, last_valid, what).await?,
+            };
+            match outcome {
                 SignatureStatus::Succeeded => return Ok(()),
                 SignatureStatus::Failed { error, .. } => {
                     return Err(EngineError::Refused { what: what.to_string(), error })
@@ -707,16 +736,10 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             {
                 let signature: solana_signature::Signature =
                     sig.parse().map_err(|_| StoreError::Corrupt(format!("signature {sig:?}")))?;
-                match self.await_signature(&signature, last_valid, &what).await? {
-                    SignatureStatus::Succeeded | SignatureStatus::Unknown => {}
-                    SignatureStatus::Failed { error, custom_code } => {
-                        if custom_code != Some(onchain::batch_already_paid_code()) {
-                            tracing::warn!(batch = index, %error, "payout transaction failed on-chain");
-                            store::record_error(self.db, month, index, &error).await?;
-                            stored.failures += 1;
-                            last_error = error;
-                        }
-                    }
+                if let SignatureStatus::Failed { error, custom_code } =
+                    self.await_signature(&signature, last_valid, &what).await?
+                {
+                    self.batch_failed(month, stored, &mut last_error, error, custom_code).await?;
                 }
                 // Whatever happened, that signature can no longer land twice: re-read the bitmap.
                 stored.state = BatchState::Planned;
@@ -755,7 +778,8 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
                 });
             }
             self.check_batch_root(month, stored)?;
-            let (tx, last_valid) = self.sign_batch(month, &stored.batch, table).await?;
+            let (tx, last_valid) =
+                self.sign_batch(month, &stored.batch, table, stored.attempts).await?;
             let signature = tx.signatures[0].to_string();
             store::record_sent(self.db, month, index, &signature, last_valid).await?;
             stored.state = BatchState::Sent;
@@ -764,22 +788,54 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             stored.attempts += 1;
             sends += 1;
             self.crash_at(CrashPoint::AfterBatchRecordedBeforeSend(index))?;
-            self.send(&tx, &what).await?;
+            let refused = self.send(&tx, &what).await?;
             self.crash_at(CrashPoint::AfterBatchSent(index))?;
+            if let Some(SignatureStatus::Failed { error, custom_code }) = refused {
+                // Refused at preflight: not forwarded, it cannot land. It counts like a failure
+                // on-chain (unless the batch is already paid); the bitmap decides what next.
+                self.batch_failed(month, stored, &mut last_error, error, custom_code).await?;
+                stored.state = BatchState::Planned;
+            }
         }
     }
 
-    /// The batch's transaction. A batch planned without a priority fee may not fit once a fee
-    /// is configured (the compute-budget instructions cost bytes): it is then sent without
-    /// them when its compute estimate is within the default budget.
+    /// A batch's transaction failed (on-chain, or refused by a program at preflight): counted
+    /// toward giving the batch up, with its error on record — unless the treasury refused it
+    /// because the batch is already paid (a resend that raced its landed original).
+    async fn batch_failed(
+        &mut self,
+        month: MonthId,
+        stored: &mut StoredBatch,
+        last_error: &mut String,
+        error: String,
+        custom_code: Option<u32>,
+    ) -> Result<(), EngineError> {
+        let index = stored.batch.index;
+        if custom_code == Some(onchain::batch_already_paid_code()) {
+            tracing::info!(batch = index, "a resend was refused: the batch is already paid");
+            return Ok(());
+        }
+        tracing::warn!(batch = index, %error, "payout transaction failed");
+        store::record_error(self.db, month, index, &error).await?;
+        stored.failures += 1;
+        *last_error = error;
+        Ok(())
+    }
+
+    /// The batch's transaction at the price of its attempt `attempt`. A batch planned without
+    /// a priority fee may not fit once a fee is configured (the compute-budget instructions
+    /// cost bytes): it is then sent without them when its compute estimate is within the
+    /// default budget.
     async fn sign_batch(
         &mut self,
         month: MonthId,
         batch: &PlannedBatch,
         table: Option<&AddressLookupTableAccount>,
+        attempt: u32,
     ) -> Result<(VersionedTransaction, u64), EngineError> {
         let distributor = self.backend.payer().pubkey();
-        let price = self.settings.compute_unit_price;
+        let unpriced = [onchain::distribute_batch(&distributor, month, batch)];
+        let price = crate::chain::priority::price_for(self.backend, &unpriced, attempt).await;
         let ixs = limits::batch_instructions(&distributor, month, batch, price);
         match self.sign_with(&ixs, None, table).await {
             Err(EngineError::TooLarge(e))

@@ -73,14 +73,18 @@ pub fn slot_hashes(data: &[u8]) -> Vec<u64> {
 }
 
 /// The largest number of addresses one extend transaction carries (with or without the
-/// table's creation in the same transaction), from the real encoding.
-pub fn max_extend_addresses(with_create: bool) -> usize {
+/// table's creation in the same transaction, with or without room for a priority fee's
+/// `SetComputeUnitPrice`), from the real encoding.
+pub fn max_extend_addresses(with_create: bool, priced: bool) -> usize {
     let payer = Keypair::new();
     let authority = payer.pubkey();
     let addresses: Vec<Pubkey> = (0..64).map(|_| Pubkey::new_unique()).collect();
     let fits = |n: usize| {
         let (create, table) = create_lookup_table(authority, authority, u64::MAX);
-        let mut ixs = if with_create { vec![create] } else { vec![] };
+        let mut ixs = crate::chain::priority::budget(None, if priced { u64::MAX } else { 0 });
+        if with_create {
+            ixs.push(create);
+        }
         ixs.push(extend_lookup_table(table, authority, Some(authority), addresses[..n].to_vec()));
         limits::signed(&payer, &ixs, None, Hash::default())
             .is_ok_and(|tx| limits::check(&tx).is_ok())
@@ -177,8 +181,9 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
     ) -> Result<(Pubkey, u64), EngineError> {
         let authority = self.backend.payer().pubkey();
         let what = format!("lookup table {index}");
-        let create_chunk = max_extend_addresses(true);
-        let extend_chunk = max_extend_addresses(false);
+        let priced = self.backend.priority_fee().is_on();
+        let create_chunk = max_extend_addresses(true, priced);
+        let extend_chunk = max_extend_addresses(false, priced);
         let mut failures = 0;
         loop {
             // 1. A recorded transaction that may still land is waited for, never doubled.
@@ -220,7 +225,8 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
                 let first = &expected[..expected.len().min(create_chunk)];
                 let extend =
                     extend_lookup_table(address, authority, Some(authority), first.to_vec());
-                let (tx, last_valid) = self.sign_with(&[create, extend], None, None).await?;
+                let (tx, last_valid) =
+                    self.sign_priced(&[create, extend], None, None, None, attempts).await?;
                 let signature = tx.signatures[0].to_string();
                 store::record_table_create(
                     self.db,
@@ -272,7 +278,7 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
             let next = &expected[held..expected.len().min(held + extend_chunk)];
             let ix: Instruction =
                 extend_lookup_table(r.address, authority, Some(authority), next.to_vec());
-            let (tx, last_valid) = self.sign_with(&[ix], None, None).await?;
+            let (tx, last_valid) = self.sign_priced(&[ix], None, None, None, failures).await?;
             let signature = tx.signatures[0].to_string();
             store::record_table_pending(
                 self.db,
@@ -357,9 +363,12 @@ mod tests {
 
     #[test]
     fn extension_chunks_fit_one_packet() {
-        let with_create = max_extend_addresses(true);
-        let alone = max_extend_addresses(false);
+        let with_create = max_extend_addresses(true, false);
+        let alone = max_extend_addresses(false, false);
         assert!(with_create >= 20 && alone >= with_create, "{with_create} / {alone}");
+        // Room for a priority fee's price instruction costs at most two addresses.
+        let priced = max_extend_addresses(true, true);
+        assert!(priced < with_create && priced + 2 >= with_create, "{priced} / {with_create}");
     }
 
     #[test]

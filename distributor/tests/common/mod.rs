@@ -216,3 +216,37 @@ pub fn token_account_data(
     ext.require_incoming_transfer_memos = memo_required.into();
     data
 }
+
+/// `n` fresh wallets as payees of their STK token accounts (amounts 2 STK + 13 × i base units,
+/// member ids from 1,000).
+pub fn fresh_payees(
+    mint: &anchor_lang::prelude::Pubkey,
+    n: usize,
+) -> Vec<stk_distributor::payout::plan::Payee> {
+    use solana_signer::Signer;
+    (0..n)
+        .map(|i| {
+            let wallet = solana_keypair::Keypair::new().pubkey();
+            stk_distributor::payout::plan::Payee {
+                member_id: 1_000 + i as i64,
+                wallet,
+                token_account: stk_client::ata(&wallet, mint),
+                amount: 2_000_000 + 13 * i as u64,
+            }
+        })
+        .collect()
+}
+
+/// Saves a plan of `payees` in batches of `shape` directly, as a frozen report's would be.
+pub async fn save_direct_plan(
+    db: &PgPool,
+    month: stk_common::calendar::MonthId,
+    payees: &[stk_distributor::payout::plan::Payee],
+    shape: stk_distributor::payout::plan::PlanShape,
+) {
+    use sha2::Digest;
+    use stk_distributor::payout::{plan::plan_batches, store};
+    let batches = plan_batches(payees.to_vec(), shape.recipients_per_batch, 4096).unwrap();
+    let sha = hex::encode(sha2::Sha256::digest(b"report"));
+    store::save_plan(db, month, &sha, &batches, shape).await.unwrap();
+}

@@ -307,8 +307,8 @@ pub async fn fee_for(backend: &mut RpcBackend, ixs: &[Instruction]) -> u64 {
 }
 
 /// `PayoutEngine::submit_until_landed` (sign, send, await, re-sign on expiry) on `backend`.
-pub async fn submit(
-    backend: &mut RpcBackend,
+pub async fn submit<B: ChainBackend>(
+    backend: &mut B,
     mint: Pubkey,
     what: &str,
     ixs: &[Instruction],

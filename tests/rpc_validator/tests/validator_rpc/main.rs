@@ -34,7 +34,9 @@ use std::{
 use stk_client::TOKEN_2022;
 use stk_distributor::{
     chain::{
-        rpc::{PriorityFee, RpcSettings},
+        priority::{self, PriorityFeePolicy},
+        recording::RecordingBackend,
+        rpc::RpcSettings,
         ChainBackend, ChainError, SignatureStatus,
     },
     payout::engine::EngineError,
@@ -61,7 +63,7 @@ cases![
     failed_transactions_are_reported_with_their_custom_code,
     signature_statuses_follow_the_configured_commitment,
     rpc_failures_are_transport_errors_and_reads_give_up_after_their_retries,
-    recent_prioritization_fees_give_the_configured_percentile,
+    recent_prioritization_fees_price_what_the_engine_sends,
     // Last: it waits for the blockhash taken at start-up to expire (150 blocks, ~60 s).
     expired_blockhash_is_unknown_and_the_resigned_transfer_lands_once,
 ];
@@ -197,9 +199,10 @@ async fn failed_transactions_are_reported_with_their_custom_code(net: &Net) {
 
     let (tx, _) = sign(&mut checked, std::slice::from_ref(&wrong_fee), &[]).await;
     match checked.send(&tx).await {
-        Err(ChainError::Rejected(message)) => {
+        Err(ChainError::RefusedAtPreflight { error, custom_code }) => {
             let needle = format!("custom program error: {fee_mismatch:#x}");
-            assert!(message.contains(&needle), "{message}");
+            assert!(error.contains(&needle), "{error}");
+            assert_eq!(custom_code, Some(fee_mismatch));
         }
         other => panic!("expected the node to refuse it, got {other:?}"),
     }
@@ -218,13 +221,24 @@ async fn failed_transactions_are_reported_with_their_custom_code(net: &Net) {
         other => panic!("expected a failure, got {other:?}"),
     }
 
-    match submit(&mut unchecked, fm.mint, "wrong fee", &[wrong_fee]).await {
+    match submit(&mut unchecked, fm.mint, "wrong fee", std::slice::from_ref(&wrong_fee)).await {
         Err(EngineError::Refused { what, error }) => {
             assert_eq!(what, "wrong fee");
             assert!(error.contains(&format!("Custom({fee_mismatch})")), "{error}");
         }
         other => panic!("expected the engine to report the failure, got {other:?}"),
     }
+    // With preflight a program's refusal is the engine's failure at once (nothing landed,
+    // no fee), not a transaction to wait out until its blockhash expires.
+    let started = Instant::now();
+    match submit(&mut checked, fm.mint, "wrong fee", &[wrong_fee]).await {
+        Err(EngineError::Refused { what, error }) => {
+            assert_eq!(what, "wrong fee");
+            assert!(error.contains(&format!("{fee_mismatch:#x}")), "{error}");
+        }
+        other => panic!("expected the engine to report the refusal, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(20), "not waited out: {:?}", started.elapsed());
 
     assert_eq!(token_amount(&mut checked, &fm.source).await, SUPPLY);
     assert_eq!(token_amount(&mut checked, &fm.account_of(&to)).await, 0);
@@ -295,8 +309,7 @@ async fn rpc_failures_are_transport_errors_and_reads_give_up_after_their_retries
     transport(backend.account_data(&payer).await);
     transport(backend.signature_status(&Signature::default()).await);
     transport(backend.send(&tx).await);
-    let recent = PriorityFee::Recent { percentile: 75, max_micro_lamports: 1_000 };
-    transport(backend.priority_fee(recent, &[payer]).await);
+    transport(backend.recent_prioritization_fees(&[payer]).await);
     let ix = solana_system_interface::instruction::transfer(&payer, &payer, 1);
     match submit(&mut backend, Pubkey::new_unique(), "transfer", &[ix]).await {
         Err(EngineError::Chain(ChainError::Transport(_))) => {}
@@ -324,9 +337,11 @@ async fn rpc_failures_are_transport_errors_and_reads_give_up_after_their_retries
     server.abort();
 }
 
-/// The `Recent` priority fee is a percentile of the node's recent prioritization fees for
-/// the written accounts, capped.
-async fn recent_prioritization_fees_give_the_configured_percentile(net: &Net) {
+/// Issue 18.10 over JSON-RPC: the price is the configured percentile of the node's recent
+/// prioritization fees for the accounts the transaction writes, at least the floor, at most
+/// the cap, raised by half at the next attempt; the engine's transaction carries it
+/// (`SetComputeUnitPrice`) and pays exactly the fee the node quotes for it.
+async fn recent_prioritization_fees_price_what_the_engine_sends(net: &Net) {
     let mut backend = net.backend(|_| {});
     let payer = net.payer();
     let to = wallets(1)[0];
@@ -347,16 +362,43 @@ async fn recent_prioritization_fees_give_the_configured_percentile(net: &Net) {
     land(&mut backend, &priced, &[]).await;
     assert_eq!(before - backend.balance(&payer).await.unwrap(), fee + 1_000_000);
 
-    let recent =
-        |percentile, max_micro_lamports| PriorityFee::Recent { percentile, max_micro_lamports };
+    let policy = |percentile, floor_micro_lamports, cap_micro_lamports| PriorityFeePolicy {
+        percentile,
+        floor_micro_lamports,
+        cap_micro_lamports,
+        raise_percent_per_attempt: 50,
+    };
+    let probe = std::slice::from_ref(&transfer);
+    let mut top = net.backend(|s| s.priority_fee = policy(100, 0, 1_000_000));
     let deadline = Deadline::new("the node's recent prioritization fees", Duration::from_secs(90));
-    while backend.priority_fee(recent(100, 1_000_000), &[to]).await.unwrap() != 7_000 {
+    while priority::price_for(&mut top, probe, 0).await != 7_000 {
         deadline.tick().await;
     }
-    assert_eq!(backend.priority_fee(recent(100, 2_500), &[to]).await.unwrap(), 2_500, "capped");
-    assert_eq!(backend.priority_fee(recent(50, 1_000_000), &[to]).await.unwrap(), 0, "median");
-    let fixed = PriorityFee::Fixed { micro_lamports: 42 };
-    assert_eq!(backend.priority_fee(fixed, &[to]).await.unwrap(), 42);
+    assert_eq!(priority::price_for(&mut top, probe, 1).await, 10_500, "raised at the next attempt");
+    let mut capped = net.backend(|s| s.priority_fee = policy(100, 0, 2_500));
+    assert_eq!(priority::price_for(&mut capped, probe, 0).await, 2_500, "capped");
+    let mut median = net.backend(|s| s.priority_fee = policy(50, 0, 1_000_000));
+    assert_eq!(priority::price_for(&mut median, probe, 0).await, 0, "median");
+    let mut floored = net.backend(|s| s.priority_fee = policy(50, 300, 1_000_000));
+    assert_eq!(priority::price_for(&mut floored, probe, 0).await, 300, "floor");
+    let mut off = net.backend(|_| {});
+    assert_eq!(priority::price_for(&mut off, probe, 0).await, 0, "off by default");
+
+    // The engine's transaction carries the price and pays what the node quotes for it.
+    let quoted = fee_for(
+        &mut top,
+        &priority::budget(None, 7_000).into_iter().chain([transfer.clone()]).collect::<Vec<_>>(),
+    )
+    .await;
+    assert!(quoted > base, "{quoted} > {base}");
+    let mut recording = RecordingBackend::new(top);
+    let before = recording.balance(&payer).await.unwrap();
+    submit(&mut recording, Pubkey::new_unique(), "priced transfer", probe).await.expect("lands");
+    let after = recording.balance(&payer).await.unwrap();
+    assert_eq!(recording.sent.len(), 1);
+    assert_eq!(priority::price_of(&recording.sent[0]), Some(7_000));
+    assert_eq!(recording.fee_queries, vec![vec![payer, to]], "asked for the written accounts");
+    assert_eq!(before - after, quoted + 1_000_000);
 }
 
 /// A transfer signed with a blockhash past its last valid block height: the node refuses it
