@@ -898,8 +898,8 @@ async fn a_first_year_of_operation() {
 
         // Members trade; the fee crank harvests and splits (this key is the treasury admin).
         member_transfer(&mut backend, &trader, &trader_ata, &peer_ata, 1_000 * STK).await;
-        let run = cranks::fees_if_due(&mut backend, &db.pool, day, now).await.unwrap().unwrap();
-        assert!(run.withheld >= 5 * STK && run.split, "{run:?}");
+        let fees = cranks::fees_if_due(&mut backend, &db.pool, day, now).await.unwrap().unwrap();
+        assert!(fees.withheld >= 5 * STK && fees.split, "{fees:?}");
 
         match q {
             0 => {

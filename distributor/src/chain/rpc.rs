@@ -304,14 +304,14 @@ impl ChainBackend for RpcBackend {
     /// transaction without a block time counts as now (never a false "inactive").
     async fn last_seen(&mut self, address: &Pubkey) -> Result<super::LastSeen, ChainError> {
         use solana_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
-        let config = GetConfirmedSignaturesForAddress2Config {
+        let config = || GetConfirmedSignaturesForAddress2Config {
             limit: Some(1),
             commitment: Some(self.settings.commitment),
             ..Default::default()
         };
         let found = self
             .read("getSignaturesForAddress", || {
-                self.client.get_signatures_for_address_with_config(address, config.clone())
+                self.client.get_signatures_for_address_with_config(address, config())
             })
             .await?;
         Ok(match found.first() {
