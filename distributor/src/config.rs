@@ -39,6 +39,67 @@ pub struct Config {
     /// (the report does not depend on it).
     #[serde(default, skip_serializing)]
     pub payout: PayoutConfig,
+    /// The members' initial sale: who is eligible and their caps (`distributor sale
+    /// allowlist`), the vesting of every purchase. Operational: left out of the hash.
+    #[serde(default, skip_serializing)]
+    pub sale: SaleConfig,
+    /// Dormancy: how long an owner must have been inactive before their wallet is a
+    /// candidate (`distributor dormancy candidates`). Operational: left out of the hash.
+    #[serde(default, skip_serializing)]
+    pub dormancy: DormancyConfig,
+}
+
+/// `[sale]`: the allowlist of the members' initial sale. Caps are whole STK.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaleConfig {
+    /// The cap of a paying member holding no qualification listed in `qualification_caps`.
+    pub base_cap_stk: u64,
+    /// A member's cap is that of the highest qualification of the ladder they hold that is
+    /// listed here (or `base_cap_stk` if higher).
+    #[serde(default)]
+    pub qualification_caps: Vec<QualificationCap>,
+    /// The vesting of every purchase, from the purchase instant (DESIGN: a 1-year grant).
+    pub cliff_days: u32,
+    pub vesting_days: u32,
+    pub period_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationCap {
+    /// A qualification name of the ladder.
+    pub qualification: String,
+    pub cap_stk: u64,
+}
+
+impl Default for SaleConfig {
+    fn default() -> Self {
+        SaleConfig {
+            base_cap_stk: 1_000,
+            qualification_caps: vec![],
+            cliff_days: 0,
+            vesting_days: 365,
+            period_days: 30,
+        }
+    }
+}
+
+/// `[dormancy]`: when a wallet is a dormancy candidate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DormancyConfig {
+    /// Days without any activity of the owner in Postgres and without any transaction of the
+    /// wallet on-chain.
+    pub inactive_days: u32,
+    /// The reason code `dormancy flag` records by default (DESIGN: 1 = inactivity).
+    pub reason_code: u16,
+}
+
+impl Default for DormancyConfig {
+    fn default() -> Self {
+        DormancyConfig { inactive_days: 730, reason_code: 1 }
+    }
 }
 
 /// Whether a month's payout uses address lookup tables.
@@ -305,6 +366,7 @@ impl Config {
         if let Err((key, message)) = self.payout.priority_fee.validate() {
             return Err(invalid(format!("payout.priority_fee.{key}"), message));
         }
+        self.validate_operations()?;
         if self.actions.is_empty() {
             return Err(invalid("actions", "list at least one action type"));
         }
@@ -347,6 +409,44 @@ impl Config {
     }
 
     /// The highest rank (the length of the rank table).
+    fn validate_operations(&self) -> Result<(), ConfigError> {
+        let s = &self.sale;
+        let cap_ok = |cap: u64| {
+            10u64
+                .checked_pow(u32::from(self.emission.decimals))
+                .and_then(|u| cap.checked_mul(u))
+                .is_some()
+        };
+        if s.base_cap_stk == 0 || !cap_ok(s.base_cap_stk) {
+            return Err(invalid("sale.base_cap_stk", "must be positive and fit in base units"));
+        }
+        for (i, q) in s.qualification_caps.iter().enumerate() {
+            let key = format!("sale.qualification_caps[{i}]");
+            if !self.qualifications.iter().any(|l| l.name == q.qualification) {
+                return Err(invalid(
+                    format!("{key}.qualification"),
+                    format!("`{}` is not in the qualification ladder", q.qualification),
+                ));
+            }
+            if s.qualification_caps[..i].iter().any(|p| p.qualification == q.qualification) {
+                return Err(invalid(format!("{key}.qualification"), "listed twice"));
+            }
+            if q.cap_stk == 0 || !cap_ok(q.cap_stk) {
+                return Err(invalid(format!("{key}.cap_stk"), "must be positive and fit"));
+            }
+        }
+        if s.vesting_days == 0 || s.cliff_days > s.vesting_days {
+            return Err(invalid("sale.vesting_days", "need vesting_days > 0 and >= cliff_days"));
+        }
+        if s.period_days == 0 || s.period_days > s.vesting_days {
+            return Err(invalid("sale.period_days", "must be 1..=vesting_days"));
+        }
+        if self.dormancy.inactive_days == 0 {
+            return Err(invalid("dormancy.inactive_days", "must be at least 1"));
+        }
+        Ok(())
+    }
+
     pub fn max_rank(&self) -> u16 {
         self.rank_table.len() as u16
     }
@@ -432,6 +532,42 @@ mod tests {
             "stk.toml's schedule must equal ScheduleParams::default_for(2027-01, 6)"
         );
         assert_eq!(c.sha256().len(), 64);
+    }
+
+    #[test]
+    fn the_sale_and_dormancy_sections_are_validated_and_left_out_of_the_hash() {
+        let shipped = Config::default_config();
+        assert_eq!(shipped.sale.base_cap_stk, 1_000);
+        assert_eq!(shipped.sale.qualification_caps.len(), 2);
+        assert_eq!(shipped.dormancy.inactive_days, 730);
+        // Operational: other caps do not change the reports' configuration hash.
+        let bigger = DEFAULT_CONFIG_TOML.replace("base_cap_stk = 1000", "base_cap_stk = 2000");
+        assert_ne!(bigger, DEFAULT_CONFIG_TOML);
+        assert_eq!(Config::parse(&bigger).unwrap().sha256(), shipped.sha256());
+        for (from, to, key) in [
+            (
+                "qualification = \"master\"",
+                "qualification = \"guru\"",
+                "sale.qualification_caps[0].qualification",
+            ),
+            ("base_cap_stk = 1000", "base_cap_stk = 0", "sale.base_cap_stk"),
+            ("period_days = 30", "period_days = 400", "sale.period_days"),
+            ("inactive_days = 730", "inactive_days = 0", "dormancy.inactive_days"),
+        ] {
+            let text = DEFAULT_CONFIG_TOML.replace(from, to);
+            assert_ne!(text, DEFAULT_CONFIG_TOML, "{from}");
+            match Config::parse(&text) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key),
+                other => panic!("{to}: {other:?}"),
+            }
+        }
+        // A file without the sections (older configurations) takes the defaults.
+        let start = DEFAULT_CONFIG_TOML.find("\n[sale]\n").unwrap();
+        let end = DEFAULT_CONFIG_TOML.find("\n[payout]\n").unwrap();
+        let without = format!("{}{}", &DEFAULT_CONFIG_TOML[..start], &DEFAULT_CONFIG_TOML[end..]);
+        let parsed = Config::parse(&without).unwrap();
+        assert_eq!(parsed.sale, SaleConfig::default());
+        assert_eq!(parsed.dormancy, DormancyConfig::default());
     }
 
     #[test]

@@ -301,6 +301,46 @@ enum Command {
         #[command(flatten)]
         sign: stk_distributor::ops::SignArgs,
     },
+    /// The members' initial sale: allowlist from Postgres (with proofs and root), open, buy,
+    /// close, status.
+    Sale {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::sale::SaleCmd,
+    },
+    /// Dormant wallets: candidates (Postgres and chain), flag, the public notices,
+    /// reintegrate after the deadline, void, close.
+    Dormancy {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::dormancy::DormancyCmd,
+    },
+    /// Fraud holds: place (admin), confirm (fund council), execute, release or forfeit
+    /// (council votes), withdraw, close, list.
+    Hold {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::holds::HoldCmd,
+    },
+    /// Two-step rotations of every program's admin and the distributor key; the startup
+    /// fund's council change; who holds what.
+    Authority {
+        #[command(flatten)]
+        sign: stk_distributor::ops::SignArgs,
+        #[command(subcommand)]
+        cmd: stk_distributor::ops::authority::AuthorityCmd,
+    },
     /// Mint what is due now (permissionless): the genesis allocation once, then every
     /// quarter that has started — what `run` does at each pass, for operators without the
     /// service.
@@ -575,6 +615,16 @@ fn main() -> anyhow::Result<()> {
         Command::Staking { sign, cmd } => operator_command(&runtime, &sign, Group::Staking(cmd)),
         Command::Fund { sign, cmd } => operator_command(&runtime, &sign, Group::Fund(cmd)),
         Command::Genesis { sign } => operator_command(&runtime, &sign, Group::Genesis),
+        Command::Sale { sign, db, config, cmd } => {
+            operator_command_with(&runtime, &sign, Group::Sale(cmd), &db, &config)
+        }
+        Command::Dormancy { sign, db, config, cmd } => {
+            operator_command_with(&runtime, &sign, Group::Dormancy(cmd), &db, &config)
+        }
+        Command::Hold { sign, cmd } => operator_command(&runtime, &sign, Group::Hold(cmd)),
+        Command::Authority { sign, cmd } => {
+            operator_command(&runtime, &sign, Group::Authority(cmd))
+        }
         Command::Crank { db, rpc_url, keypair, priority_fee } => runtime.block_on(async {
             let priority_fee =
                 priority_fee.apply(Default::default()).map_err(anyhow::Error::msg)?;
@@ -601,6 +651,26 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Like [`operator_command`], with the configuration and (when the command reads it)
+/// Postgres.
+fn operator_command_with(
+    runtime: &tokio::runtime::Runtime,
+    sign: &stk_distributor::ops::SignArgs,
+    group: Group,
+    db: &DbArgs,
+    config: &ConfigArgs,
+) -> anyhow::Result<()> {
+    let text = runtime.block_on(async {
+        let ctx = stk_distributor::ops::Context {
+            db: if group.needs_db() { Some(db::connect(&db.database_url).await?) } else { None },
+            config: Some(config.load()?),
+        };
+        anyhow::Ok(stk_distributor::ops::run_cli_with(sign, &group, &ctx).await?)
+    })?;
+    print!("{text}");
+    Ok(())
 }
 
 /// Runs an operator command (`distributor/src/ops/`) and prints what it reports.

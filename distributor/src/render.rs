@@ -144,6 +144,32 @@ fn allocation_bins(report: &Report, decimals: u8) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The directive quote's history (DESIGN §5.4), when the report carries it.
+fn quote_table(s: &mut String, quotes: &[crate::report::QuoteLine], stk_decimals: u8) {
+    if quotes.is_empty() {
+        return;
+    }
+    s.push_str(
+        "<h2>Directive quote</h2><table><tr><th>quarter</th><th>budget</th><th>backing %</th><th>backing</th><th>receipts</th><th>backing to date</th><th>STK issued</th><th>price per STK</th></tr>\n",
+    );
+    for q in quotes {
+        let fiat = |v: u64| crate::ops::units::format_units(v, q.fiat_decimals);
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            q.quarter,
+            esc(&fiat(q.budget)),
+            esc(&crate::ops::units::format_units(u64::from(q.backing_bps), 2)),
+            esc(&fiat(q.backing)),
+            esc(&fiat(q.receipts_recognized)),
+            esc(&fiat(q.cumulative_backing)),
+            esc(&tokens(q.tokens_issued, stk_decimals)),
+            esc(&stk_common::fixed::format_price(q.price)),
+        );
+    }
+    s.push_str("</table>\n");
+}
+
 pub fn html(report: &Report, sha256: &str, config: &Config) -> Vec<u8> {
     let d = config.emission.decimals;
     let t = &report.totals;
@@ -198,7 +224,9 @@ pub fn html(report: &Report, sha256: &str, config: &Config) -> Vec<u8> {
     for (k, v) in rows {
         let _ = writeln!(s, "<tr><th class=\"l\">{}</th><td>{}</td></tr>", esc(k), esc(&v));
     }
-    s.push_str("</table>\n<h2>Quarantine</h2><table><tr><th>reason</th><th>rows</th></tr>\n");
+    s.push_str("</table>\n");
+    quote_table(&mut s, &report.quotes, d);
+    s.push_str("<h2>Quarantine</h2><table><tr><th>reason</th><th>rows</th></tr>\n");
     for (k, v) in &report.quarantine.counts {
         let _ = writeln!(s, "<tr><td class=\"l\">{}</td><td>{v}</td></tr>", esc(k));
     }

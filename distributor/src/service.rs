@@ -103,6 +103,8 @@ pub enum TickEvent {
         withheld: u64,
         split: bool,
     },
+    /// Published quotes copied into Postgres for the monthly reports.
+    QuotesCaptured(usize),
     /// The owners of the positions whose ended lock was refreshed to 1×.
     LocksRefreshed(Vec<Pubkey>),
 }
@@ -236,6 +238,13 @@ pub async fn tick<B: ChainBackend>(
             }
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "fee crank failed; retried at the next pass"),
+        }
+    }
+    if settings.cranks.capture_quotes {
+        match crate::ops::quote::capture(backend, db).await {
+            Ok(0) => {}
+            Ok(n) => events.push(TickEvent::QuotesCaptured(n)),
+            Err(error) => tracing::warn!(%error, "capturing quotes failed; retried next pass"),
         }
     }
 

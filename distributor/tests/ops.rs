@@ -46,11 +46,23 @@ fn params(admin: Pubkey, schedule: ScheduleParams) -> SuiteParams {
 /// A fresh ledger with the whole suite initialized by `distributor init`'s code; the ledger's
 /// payer is the admin of everything.
 async fn suite(tag: &str) -> (common::TestDb, EmbeddedBackend, ScheduleParams) {
+    suite_with_council(tag, &[], 1).await
+}
+
+/// [`suite`] with the admin and `council` on the startup fund's council, `threshold` of them.
+async fn suite_with_council(
+    tag: &str,
+    council: &[Pubkey],
+    threshold: u8,
+) -> (common::TestDb, EmbeddedBackend, ScheduleParams) {
     let db = common::TestDb::new(tag).await;
     let mut backend = EmbeddedBackend::new(Ledger::start().await);
     let admin = backend.payer().pubkey();
     let schedule = Config::default_config().schedule();
-    initialize_suite(&mut backend, &db.pool, &params(admin, schedule)).await.unwrap();
+    let mut p = params(admin, schedule);
+    p.council.extend_from_slice(council);
+    p.council_threshold = threshold;
+    initialize_suite(&mut backend, &db.pool, &p).await.unwrap();
     (db, backend, schedule)
 }
 
@@ -346,5 +358,653 @@ async fn the_service_cranks_genesis_deposits_and_fees() {
     let events =
         tick(&mut backend, &db.pool, &config, &settings, &metrics, t + 86_400).await.unwrap();
     assert!(events.iter().any(|e| matches!(e, TickEvent::FeesHarvested { .. })), "{events:?}");
+    db.drop_db().await;
+}
+
+// ---- sale, dormancy, holds, authorities, and a first year (issue 16, second part) ----------
+
+use solana_keypair::Keypair;
+use stk_distributor::ops::{
+    authority::{AuthorityCmd, Role},
+    dormancy::DormancyCmd,
+    holds::HoldCmd,
+    sale::{AllowlistFile, SaleCmd},
+    Context,
+};
+
+const STK: u64 = 1_000_000;
+const SOL: u64 = 1_000_000_000;
+
+fn ctx(db: &common::TestDb) -> Context {
+    Context { db: Some(db.pool.clone()), config: Some(Config::default_config()) }
+}
+
+/// Runs `group` signed and paid by `key` (a member, a council member, a candidate).
+async fn run_as(
+    backend: &mut EmbeddedBackend,
+    key: &Keypair,
+    ctx: &Context,
+    group: Group,
+) -> Result<String, OpsError> {
+    backend.sign_as(Some(key.insecure_clone()));
+    let result = group.run_with(backend, &Mode::Send, ctx).await;
+    backend.sign_as(None);
+    result
+}
+
+/// Asserts that the program refused the command with the error `name`.
+#[track_caller]
+fn refused(result: Result<String, OpsError>, name: &str) {
+    match result {
+        Err(OpsError::Refused { explained, .. }) => {
+            assert!(explained.contains(name), "{explained}")
+        }
+        other => panic!("expected the program's {name}, got {other:?}"),
+    }
+}
+
+/// Gives `owner` an STK ATA holding `amount`. Test-only: the balance is written into the
+/// account (as tests/tests/dormancy.rs does); where a member's STK came from is not under test.
+async fn stk_account(backend: &mut EmbeddedBackend, owner: &Pubkey, amount: u64) -> Pubkey {
+    let ata = backend.ledger.create_ata(owner, &seeds::find_stk_mint()).await;
+    let mut account = backend.ledger.account(&ata).await.unwrap();
+    account.data[64..72].copy_from_slice(&amount.to_le_bytes());
+    backend.ledger.install_account(&ata, &spl_token_2022::ID, &account.data);
+    ata
+}
+
+/// A member's own STK transfer (not an operation; it withholds a transfer fee).
+async fn member_transfer(
+    backend: &mut EmbeddedBackend,
+    owner: &Keypair,
+    from: &Pubkey,
+    to: &Pubkey,
+    amount: u64,
+) {
+    let ix = spl_token_2022::instruction::transfer_checked(
+        &spl_token_2022::ID,
+        from,
+        &seeds::find_stk_mint(),
+        to,
+        &owner.pubkey(),
+        &[],
+        amount,
+        6,
+    )
+    .unwrap();
+    Ledger::ok(backend.ledger.send(&[ix], &[owner]).await);
+}
+
+/// A stable-coin mint (6 decimals), the treasury's account of it, and `units` of it in the
+/// buyer's account.
+async fn payment_setup(
+    backend: &mut EmbeddedBackend,
+    buyer: &Pubkey,
+    units: u64,
+) -> (Pubkey, Pubkey, Pubkey) {
+    let admin = backend.payer().pubkey();
+    let mint = backend.ledger.create_foreign_mint(6).await;
+    let destination = backend.ledger.create_ata(&seeds::find_treasury_authority(), &mint).await;
+    let source = backend.ledger.create_ata(buyer, &mint).await;
+    let ix = spl_token_2022::instruction::mint_to(
+        &spl_token_2022::ID,
+        &mint,
+        &source,
+        &admin,
+        &[],
+        units,
+    )
+    .unwrap();
+    Ledger::ok(backend.ledger.send(&[ix], &[]).await);
+    (mint, destination, source)
+}
+
+/// `sale open` at 0.5 payment units per STK for 30 days from now, the whole sale vault, the
+/// configuration's vesting.
+fn open_sale(allowlist: &std::path::Path, mint: &Pubkey, destination: &Pubkey) -> SaleCmd {
+    SaleCmd::Open {
+        allowlist: allowlist.to_path_buf(),
+        payment_mint: mint.to_string(),
+        payment_destination: destination.to_string(),
+        price: "0.5".into(),
+        start: None,
+        days: 30,
+        total: None,
+        vesting_days: None,
+        cliff_days: None,
+        period_days: None,
+    }
+}
+
+fn out_dir(tag: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("stk-ops-{tag}-{}", std::process::id()))
+}
+
+async fn grant_qualification(db: &common::TestDb, member: i64, name: &str, day: &str) {
+    db.exec(&format!(
+        "INSERT INTO qualification_grants (member_id, qualification, granted_at)
+         VALUES ({member}, '{name}', '{day} 00:00:00+03')"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn the_sale_from_the_allowlist_to_close() {
+    let (db, mut backend, schedule) = suite("ops_sale").await;
+    let ctx = ctx(&db);
+    let admin = backend.payer().pubkey();
+    ok(&mut backend, Group::Genesis).await;
+
+    // Postgres: two paying members with wallets (one a master), one not paying, one paying
+    // without a wallet, one paying with a program address as wallet.
+    let alice = backend.ledger.funded_keypair(10 * SOL).await;
+    let bob = Keypair::new();
+    db.member(1, "2027-01-01", Some("2027-12-31"), Some(&alice.pubkey().to_string())).await;
+    db.member(2, "2027-01-01", Some("2027-12-31"), Some(&bob.pubkey().to_string())).await;
+    grant_qualification(&db, 2, "master", "2027-01-10").await;
+    db.member(3, "2027-01-01", None, Some(&Keypair::new().pubkey().to_string())).await;
+    db.member(4, "2027-01-01", Some("2027-12-31"), None).await;
+    db.member(5, "2027-01-01", Some("2027-12-31"), Some(&seeds::find_sale_vault().to_string()))
+        .await;
+
+    // The allowlist: files with proofs, the root printed; the same inputs, the same files.
+    let out = out_dir("sale");
+    let allowlist = SaleCmd::Allowlist { as_of: Some("2027-02-01".into()), out: out.clone() };
+    let text = Group::Sale(allowlist.clone()).run_with(&mut backend, &Mode::Send, &ctx).await;
+    let text = text.unwrap();
+    let path = out.join("allowlist.json");
+    let (file, list) = AllowlistFile::load(&path).unwrap();
+    assert!(text.contains(&format!("root {}", file.root)), "{text}");
+    let members: Vec<(i64, u64)> = file.members.iter().map(|m| (m.member_id, m.cap)).collect();
+    assert_eq!(members, vec![(1, 1_000 * STK), (2, 5_000 * STK)]);
+    let excluded: Vec<i64> = file.excluded.iter().map(|e| e.member_id).collect();
+    assert_eq!(excluded, vec![4, 5], "member 3 does not pay: not even a candidate");
+    let first = std::fs::read(&path).unwrap();
+    Group::Sale(allowlist).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), first, "deterministic");
+    let csv = std::fs::read_to_string(out.join("allowlist.csv")).unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with(&format!("1,{},1000000000,", alice.pubkey())));
+
+    // Open: dry run and external print the transaction naming the distribution vault as the
+    // unsold destination; then the admin opens it.
+    let (payment_mint, payment_destination, alice_payment) =
+        payment_setup(&mut backend, &alice.pubkey(), 1_000 * STK).await;
+    let open = open_sale(&path, &payment_mint, &payment_destination);
+    let dry = Group::Sale(open.clone())
+        .run_with(&mut backend, &Mode::DryRun { signer: admin }, &ctx)
+        .await
+        .unwrap();
+    assert!(dry.contains("stk_vesting.open_sale"), "{dry}");
+    let distribution_vault = seeds::find_distribution_vault().to_string();
+    assert!(
+        dry.lines().any(|l| l.contains(&distribution_vault) && l.contains("unsold_destination")),
+        "{dry}"
+    );
+    let vault = Pubkey::new_unique();
+    let external = Group::Sale(open.clone())
+        .run_with(&mut backend, &Mode::External { authority: vault }, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(decode_unsigned(&external, "base64: ").message.account_keys[0], vault);
+    assert!(!backend.ledger.account_exists(&seeds::find_sale()).await);
+    Group::Sale(open.clone()).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+    let sale: stk_vesting::state::Sale = anchor(&mut backend, &seeds::find_sale()).await;
+    assert_eq!(sale.allowlist_root, list.root());
+    assert_eq!(sale.unsold_destination, seeds::find_distribution_vault());
+    assert_eq!(sale.total, schedule.genesis_amount());
+    assert_eq!((sale.price.num, sale.price.den), (500_000, STK));
+    assert_eq!(sale.vesting.duration_seconds, 365 * 86_400);
+
+    // Alice buys with her proof: above her cap is refused by the program; 100 STK land in a
+    // grant and she pays 50 units.
+    let buy = |amount: &str, grant: Pubkey| {
+        Group::Sale(SaleCmd::Buy {
+            allowlist: path.clone(),
+            amount: amount.into(),
+            from: None,
+            grant_id: Some(grant.to_string()),
+        })
+    };
+    refused(
+        run_as(&mut backend, &alice, &ctx, buy("1000.000001", Pubkey::new_unique())).await,
+        "CapExceeded",
+    );
+    let grant_id = Pubkey::new_unique();
+    run_as(&mut backend, &alice, &ctx, buy("100", grant_id)).await.unwrap();
+    let member: stk_vesting::state::SaleMember =
+        anchor(&mut backend, &stk_client::vesting::sale_member(&alice.pubkey())).await;
+    assert_eq!(member.purchased, 100 * STK);
+    let grant_vault = stk_client::vesting::grant_addresses(&grant_id).vault;
+    assert!(backend.ledger.token_amount(&grant_vault).await >= 100 * STK);
+    assert_eq!(backend.ledger.token_amount(&payment_destination).await, 50 * STK);
+    assert_eq!(backend.ledger.token_amount(&alice_payment).await, 950 * STK);
+    // Someone not on the list is told so before anything is sent.
+    let carol = backend.ledger.funded_keypair(SOL).await;
+    let err = run_as(&mut backend, &carol, &ctx, buy("1", Pubkey::new_unique())).await;
+    assert!(err.unwrap_err().to_string().contains("is not on the allowlist"));
+
+    // Status lists what each member bought.
+    let status = Group::Sale(SaleCmd::Status { allowlist: Some(path.clone()) })
+        .run_with(&mut backend, &Mode::Send, &ctx)
+        .await
+        .unwrap();
+    assert!(status.contains("state              open"), "{status}");
+    assert!(
+        status.lines().any(|l| l.contains(&alice.pubkey().to_string()) && l.contains(" 100 of ")),
+        "{status}"
+    );
+
+    // Closing before the end is refused; after it, the unsold rest goes to the distribution
+    // vault (less the transfer fee withheld there).
+    refused(run(&mut backend, Group::Sale(SaleCmd::Close)).await, "SaleStillOpen");
+    backend.ledger.advance_seconds(31 * 86_400).await;
+    let dist = seeds::find_distribution_vault();
+    let before = backend.ledger.token(&dist).await;
+    let unsold = backend.ledger.token_amount(&seeds::find_sale_vault()).await;
+    ok(&mut backend, Group::Sale(SaleCmd::Close)).await;
+    let after = backend.ledger.token(&dist).await;
+    assert_eq!((after.amount - before.amount) + (after.withheld - before.withheld), unsold);
+    assert_eq!(backend.ledger.token_amount(&seeds::find_sale_vault()).await, 0);
+    let sale: stk_vesting::state::Sale = anchor(&mut backend, &seeds::find_sale()).await;
+    assert!(sale.closed);
+    let again = run(&mut backend, Group::Sale(SaleCmd::Close)).await.unwrap();
+    assert!(again.contains("already closed"), "{again}");
+    std::fs::remove_dir_all(&out).ok();
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn dormancy_candidates_notices_and_reintegration() {
+    let (db, mut backend, _) = suite("ops_dormancy").await;
+    let ctx = ctx(&db);
+    ok(&mut backend, Group::Genesis).await;
+    // Four members' wallets hold STK; their accounts are created now (the ledger starts
+    // before the schedule), then two and a half years pass.
+    let keys: Vec<Keypair> = (0..4).map(|_| Keypair::new()).collect();
+    let mut atas = vec![];
+    for (i, key) in keys.iter().enumerate() {
+        let id = i as i64 + 1;
+        db.member(id, "2027-01-01", Some("2027-03-31"), Some(&key.pubkey().to_string())).await;
+        db.event(id, "lesson_completed", "self_development", "2027-02-01", &format!("e{id}")).await;
+        let amount = if i == 3 { 0 } else { 500 * STK };
+        atas.push(stk_account(&mut backend, &key.pubkey(), amount).await);
+    }
+    let now = MonthId::new(2029, 6).unwrap().start_ts(10_800);
+    backend.ledger.warp_to_timestamp(now).await;
+    // Member 2 is active in Postgres; member 3's wallet transacts on-chain; member 4 holds
+    // nothing. Only member 1 is a candidate.
+    db.event(2, "lesson_completed", "self_development", "2029-05-20", "recent").await;
+    backend.ledger.airdrop(&keys[2].pubkey(), SOL).await;
+    let text = Group::Dormancy(DormancyCmd::Candidates { inactive_days: None })
+        .run_with(&mut backend, &Mode::Send, &ctx)
+        .await
+        .unwrap();
+    assert!(text.starts_with("1 candidates"), "{text}");
+    assert!(text.contains(&atas[0].to_string()) && text.contains("500 STK"), "{text}");
+    let (_, list) =
+        stk_distributor::ops::dormancy::candidates(&mut backend, &ctx, None).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].member_id, list[0].token_account, list[0].balance),
+        (1, atas[0], 500 * STK)
+    );
+
+    // Flag members 1 and 2 (the operator overrules the list for 2); a flagged account is no
+    // longer a candidate.
+    let flag = DormancyCmd::Flag {
+        token_accounts: vec![atas[0].to_string(), atas[1].to_string()],
+        reason_code: None,
+    };
+    let admin = backend.payer().pubkey();
+    let dry = Group::Dormancy(flag.clone())
+        .run_with(&mut backend, &Mode::DryRun { signer: admin }, &ctx)
+        .await
+        .unwrap();
+    assert_eq!(dry.matches("stk_treasury.flag_dormant").count(), 2, "{dry}");
+    Group::Dormancy(flag).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+    let notice: stk_treasury::state::DormancyNotice =
+        anchor(&mut backend, &seeds::find_dormancy_notice(&atas[0])).await;
+    assert_eq!((notice.reason_code, notice.flagged_balance), (1, 500 * STK));
+    let ends = notice.notice_ends_at - 90 * 86_400;
+    assert!((now..now + 600).contains(&ends), "flagged at {ends}, the clock was at {now}");
+    let (_, list) =
+        stk_distributor::ops::dormancy::candidates(&mut backend, &ctx, None).await.unwrap();
+    assert!(list.is_empty(), "{list:?}");
+
+    // The public list, with deadlines, also as CSV.
+    let csv = out_dir("notices.csv");
+    let notices =
+        run(&mut backend, Group::Dormancy(DormancyCmd::Notices { csv: Some(csv.clone()) }))
+            .await
+            .unwrap();
+    assert!(notices.starts_with("2 notices"), "{notices}");
+    let deadline = stk_distributor::ops::fund::utc(notice.notice_ends_at);
+    assert!(notices.contains(&format!("deadline {deadline}  pending")), "{notices}");
+    assert_eq!(notices.matches("  pending").count(), 2, "{notices}");
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    assert!(rows.contains(&format!("{},{},{}", atas[0], keys[0].pubkey(), 500 * STK)), "{rows}");
+    std::fs::remove_file(&csv).ok();
+
+    // Before the deadline nothing is due. Member 2 spends meanwhile (alive: the notice dies).
+    let due =
+        run(&mut backend, Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![] }))
+            .await
+            .unwrap();
+    assert!(due.contains("no notice is due"), "{due}");
+    backend.ledger.airdrop(&keys[1].pubkey(), SOL).await;
+    member_transfer(&mut backend, &keys[1], &atas[1], &atas[2], 10 * STK).await;
+    backend.ledger.advance_seconds(90 * 86_400).await;
+    let dist = seeds::find_distribution_vault();
+    let before = backend.ledger.token(&dist).await;
+    let text =
+        run(&mut backend, Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![] }))
+            .await
+            .unwrap();
+    assert!(text.contains("reintegrate 500 STK") && text.contains("void the notice"), "{text}");
+    assert_eq!(backend.ledger.token_amount(&atas[0]).await, 0);
+    let after = backend.ledger.token(&dist).await;
+    assert_eq!((after.amount - before.amount) + (after.withheld - before.withheld), 500 * STK);
+    let n0: stk_treasury::state::DormancyNotice =
+        anchor(&mut backend, &seeds::find_dormancy_notice(&atas[0])).await;
+    let n1: stk_treasury::state::DormancyNotice =
+        anchor(&mut backend, &seeds::find_dormancy_notice(&atas[1])).await;
+    assert_eq!(n0.status, stk_treasury::state::NoticeStatus::Reintegrated);
+    assert_eq!(n1.status, stk_treasury::state::NoticeStatus::Voided);
+
+    // A reintegrated notice closes at once; a voided one only after the cooldown.
+    let close = |a: &Pubkey| Group::Dormancy(DormancyCmd::Close { token_account: a.to_string() });
+    ok(&mut backend, close(&atas[0])).await;
+    assert!(!backend.ledger.account_exists(&seeds::find_dormancy_notice(&atas[0])).await);
+    refused(run(&mut backend, close(&atas[1])).await, "NoticeCooldown");
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn fraud_holds_through_the_council() {
+    let council: Vec<Keypair> = (0..2).map(|_| Keypair::new()).collect();
+    let keys: Vec<Pubkey> = council.iter().map(|k| k.pubkey()).collect();
+    let (db, mut backend, _) = suite_with_council("ops_holds", &keys, 2).await;
+    let ctx = ctx(&db);
+    for k in &council {
+        backend.ledger.airdrop(&k.pubkey(), SOL).await;
+    }
+    ok(&mut backend, Group::Genesis).await;
+    let (fraudster, honest) = (Keypair::new(), Keypair::new());
+    let bad = stk_account(&mut backend, &fraudster.pubkey(), 1_000 * STK).await;
+    let good = stk_account(&mut backend, &honest.pubkey(), 1_000 * STK).await;
+    let reason = out_dir("reason.txt");
+    std::fs::write(&reason, b"report #17: stolen keys").unwrap();
+    let place = |account: &Pubkey| {
+        Group::Hold(HoldCmd::Place {
+            token_account: account.to_string(),
+            amount: "400".into(),
+            reason_code: 2,
+            reason_file: reason.clone(),
+        })
+    };
+    ok(&mut backend, place(&bad)).await;
+    ok(&mut backend, place(&good)).await;
+    let hold: stk_treasury::state::FraudHold =
+        anchor(&mut backend, &seeds::find_fraud_hold(&bad)).await;
+    use sha2::Digest;
+    assert_eq!(
+        hold.reason_hash,
+        <[u8; 32]>::from(sha2::Sha256::digest(b"report #17: stolen keys"))
+    );
+    assert_eq!(hold.amount, 400 * STK);
+
+    // The admin cannot confirm its own hold; two council members do.
+    let confirm = |a: &Pubkey| Group::Hold(HoldCmd::Confirm { token_account: a.to_string() });
+    refused(run(&mut backend, confirm(&bad)).await, "AdminCannotConfirm");
+    for member in &council {
+        run_as(&mut backend, member, &ctx, confirm(&bad)).await.unwrap();
+        run_as(&mut backend, member, &ctx, confirm(&good)).await.unwrap();
+    }
+    // Executing waits for the time lock; then the escrow vault is created and filled.
+    let execute = |a: &Pubkey| Group::Hold(HoldCmd::Execute { token_account: a.to_string() });
+    refused(run(&mut backend, execute(&bad)).await, "HoldLocked");
+    backend.ledger.advance_seconds(90 * 86_400).await;
+    ok(&mut backend, execute(&bad)).await;
+    ok(&mut backend, execute(&good)).await;
+    assert_eq!(backend.ledger.token_amount(&bad).await, 600 * STK);
+    let escrow = seeds::find_hold_escrow();
+    let escrowed = backend.ledger.token_amount(&escrow).await;
+    assert!(escrowed > 790 * STK, "{escrowed}");
+
+    // The council forfeits one (to the distribution vault) and releases the other to its
+    // holder's account.
+    let dist = seeds::find_distribution_vault();
+    let dist_before = backend.ledger.token_amount(&dist).await;
+    for member in &council {
+        let forfeit = Group::Hold(HoldCmd::Forfeit { token_account: bad.to_string() });
+        run_as(&mut backend, member, &ctx, forfeit).await.unwrap();
+        let release =
+            Group::Hold(HoldCmd::Release { token_account: good.to_string(), holder_account: None });
+        run_as(&mut backend, member, &ctx, release).await.unwrap();
+    }
+    assert!(backend.ledger.token_amount(&dist).await > dist_before);
+    assert!(backend.ledger.token_amount(&good).await > 990 * STK);
+    assert_eq!(backend.ledger.token_amount(&escrow).await, 0);
+    let list = run(&mut backend, Group::Hold(HoldCmd::List)).await.unwrap();
+    assert!(
+        list.starts_with("2 holds") && list.contains("forfeited") && list.contains("released"),
+        "{list}"
+    );
+    ok(&mut backend, Group::Hold(HoldCmd::Close { token_account: bad.to_string() })).await;
+    assert!(!backend.ledger.account_exists(&seeds::find_fraud_hold(&bad)).await);
+    std::fs::remove_file(&reason).ok();
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn every_authority_rotates_in_two_steps() {
+    let member = Keypair::new();
+    let (db, mut backend, _) = suite_with_council("ops_authority", &[member.pubkey()], 1).await;
+    let ctx = ctx(&db);
+    let admin = backend.payer().pubkey();
+    let successor = backend.ledger.funded_keypair(SOL).await;
+    let hot = backend.ledger.funded_keypair(SOL).await;
+    let propose = |role: Role, candidate: &Pubkey| {
+        Group::Authority(AuthorityCmd::Propose { role, candidate: candidate.to_string() })
+    };
+    let accept = |role: Role| Group::Authority(AuthorityCmd::Accept { role });
+
+    // A multisig proposal prints the unsigned transaction; a stranger cannot accept.
+    let external = propose(Role::Treasury, &successor.pubkey())
+        .run(&mut backend, &Mode::External { authority: admin })
+        .await
+        .unwrap();
+    assert!(external.contains("stk_treasury.propose_authority"), "{external}");
+    let err = run_as(&mut backend, &hot, &ctx, accept(Role::Mint)).await.unwrap_err();
+    assert!(err.to_string().contains("is not the proposed mint admin"), "{err}");
+
+    // The distributor key first (the treasury admin proposes it), then every admin.
+    ok(&mut backend, propose(Role::Distributor, &hot.pubkey())).await;
+    run_as(&mut backend, &hot, &ctx, accept(Role::Distributor)).await.unwrap();
+    for role in [Role::Mint, Role::Vesting, Role::Staking, Role::Treasury] {
+        ok(&mut backend, propose(role, &successor.pubkey())).await;
+        run_as(&mut backend, &successor, &ctx, accept(role)).await.unwrap();
+    }
+    let holders = stk_distributor::ops::authority::holders(&mut backend).await.unwrap();
+    for (role, holder, pending) in holders {
+        let want = if role == Role::Distributor { hot.pubkey() } else { successor.pubkey() };
+        assert_eq!((holder, pending), (want, Pubkey::default()), "{role:?}");
+    }
+    // The old admin can no longer propose.
+    let err = run(&mut backend, propose(Role::Mint, &admin)).await.unwrap_err();
+    assert!(err.to_string().contains("is proposed by"), "{err}");
+
+    // The startup fund's council: proposed (threshold 1: proposing approves), executed.
+    let council = Group::Authority(AuthorityCmd::Council {
+        members: vec![member.pubkey().to_string(), successor.pubkey().to_string()],
+        threshold: 2,
+    });
+    ok(&mut backend, council).await;
+    ok(&mut backend, Group::Fund(FundCmd::Execute { proposal: 0, salt: None })).await;
+    let fund: stk_startup_fund::state::Fund = anchor(&mut backend, &seeds::find_fund()).await;
+    assert_eq!(fund.members(), &[member.pubkey(), successor.pubkey()]);
+    assert_eq!(fund.threshold, 2);
+    let show = run(&mut backend, Group::Authority(AuthorityCmd::Show)).await.unwrap();
+    assert!(show.contains(&format!("distributor key  {}", hot.pubkey())), "{show}");
+    assert!(show.contains("fund council     2 of 2"), "{show}");
+    db.drop_db().await;
+}
+
+/// A first year of operation, driven only through the distributor's commands and the
+/// service's crank functions: four quarters minted and their fund deposits recorded, a
+/// quote recorded and published each quarter, members' transfers' fees harvested and split
+/// each quarter, the members' sale (allowlist, open, a purchase with a proof, close), and a
+/// dormancy notice that ends in reintegration.
+#[tokio::test]
+async fn a_first_year_of_operation() {
+    use stk_distributor::{ops::cranks, payout::engine::EngineSettings, service};
+    let (db, mut backend, schedule) = suite("ops_year").await;
+    let ctx = ctx(&db);
+    let mint = seeds::find_stk_mint();
+    let engine = EngineSettings::default();
+    let day = std::time::Duration::from_secs(86_400);
+
+    // Members: a paying buyer; a sleeper who pays nothing and never shows up again; two
+    // traders whose transfers withhold fees (test-only balances, see `stk_account`).
+    let buyer = backend.ledger.funded_keypair(10 * SOL).await;
+    let sleeper = Keypair::new();
+    db.member(1, "2027-01-01", Some("2027-12-31"), Some(&buyer.pubkey().to_string())).await;
+    db.member(2, "2027-01-01", None, Some(&sleeper.pubkey().to_string())).await;
+    let sleeper_ata = stk_account(&mut backend, &sleeper.pubkey(), 300 * STK).await;
+    let trader = Keypair::new();
+    let trader_ata = stk_account(&mut backend, &trader.pubkey(), 100_000 * STK).await;
+    let peer_ata = backend.ledger.create_ata(&Pubkey::new_unique(), &mint).await;
+    let (payment_mint, payment_destination, _) =
+        payment_setup(&mut backend, &buyer.pubkey(), 1_000 * STK).await;
+    let out = out_dir("year");
+    let allowlist = out.join("allowlist.json");
+    let grant_id = Pubkey::new_unique();
+
+    let mut fund_shares = 0;
+    for q in 0..4u16 {
+        let now = schedule.quarter_start_ts(q).unwrap() + 3_600;
+        backend.ledger.warp_to_timestamp(now).await;
+        // The service's first step, then the fund's deposit locks from the quarter's start.
+        let (genesis, minted) = service::crank(&mut backend, &db.pool, &engine, now).await.unwrap();
+        assert_eq!((genesis, minted), (q == 0, vec![q]));
+        assert!(cranks::record_deposits(&mut backend).await.unwrap());
+        fund_shares += schedule.split(schedule.quarter_emission(q).unwrap()).0;
+
+        // The quarter's quote.
+        let budget =
+            QuoteCmd::Budget { quarter: None, budget: "500000".into(), backing_bps: 5_000 };
+        ok(&mut backend, Group::Quote(budget)).await;
+        ok(&mut backend, Group::Quote(QuoteCmd::Publish { quarter: q })).await;
+
+        // Members trade; the fee crank harvests and splits (this key is the treasury admin).
+        member_transfer(&mut backend, &trader, &trader_ata, &peer_ata, 1_000 * STK).await;
+        let fees = cranks::fees_if_due(&mut backend, &db.pool, day, now).await.unwrap().unwrap();
+        assert!(fees.withheld >= 5 * STK && fees.split, "{fees:?}");
+
+        match q {
+            0 => {
+                // The members' sale opens with the allowlist; the buyer buys with the proof.
+                let text = Group::Sale(SaleCmd::Allowlist {
+                    as_of: Some("2027-01-15".into()),
+                    out: out.clone(),
+                })
+                .run_with(&mut backend, &Mode::Send, &ctx)
+                .await
+                .unwrap();
+                assert!(text.contains("1 members, 0 excluded"), "{text}");
+                let open = open_sale(&allowlist, &payment_mint, &payment_destination);
+                Group::Sale(open).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+                let buy = Group::Sale(SaleCmd::Buy {
+                    allowlist: allowlist.clone(),
+                    amount: "400".into(),
+                    from: None,
+                    grant_id: Some(grant_id.to_string()),
+                });
+                run_as(&mut backend, &buyer, &ctx, buy).await.unwrap();
+            }
+            1 => {
+                ok(&mut backend, Group::Sale(SaleCmd::Close)).await;
+            }
+            3 => {
+                // The sleeper's wallet is the one candidate after 180 days; flagged.
+                let (_, list) =
+                    stk_distributor::ops::dormancy::candidates(&mut backend, &ctx, Some(180))
+                        .await
+                        .unwrap();
+                let found: Vec<Pubkey> = list.iter().map(|c| c.token_account).collect();
+                assert_eq!(found, vec![sleeper_ata]);
+                let flag = DormancyCmd::Flag {
+                    token_accounts: vec![sleeper_ata.to_string()],
+                    reason_code: None,
+                };
+                Group::Dormancy(flag).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+                let notices =
+                    run(&mut backend, Group::Dormancy(DormancyCmd::Notices { csv: None }))
+                        .await
+                        .unwrap();
+                assert!(notices.starts_with("1 notices") && notices.contains("pending"));
+            }
+            _ => {}
+        }
+    }
+    // The notice ends within the year; the sleeper never answered.
+    backend.ledger.advance_seconds(90 * 86_400).await;
+    let text =
+        run(&mut backend, Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![] }))
+            .await
+            .unwrap();
+    assert!(text.contains("reintegrate 300 STK"), "{text}");
+
+    // The service's quote capture; the report of the year's last quarter shows the quotes,
+    // read from Postgres in its snapshot, so recomputing gives the same bytes.
+    use stk_distributor::ops::quote::capture;
+    assert_eq!(capture(&mut backend, &db.pool).await.unwrap(), 4);
+    assert_eq!(capture(&mut backend, &db.pool).await.unwrap(), 0, "captured once");
+    let config = Config::default_config();
+    let month = MonthId::new(2027, 10).unwrap();
+    let first = stk_distributor::report::run(&db.pool, &config, month, None).await.unwrap();
+    let quarters: Vec<u16> = first.report.quotes.iter().map(|q| q.quarter).collect();
+    assert_eq!(quarters, vec![0, 1, 2, 3]);
+    let q3: stk_treasury::state::QuarterQuote =
+        anchor(&mut backend, &seeds::find_quarter_quote(3)).await;
+    assert_eq!(first.report.quotes[3].price, q3.price);
+    let html = stk_distributor::render::html(&first.report, &first.sha256, &config);
+    let html = String::from_utf8(html).unwrap();
+    assert!(html.contains("<h2>Directive quote</h2>"), "the report page shows the quotes");
+    assert!(html.contains(&stk_common::fixed::format_price(q3.price)));
+    let again = stk_distributor::report::run(&db.pool, &config, month, None).await.unwrap();
+    assert_eq!(again.sha256, first.sha256, "reproducible");
+
+    // The year's state.
+    let config: stk_mint::state::MintConfig =
+        anchor(&mut backend, &seeds::find_mint_config()).await;
+    assert!(config.genesis_minted);
+    assert_eq!(config.quarters_minted, 4);
+    let history = run(&mut backend, Group::Quote(QuoteCmd::History)).await.unwrap();
+    assert_eq!(history.lines().count(), 5, "{history}");
+    assert_eq!(history.matches("unpublished").count(), 0, "{history}");
+    let treasury: stk_treasury::state::Treasury =
+        anchor(&mut backend, &seeds::find_treasury()).await;
+    assert_eq!(treasury.next_budget_quarter, 4);
+    assert!(treasury.fees_harvested_total >= 4 * 5 * STK);
+    assert_eq!(backend.ledger.token_amount(&seeds::find_fee_vault()).await, 0);
+    assert_eq!(backend.ledger.token(&peer_ata).await.withheld, 0);
+    let fund: stk_startup_fund::state::Fund = anchor(&mut backend, &seeds::find_fund()).await;
+    assert!(fund.total_deposited > fund_shares, "the quarters' shares and the fee splits");
+    assert_eq!(fund.total_deposited, backend.ledger.token_amount(&fund.vault).await);
+    let pool: stk_staking::state::StakingPool =
+        anchor(&mut backend, &seeds::find_staking_pool(&mint)).await;
+    assert!(pool.total_funded > 0);
+    let sale: stk_vesting::state::Sale = anchor(&mut backend, &seeds::find_sale()).await;
+    assert!(sale.closed);
+    assert_eq!(backend.ledger.token_amount(&seeds::find_sale_vault()).await, 0);
+    let grant_vault = stk_client::vesting::grant_addresses(&grant_id).vault;
+    assert!(backend.ledger.token_amount(&grant_vault).await >= 400 * STK);
+    assert_eq!(backend.ledger.token_amount(&payment_destination).await, 200 * STK);
+    assert_eq!(backend.ledger.token_amount(&sleeper_ata).await, 0);
+    let notice: stk_treasury::state::DormancyNotice =
+        anchor(&mut backend, &seeds::find_dormancy_notice(&sleeper_ata)).await;
+    assert_eq!(notice.status, stk_treasury::state::NoticeStatus::Reintegrated);
+    std::fs::remove_dir_all(&out).ok();
     db.drop_db().await;
 }

@@ -110,6 +110,9 @@ pub struct Ledger {
     /// table) or [`Ledger::install_account`] wrote: what the bank holds beyond genesis, so
     /// operator tools can enumerate accounts here as `getProgramAccounts` does on a node.
     seen: std::collections::BTreeSet<Pubkey>,
+    /// The clock's unix time of the latest processed transaction naming each address
+    /// statically (`getSignaturesForAddress` on a node).
+    last_named: std::collections::HashMap<Pubkey, i64>,
 }
 
 impl Ledger {
@@ -122,7 +125,7 @@ impl Ledger {
     pub async fn start_with(pt: ProgramTest) -> Self {
         let ctx = pt.start_with_context().await;
         stub_bridge::install();
-        let mut ledger = Ledger { ctx, seen: Default::default() };
+        let mut ledger = Ledger { ctx, seen: Default::default(), last_named: Default::default() };
         // What `anchor deploy` leaves behind: each program's ProgramData account, its upgrade
         // authority the deployer (here the context payer), which every `initialize` requires.
         let deployer = ledger.payer();
@@ -208,6 +211,10 @@ impl Ledger {
     async fn remember_accounts(&mut self, tx: &VersionedTransaction) {
         use solana_address_lookup_table_interface::state::AddressLookupTable;
         self.seen.extend(tx.message.static_account_keys().iter().copied());
+        let now = self.now().await;
+        for key in tx.message.static_account_keys() {
+            self.last_named.insert(*key, now);
+        }
         for lookup in tx.message.address_table_lookups().unwrap_or_default() {
             let Some(table) = self.account(&lookup.account_key).await else { continue };
             let Ok(table) = AddressLookupTable::deserialize(&table.data) else { continue };
@@ -216,6 +223,11 @@ impl Ledger {
                 indexes.filter_map(|i| table.addresses.get(*i as usize).copied()).collect();
             self.seen.extend(found);
         }
+    }
+
+    /// When a transaction last named `address` (see the `last_named` field).
+    pub fn last_named(&self, address: &Pubkey) -> Option<i64> {
+        self.last_named.get(address).copied()
     }
 
     /// Every address seen so far (see the `seen` field), in order.

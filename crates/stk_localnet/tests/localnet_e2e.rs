@@ -207,12 +207,11 @@ async fn pay(
         .await
 }
 
-async fn a_full_month_over_json_rpc(env: &Env) -> anyhow::Result<()> {
-    let month = env.months[0];
-    // init with the deploy key, as after `anchor deploy`.
-    let mut admin = env.backend(&env.admin);
+/// What `distributor init` is given here: the deploy key is the admin and the only council
+/// member; a separate distributor key.
+fn suite_params(env: &Env) -> init::SuiteParams {
     let schedule = env.config.schedule();
-    let params = init::SuiteParams {
+    init::SuiteParams {
         decimals: env.config.emission.decimals,
         metadata_uri: METADATA_URI.into(),
         transfer_fee_bps: 50,
@@ -227,7 +226,15 @@ async fn a_full_month_over_json_rpc(env: &Env) -> anyhow::Result<()> {
         council_threshold: 1,
         fund_lock_seconds: 3 * 31_557_600,
         staking_reward_rate: 0,
-    };
+    }
+}
+
+async fn a_full_month_over_json_rpc(env: &Env) -> anyhow::Result<()> {
+    let month = env.months[0];
+    // init with the deploy key, as after `anchor deploy`.
+    let mut admin = env.backend(&env.admin);
+    let schedule = env.config.schedule();
+    let params = suite_params(env);
     let suite = init::initialize_suite(&mut admin, &env.pool, &params).await?;
     ensure!(
         suite.initialized_now.len() == 5,
@@ -452,7 +459,70 @@ cases![
     a_full_month_over_json_rpc,
     the_service_killed_mid_payout_restarts_and_pays_once,
     late_landings_and_preflight_refusals,
+    operator_commands_over_json_rpc,
 ];
+
+/// The operator commands over JSON-RPC (`distributor quote …` as the CLI runs them): one
+/// signed with a keypair file and sent, one printed with `--sign-with external` for a
+/// multisig, signed apart from the distributor and sent — it lands.
+async fn operator_commands_over_json_rpc(env: &Env) -> anyhow::Result<()> {
+    use stk_distributor::ops::{self, quote::QuoteCmd, Group, SignArgs, SignWith};
+    let mut admin = env.backend(&env.admin);
+    init::initialize_suite(&mut admin, &env.pool, &suite_params(env)).await?; // idempotent
+    let (rows, _) = ops::quote::history(&mut admin).await?;
+    let quarter = rows.len() as u16;
+
+    // `--keypair admin.json`: signs, sends, waits until it lands.
+    let dir = std::env::temp_dir().join(format!(".tmp-stk-ops-rpc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let key_file = dir.join("admin.json");
+    std::fs::write(&key_file, serde_json::to_string(&env.admin.to_bytes().to_vec())?)?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let local = SignArgs {
+        rpc_url: env.net.rpc_url.clone(),
+        keypair: Some(key_file),
+        sign_with: SignWith::Local,
+        authority: None,
+        dry_run: false,
+    };
+    let budget = QuoteCmd::Budget { quarter: None, budget: "250000".into(), backing_bps: 5_000 };
+    let text = ops::run_cli(&local, &Group::Quote(budget)).await?;
+    ensure!(text.contains("confirmed"), "{text}");
+    let (rows, _) = ops::quote::history(&mut admin).await?;
+    let row = rows.get(quarter as usize).context("the recorded quarter")?;
+    ensure!(row.budget == 25_000_000 && row.backing == 12_500_000, "{row:?}");
+
+    // `--sign-with external --authority <admin>`: printed, not sent; signed here (as a
+    // multisig's members would) and sent, it lands.
+    let external = SignArgs {
+        keypair: None,
+        sign_with: SignWith::External,
+        authority: Some(env.admin.pubkey().to_string()),
+        ..local
+    };
+    let text = ops::run_cli(&external, &Group::Quote(QuoteCmd::Publish { quarter })).await?;
+    let encoded = text
+        .lines()
+        .find_map(|l| l.strip_prefix("base64: "))
+        .with_context(|| format!("no base64 line in {text}"))?;
+    let wire = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded)?;
+    let mut tx: solana_transaction::Transaction = bincode::deserialize(&wire)?;
+    ensure!(tx.message.account_keys[0] == env.admin.pubkey(), "the authority pays");
+    let (rows, _) = ops::quote::history(&mut admin).await?;
+    ensure!(rows[quarter as usize].published.is_none(), "printing sent nothing");
+    let blockhash = tx.message.recent_blockhash;
+    tx.try_sign(&[&env.admin], blockhash)?;
+    env.net.client().send_and_confirm_transaction(&tx).await?;
+    let (rows, _) = ops::quote::history(&mut admin).await?;
+    let published = rows[quarter as usize].published.context("published by the signed tx")?;
+    ensure!(published.price > 0, "{published:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    println!("  quote {quarter}: recorded with --keypair, published through --sign-with external");
+    Ok(())
+}
 
 async fn setup() -> anyhow::Result<Env> {
     let admin = Keypair::new();

@@ -73,6 +73,12 @@ impl EmbeddedBackend {
         self
     }
 
+    /// Signs and pays from now on with `payer` (`None`: the ledger's payer); returns the key
+    /// it replaces. For tests of commands another key signs (a member, a council member).
+    pub fn sign_as(&mut self, payer: Option<Keypair>) -> Option<Keypair> {
+        std::mem::replace(&mut self.payer, payer)
+    }
+
     /// The ledger back, e.g. to start a "new process" on the same chain.
     pub fn into_parts(self) -> (Ledger, Option<Keypair>) {
         (self.ledger, self.payer)
@@ -226,6 +232,14 @@ impl ChainBackend for EmbeddedBackend {
         if let Ok(slot) = self.slot().await {
             let _ = self.ledger.ctx.warp_to_slot(slot + WAIT_SLOTS);
         }
+    }
+
+    /// The ledger remembers when each address was last named by a processed transaction.
+    async fn last_seen(&mut self, address: &Pubkey) -> Result<super::LastSeen, ChainError> {
+        Ok(match self.ledger.last_named(address) {
+            Some(at) => super::LastSeen::At(at),
+            None => super::LastSeen::Never,
+        })
     }
 
     /// The bank cannot be scanned through program-test; every account beyond genesis was

@@ -119,6 +119,23 @@ pub trait ChainBackend {
     ) -> Result<Option<Vec<(Pubkey, Vec<u8>)>>, ChainError> {
         Ok(None)
     }
+    /// The latest transaction naming `address` (`getSignaturesForAddress`, limit 1), for the
+    /// operator's dormancy candidates.
+    async fn last_seen(&mut self, _address: &Pubkey) -> Result<LastSeen, ChainError> {
+        Ok(LastSeen::Unknown)
+    }
+}
+
+/// When an address last appeared in a transaction (for dormancy: a wallet's owner is alive
+/// while its wallet transacts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastSeen {
+    /// The backend cannot tell.
+    Unknown,
+    /// No transaction ever named it (as far as the node keeps history).
+    Never,
+    /// Unix seconds of the latest transaction naming it.
+    At(i64),
 }
 
 /// Whether `data` holds `bytes` at `offset` for every filter (a node's memcmp filters).

@@ -333,6 +333,26 @@ impl ChainBackend for RpcBackend {
         tokio::time::sleep(self.settings.poll_interval).await;
     }
 
+    /// `getSignaturesForAddress` with limit 1: the newest transaction naming `address`. A
+    /// transaction without a block time counts as now (never a false "inactive").
+    async fn last_seen(&mut self, address: &Pubkey) -> Result<super::LastSeen, ChainError> {
+        use solana_client::rpc_client::GetConfirmedSignaturesForAddress2Config;
+        let config = || GetConfirmedSignaturesForAddress2Config {
+            limit: Some(1),
+            commitment: Some(self.settings.commitment),
+            ..Default::default()
+        };
+        let found = self
+            .read("getSignaturesForAddress", || {
+                self.client.get_signatures_for_address_with_config(address, config())
+            })
+            .await?;
+        Ok(match found.first() {
+            None => super::LastSeen::Never,
+            Some(tx) => super::LastSeen::At(tx.block_time.unwrap_or(i64::MAX)),
+        })
+    }
+
     /// `getProgramAccounts` with memcmp filters, base64 encoded.
     async fn program_accounts(
         &mut self,

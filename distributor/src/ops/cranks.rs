@@ -4,14 +4,13 @@
 //! * genesis: `mint_genesis` once, before the first quarter;
 //! * fund deposits: `record_deposits` after every quarter it mints, so the quarter's deposit
 //!   locks from the quarter's start (not from whenever someone cranks it);
+//! * quotes: every published quarterly quote is copied into Postgres (`quarter_quotes`) for
+//!   the monthly report's quote table;
 //! * fees: every `fee_interval`, harvest all withheld fees, then — when the service's key is
 //!   the treasury's admin — split the fee vault and book what the split paid into the staking
 //!   reward vault and the fund. The last run is kept in Postgres (`operator_cranks`).
-use super::{fees, read_account, Mode, OpsError, Outcome};
+use super::{fees, read_account, token_amount, Mode, OpsError, Outcome};
 use crate::chain::ChainBackend;
-use anchor_spl::token_interface::spl_token_2022::{
-    extension::StateWithExtensions, state::Account as TokenAccountState,
-};
 use solana_signer::Signer;
 use sqlx::PgPool;
 use std::time::Duration;
@@ -25,6 +24,8 @@ use stk_treasury::state::Treasury;
 pub struct OperatorCranks {
     pub genesis: bool,
     pub record_deposits: bool,
+    /// Copy newly published quotes into Postgres for the monthly reports.
+    pub capture_quotes: bool,
     /// Harvest (and split) fees this often; `None`: never.
     pub fee_interval: Option<Duration>,
 }
@@ -32,7 +33,7 @@ pub struct OperatorCranks {
 impl OperatorCranks {
     /// Every crank, fees every `fee_interval` (`None`: no fee crank).
     pub fn all(fee_interval: Option<Duration>) -> Self {
-        OperatorCranks { genesis: true, record_deposits: true, fee_interval }
+        OperatorCranks { genesis: true, record_deposits: true, capture_quotes: true, fee_interval }
     }
 }
 
@@ -46,17 +47,6 @@ pub struct FeeRun {
 }
 
 const FEES: &str = "fees";
-
-async fn token_amount<B: ChainBackend>(
-    backend: &mut B,
-    address: &anchor_lang::prelude::Pubkey,
-) -> Result<Option<u64>, OpsError> {
-    let Some(data) = backend.account_data(address).await? else { return Ok(None) };
-    let state = StateWithExtensions::<TokenAccountState>::unpack(&data).map_err(|e| {
-        OpsError::BadAccount { address: *address, what: "token account", error: e.to_string() }
-    })?;
-    Ok(Some(state.base.amount))
-}
 
 /// `record_deposits` when the fund exists and the vault holds more than the fund has booked
 /// (the program records nothing otherwise). Returns whether a transaction was sent.

@@ -1,7 +1,9 @@
 //! `distributor fund …`: the startup fund — the deposit crank, the council's investment
 //! proposals (paid directly or as non-revocable vesting grants), approvals and executions,
 //! returns, and a status with the locked tranches and their unlock dates.
-use super::{cluster_time, execute, read_account, require_account, units, Mode, Op, OpsError};
+use super::{
+    cluster_time, execute, read_account, require_account, stk_decimals, units, Mode, Op, OpsError,
+};
 use crate::chain::ChainBackend;
 use anchor_lang::prelude::Pubkey;
 use clap::Subcommand;
@@ -104,14 +106,8 @@ async fn fund_state<B: ChainBackend>(backend: &mut B) -> Result<Fund, OpsError> 
     require_account(backend, &seeds::find_fund(), "stk_startup_fund").await
 }
 
-async fn stk_decimals<B: ChainBackend>(backend: &mut B) -> Result<u8, OpsError> {
-    let config: stk_mint::state::MintConfig =
-        require_account(backend, &seeds::find_mint_config(), "stk_mint").await?;
-    Ok(config.decimals)
-}
-
 fn stk_amount(text: &str, decimals: u8) -> Result<u64, OpsError> {
-    units::parse_units(text, decimals).map_err(|e| OpsError::Usage(format!("--amount: {e}")))
+    super::parse_stk("--amount", text, decimals)
 }
 
 /// The vesting schedule of a grant proposal, validated like the program does (early, with a
@@ -177,6 +173,18 @@ fn describe_action(action: &ProposalAction, decimals: u8) -> String {
     }
 }
 
+/// "`label` M of N (epoch E)" and the council's members, one a line.
+pub fn council_lines(text: &mut String, label: &str, fund: &Fund) {
+    let _ = writeln!(
+        text,
+        "{label} {} of {} (epoch {})",
+        fund.threshold, fund.council_len, fund.council_epoch
+    );
+    for member in fund.members() {
+        let _ = writeln!(text, "  {member}");
+    }
+}
+
 /// `fund status`: totals, council, tranches with unlock dates, proposals.
 pub async fn status<B: ChainBackend>(backend: &mut B) -> Result<String, OpsError> {
     let fund = fund_state(backend).await?;
@@ -195,14 +203,7 @@ pub async fn status<B: ChainBackend>(backend: &mut B) -> Result<String, OpsError
     let _ = writeln!(text, "returned           {} STK", stk(fund.total_returned));
     let _ = writeln!(text, "unlocked, unspent  {} STK", stk(unlocked));
     let _ = writeln!(text, "matured tranches   {} STK", stk(fund.tranches.matured));
-    let _ = writeln!(
-        text,
-        "council            {} of {} (epoch {})",
-        fund.threshold, fund.council_len, fund.council_epoch
-    );
-    for member in fund.members() {
-        let _ = writeln!(text, "  {member}");
-    }
+    council_lines(&mut text, "council           ", &fund);
     let pending = fund.tranches.pending();
     let _ = writeln!(text, "locked tranches    {}", pending.len());
     for t in pending {

@@ -11,9 +11,12 @@
 //! * `--sign-with external --authority PUBKEY`: prints the unsigned transaction, base58 and
 //!   base64, with `PUBKEY` as signer and fee payer, for a multisig (Squads-style) to propose.
 //!
-//! Modules: [`quote`], [`fees`], [`staking`], [`fund`], [`genesis`] (command groups),
-//! [`scan`] (finding withheld fees), [`units`] (decimal amounts), [`idl`] (names),
-//! [`cranks`] (what the service runs).
+//! Modules: [`quote`], [`fees`], [`staking`], [`fund`], [`genesis`], [`sale`],
+//! [`dormancy`], [`holds`], [`authority`] (command groups), [`scan`] (finding withheld fees),
+//! [`units`] (decimal amounts), [`idl`] (names), [`cranks`] (what the service runs).
+//!
+//! Commands that read Postgres or the configuration (`sale allowlist`, `dormancy
+//! candidates`) get them through a [`Context`].
 use crate::{
     chain::{rpc, ChainBackend, ChainError, SignatureStatus},
     payout::limits,
@@ -26,12 +29,16 @@ use solana_signer::Signer;
 use std::{fmt::Write as _, path::PathBuf};
 use stk_client::Instruction;
 
+pub mod authority;
 pub mod cranks;
+pub mod dormancy;
 pub mod fees;
 pub mod fund;
 pub mod genesis;
+pub mod holds;
 pub mod idl;
 pub mod quote;
+pub mod sale;
 pub mod scan;
 pub mod staking;
 pub mod units;
@@ -114,6 +121,10 @@ pub enum OpsError {
     NotInitialized(&'static str),
     #[error("account {address} is not a valid {what}: {error}")]
     BadAccount { address: Pubkey, what: &'static str, error: String },
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{what} {path}: {error}")]
+    File { what: &'static str, path: String, error: String },
 }
 
 impl OpsError {
@@ -180,6 +191,29 @@ pub enum Group {
     Staking(staking::StakingCmd),
     Fund(fund::FundCmd),
     Genesis,
+    Sale(sale::SaleCmd),
+    Dormancy(dormancy::DormancyCmd),
+    Hold(holds::HoldCmd),
+    Authority(authority::AuthorityCmd),
+}
+
+/// What some commands need besides the chain: Postgres and the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub db: Option<sqlx::PgPool>,
+    pub config: Option<crate::config::Config>,
+}
+
+impl Context {
+    pub fn db(&self) -> Result<&sqlx::PgPool, OpsError> {
+        self.db
+            .as_ref()
+            .ok_or_else(|| OpsError::usage("this command reads Postgres (--database-url)"))
+    }
+
+    pub fn config(&self) -> Result<&crate::config::Config, OpsError> {
+        self.config.as_ref().ok_or_else(|| OpsError::usage("this command needs the configuration"))
+    }
 }
 
 impl Group {
@@ -189,7 +223,20 @@ impl Group {
             Group::Quote(c) => c.signs(),
             Group::Staking(c) => c.signs(),
             Group::Fund(c) => c.signs(),
+            Group::Sale(c) => c.signs(),
+            Group::Dormancy(c) => c.signs(),
+            Group::Hold(c) => c.signs(),
+            Group::Authority(c) => c.signs(),
             Group::Fees(_) | Group::Genesis => true,
+        }
+    }
+
+    /// Whether the command reads Postgres.
+    pub fn needs_db(&self) -> bool {
+        match self {
+            Group::Sale(c) => c.needs_db(),
+            Group::Dormancy(c) => c.needs_db(),
+            _ => false,
         }
     }
 
@@ -199,18 +246,42 @@ impl Group {
         backend: &mut B,
         mode: &Mode,
     ) -> Result<String, OpsError> {
+        self.run_with(backend, mode, &Context::default()).await
+    }
+
+    /// Like [`Group::run`], with Postgres and the configuration for the commands that read
+    /// them.
+    pub async fn run_with<B: ChainBackend>(
+        &self,
+        backend: &mut B,
+        mode: &Mode,
+        ctx: &Context,
+    ) -> Result<String, OpsError> {
         match self {
             Group::Quote(c) => quote::run(backend, mode, c).await,
             Group::Fees(c) => fees::run(backend, mode, c).await,
             Group::Staking(c) => staking::run(backend, mode, c).await,
             Group::Fund(c) => fund::run(backend, mode, c).await,
             Group::Genesis => genesis::run(backend, mode).await,
+            Group::Sale(c) => sale::run(backend, mode, ctx, c).await,
+            Group::Dormancy(c) => dormancy::run(backend, mode, ctx, c).await,
+            Group::Hold(c) => holds::run(backend, mode, c).await,
+            Group::Authority(c) => authority::run(backend, mode, c).await,
         }
     }
 }
 
 /// Runs a command over JSON-RPC (`--rpc-url`), signing as `sign` says.
 pub async fn run_cli(sign: &SignArgs, group: &Group) -> Result<String, OpsError> {
+    run_cli_with(sign, group, &Context::default()).await
+}
+
+/// [`run_cli`] with Postgres and the configuration.
+pub async fn run_cli_with(
+    sign: &SignArgs,
+    group: &Group,
+    ctx: &Context,
+) -> Result<String, OpsError> {
     let (mut backend, mode) = if group.signs() {
         sign.rpc_backend()?
     } else {
@@ -219,7 +290,7 @@ pub async fn run_cli(sign: &SignArgs, group: &Group) -> Result<String, OpsError>
         let mode = Mode::DryRun { signer: Pubkey::default() };
         (rpc::RpcBackend::new(Keypair::new(), settings), mode)
     };
-    group.run(&mut backend, &mode).await
+    group.run_with(&mut backend, &mode, ctx).await
 }
 
 /// One transaction of a command: what it does (for messages) and its instructions.
@@ -410,6 +481,33 @@ pub async fn require_account<B: ChainBackend, T: AccountDeserialize>(
     what: &'static str,
 ) -> Result<T, OpsError> {
     read_account(backend, address, what).await?.ok_or(OpsError::NotInitialized(what))
+}
+
+/// The STK mint's decimals (from `stk_mint`'s config).
+pub async fn stk_decimals<B: ChainBackend>(backend: &mut B) -> Result<u8, OpsError> {
+    let config: stk_mint::state::MintConfig =
+        require_account(backend, &stk_common::seeds::find_mint_config(), "stk_mint").await?;
+    Ok(config.decimals)
+}
+
+/// The amount held by a Token-2022 (or SPL Token) account, `None` if it does not exist.
+pub async fn token_amount<B: ChainBackend>(
+    backend: &mut B,
+    address: &Pubkey,
+) -> Result<Option<u64>, OpsError> {
+    use anchor_spl::token_interface::spl_token_2022::{
+        extension::StateWithExtensions, state::Account as TokenAccountState,
+    };
+    let Some(data) = backend.account_data(address).await? else { return Ok(None) };
+    let state = StateWithExtensions::<TokenAccountState>::unpack(&data).map_err(|e| {
+        OpsError::BadAccount { address: *address, what: "token account", error: e.to_string() }
+    })?;
+    Ok(Some(state.base.amount))
+}
+
+/// Parses an amount of STK typed by the operator, naming the option on error.
+pub fn parse_stk(option: &str, text: &str, decimals: u8) -> Result<u64, OpsError> {
+    units::parse_units(text, decimals).map_err(|e| OpsError::usage(format!("{option}: {e}")))
 }
 
 /// The cluster's clock (unix seconds), for status commands: the Clock sysvar's

@@ -100,6 +100,58 @@ pub async fn history<B: ChainBackend>(backend: &mut B) -> Result<(Vec<QuoteRow>,
     Ok((rows, treasury.fiat_decimals))
 }
 
+/// Copies the published quotes not yet in Postgres (`quarter_quotes`) from the chain, so a
+/// monthly report reads the quote history from its own snapshot. Published quotes never
+/// change on-chain: a row is written once. Returns how many were captured now.
+pub async fn capture<B: ChainBackend>(
+    backend: &mut B,
+    db: &sqlx::PgPool,
+) -> Result<usize, OpsError> {
+    let Some(treasury): Option<Treasury> =
+        super::read_account(backend, &seeds::find_treasury(), "stk_treasury").await?
+    else {
+        return Ok(0);
+    };
+    let captured: Vec<i32> =
+        sqlx::query_scalar("SELECT quarter FROM quarter_quotes").fetch_all(db).await?;
+    let mut count = 0;
+    for quarter in 0..treasury.next_budget_quarter {
+        if captured.contains(&i32::from(quarter)) {
+            continue;
+        }
+        let address = seeds::find_quarter_quote(quarter);
+        let quote: QuarterQuote = require_account(backend, &address, "quarter quote").await?;
+        if !quote.published {
+            continue;
+        }
+        let big = |v: u64| {
+            i64::try_from(v).map_err(|_| OpsError::BadAccount {
+                address,
+                what: "quarter quote",
+                error: format!("{v} does not fit a BIGINT"),
+            })
+        };
+        sqlx::query(
+            "INSERT INTO quarter_quotes (quarter, budget, backing_bps, backing,
+                 receipts_recognized, cumulative_backing, tokens_issued, price, fiat_decimals)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (quarter) DO NOTHING",
+        )
+        .bind(i32::from(quarter))
+        .bind(big(quote.budget)?)
+        .bind(i32::from(quote.backing_bps))
+        .bind(big(quote.backing)?)
+        .bind(big(quote.receipts_recognized)?)
+        .bind(big(quote.cumulative_backing)?)
+        .bind(big(quote.tokens_issued)?)
+        .bind(big(quote.price)?)
+        .bind(i16::from(treasury.fiat_decimals))
+        .execute(db)
+        .await?;
+        count += 1;
+    }
+    Ok(count)
+}
+
 /// The history as a fixed-width table (STK with `stk_decimals`).
 pub fn history_table(rows: &[QuoteRow], fiat_decimals: u8, stk_decimals: u8) -> String {
     let mut text = format!(

@@ -111,12 +111,6 @@ fn show(s: &PoolSummary, decimals: u8) -> String {
     text
 }
 
-async fn decimals<B: ChainBackend>(backend: &mut B) -> Result<u8, OpsError> {
-    let config: stk_mint::state::MintConfig =
-        require_account(backend, &seeds::find_mint_config(), "stk_mint").await?;
-    Ok(config.decimals)
-}
-
 /// Runs a `staking` subcommand; returns what to print.
 pub async fn run<B: ChainBackend>(
     backend: &mut B,
@@ -131,9 +125,8 @@ pub async fn run<B: ChainBackend>(
             vec![stk_client::staking::set_reward_rate(&signer, &mint, *rate)],
         ),
         StakingCmd::Fund { amount, from } => {
-            let decimals = decimals(backend).await?;
-            let amount = units::parse_units(amount, decimals)
-                .map_err(|e| OpsError::Usage(format!("--amount: {e}")))?;
+            let decimals = super::stk_decimals(backend).await?;
+            let amount = super::parse_stk("--amount", amount, decimals)?;
             let from: Pubkey = match from {
                 Some(text) => super::parse_pubkey("--from", text)?,
                 None => stk_client::ata(&signer, &mint),
@@ -152,7 +145,7 @@ pub async fn run<B: ChainBackend>(
         ),
         StakingCmd::Show => {
             let s = summary(backend).await?;
-            let decimals = decimals(backend).await?;
+            let decimals = super::stk_decimals(backend).await?;
             return Ok(show(&s, decimals));
         }
     };

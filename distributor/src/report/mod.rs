@@ -45,6 +45,40 @@ use std::path::Path;
 use stk_common::calendar::{days_from_civil, MonthId};
 use walk::{WalkWindow, Walked};
 
+/// The published quotes captured into `quarter_quotes` for quarters up to `through` (the
+/// month's quarter), in quarter order.
+async fn captured_quotes(
+    conn: &mut sqlx::PgConnection,
+    through: Option<u16>,
+) -> anyhow::Result<Vec<QuoteLine>> {
+    let Some(through) = through else { return Ok(vec![]) };
+    let rows: Vec<(i32, i64, i32, i64, i64, i64, i64, i64, i16)> = sqlx::query_as(
+        "SELECT quarter, budget, backing_bps, backing, receipts_recognized, cumulative_backing,
+                tokens_issued, price, fiat_decimals
+         FROM quarter_quotes WHERE quarter <= $1 ORDER BY quarter",
+    )
+    .bind(i32::from(through))
+    .fetch_all(&mut *conn)
+    .await?;
+    let bad = |what: &str| anyhow!("quarter_quotes holds a negative or oversized {what}");
+    rows.into_iter()
+        .map(|(q, budget, bps, backing, receipts, cumulative, issued, price, decimals)| {
+            let u = |v: i64, what: &str| u64::try_from(v).map_err(|_| bad(what));
+            Ok(QuoteLine {
+                quarter: u16::try_from(q).map_err(|_| bad("quarter"))?,
+                budget: u(budget, "budget")?,
+                backing_bps: u16::try_from(bps).map_err(|_| bad("backing_bps"))?,
+                backing: u(backing, "backing")?,
+                receipts_recognized: u(receipts, "receipts")?,
+                cumulative_backing: u(cumulative, "cumulative backing")?,
+                tokens_issued: u(issued, "tokens issued")?,
+                price: u(price, "price")?,
+                fiat_decimals: u8::try_from(decimals).map_err(|_| bad("fiat_decimals"))?,
+            })
+        })
+        .collect()
+}
+
 /// Computes the report of `month`, writes the distributor's tables (unless the month is
 /// frozen, which is an error) and, with `out_dir`, the files `report.{json,csv,html}` and
 /// `report.sha256` under `out_dir/YYYY-MM/`.
@@ -92,6 +126,8 @@ pub async fn run(
     let mut aggregation = snapshot.join(pool).await?;
     let (bounds, resume) =
         load::locate(snapshot.conn(), config, tz, &month_key, first_day, last_day).await?;
+    let quotes =
+        captured_quotes(snapshot.conn(), config.schedule().quarter_of_month(month)).await?;
     let scope = match &resume {
         Some(r) => Scope::Since(r.week_start, r.week_start_ts),
         None => Scope::AllHistory,
@@ -189,6 +225,7 @@ pub async fn run(
             .map(|(rank, members)| RankCount { rank, members })
             .collect(),
         members: lines,
+        quotes,
     };
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ranks walked, pool split");
     let json = render::canonical_json(&report);

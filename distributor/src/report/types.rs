@@ -30,6 +30,28 @@ pub struct Report {
     /// Members per rank on the month's last day (rank, count), ascending; paying members only.
     pub rank_distribution: Vec<RankCount>,
     pub members: Vec<MemberLine>,
+    /// The treasury's published quarterly quotes up to the month's quarter, from the
+    /// `quarter_quotes` rows captured from the chain (same snapshot as everything else); left
+    /// out of the JSON when none is captured.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub quotes: Vec<QuoteLine>,
+}
+
+/// One published quarterly quote (`stk_treasury::state::QuarterQuote`), quarter order.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct QuoteLine {
+    pub quarter: u16,
+    /// Fiat minor units (`fiat_decimals`).
+    pub budget: u64,
+    pub backing_bps: u16,
+    pub backing: u64,
+    pub receipts_recognized: u64,
+    pub cumulative_backing: u64,
+    /// STK base units issued through the quarter.
+    pub tokens_issued: u64,
+    /// Fiat units per whole STK × 1e9.
+    pub price: u64,
+    pub fiat_decimals: u8,
 }
 
 /// Where the rank walks started: from the checkpoints of the latest frozen month computed with
