@@ -16,6 +16,16 @@ pub enum KeypairError {
 /// or writable by group or others. The error never contains key material.
 pub fn load(path: &Path) -> Result<Keypair, KeypairError> {
     let shown = path.display().to_string();
+    let text = read_private(path)?;
+    let bytes: Vec<u8> =
+        serde_json::from_str(&text).map_err(|_| KeypairError::Format { path: shown.clone() })?;
+    Keypair::try_from(bytes.as_slice()).map_err(|_| KeypairError::Format { path: shown })
+}
+
+/// Reads a file holding a secret (a keypair, the members' app link secret), refusing one
+/// readable or writable by group or others. The error never contains the file's content.
+pub fn read_private(path: &Path) -> Result<String, KeypairError> {
+    let shown = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|source| KeypairError::Io { path: shown.clone(), source })?;
     #[cfg(unix)]
@@ -28,11 +38,7 @@ pub fn load(path: &Path) -> Result<Keypair, KeypairError> {
     }
     #[cfg(not(unix))]
     let _ = meta;
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| KeypairError::Io { path: shown.clone(), source })?;
-    let bytes: Vec<u8> =
-        serde_json::from_str(&text).map_err(|_| KeypairError::Format { path: shown.clone() })?;
-    Keypair::try_from(bytes.as_slice()).map_err(|_| KeypairError::Format { path: shown })
+    std::fs::read_to_string(path).map_err(|source| KeypairError::Io { path: shown, source })
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@
 //!   endpoint URLs without their API keys, for logs and errors.
 //! * [`ops`] — the operator commands (quote, fees, staking, fund, genesis) and the service's
 //!   cranks, [`metadata`] — the token metadata JSON wallets read, checked before `init`.
+//! * [`serve`] — the members' app (`app/`) and its JSON API: wallet linking (Sign-In-With-
+//!   Solana style), a member's month and the proof of their payout line.
 pub mod allocation;
 pub mod chain;
 pub mod config;
@@ -35,5 +37,6 @@ pub mod render;
 pub mod report;
 pub mod schedule_clock;
 pub mod seed;
+pub mod serve;
 pub mod service;
 pub mod wallet;

@@ -93,6 +93,49 @@ impl PayoutArgs {
     }
 }
 
+/// The secret member tokens are signed with, and where members reach the app.
+#[derive(Args, Debug)]
+struct LinkSecretArgs {
+    /// File holding the secret shared with Aisystant (at least 32 bytes, chmod 600).
+    #[arg(long, env = "STK_LINK_SECRET_FILE")]
+    link_secret_file: PathBuf,
+    /// The app's public URL (`https://stk.example.org`): its host is the domain in the
+    /// messages wallets sign. `serve` defaults to the address it bound.
+    #[arg(long, env = "STK_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    #[command(flatten)]
+    link: LinkSecretArgs,
+    /// Address to listen on (port 0 picks a free port; the bound address is printed).
+    #[arg(long, env = "STK_SERVE_ADDR", default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// The built app (`npm run build` in app/); without it only the API is served.
+    #[arg(long, env = "STK_APP_DIR")]
+    app_dir: Option<PathBuf>,
+    /// The JSON-RPC URL the members' browsers use (public: never one with an API key).
+    #[arg(long, env = "STK_PUBLIC_RPC_URL", default_value = "http://127.0.0.1:8899")]
+    rpc_url: String,
+    /// The Wallet Standard chain of that cluster.
+    #[arg(long, env = "STK_CHAIN", default_value = "solana:localnet")]
+    chain: String,
+    /// API requests allowed per client IP and minute.
+    #[arg(long, env = "STK_RATE_LIMIT", default_value_t = 120)]
+    requests_per_minute: u32,
+    /// Behind a reverse proxy: the header holding the client's address (`x-forwarded-for`,
+    /// `x-real-ip`), whose rightmost address keys the rate limit.
+    #[arg(long, env = "STK_CLIENT_IP_HEADER")]
+    client_ip_header: Option<String>,
+    /// Seconds a wallet-link message stays valid.
+    #[arg(long, default_value_t = 300)]
+    nonce_ttl_seconds: u64,
+    /// Write `URL=http://…` here once listening (for scripts).
+    #[arg(long)]
+    ready_file: Option<PathBuf>,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// The main job: a full monthly distribution with sample data on an embedded local ledger
@@ -355,6 +398,27 @@ enum Command {
         keypair: PathBuf,
         #[command(flatten)]
         priority_fee: stk_distributor::chain::priority::PriorityFeeArgs,
+    },
+    /// The members' app and its JSON API (read-only except wallet linking, rate limited per
+    /// client IP): link a wallet by signing a message, see and verify a month. Stops on
+    /// SIGTERM/SIGINT.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        serve: ServeArgs,
+    },
+    /// Print a member's link to the app (what Aisystant sends a member): a token signed with
+    /// the link secret that names the member and expires.
+    MemberLink {
+        #[command(flatten)]
+        link: LinkSecretArgs,
+        /// The member (community account id).
+        #[arg(long)]
+        member: i64,
+        /// Minutes the link stays valid.
+        #[arg(long, default_value_t = 60)]
+        valid_minutes: i64,
     },
     /// Validate a configuration file and print its hash.
     CheckConfig {
@@ -645,6 +709,17 @@ fn main() -> anyhow::Result<()> {
             println!("genesis minted now: {genesis}; quarters minted now: {quarters:?}");
             Ok(())
         }),
+        Command::Serve { db, serve } => runtime.block_on(serve_app(&db, serve)),
+        Command::MemberLink { link, member, valid_minutes } => {
+            let secret = stk_distributor::serve::token::load_secret(&link.link_secret_file)?;
+            let expires = chrono::Utc::now().timestamp() + valid_minutes.max(1) * 60;
+            let token = stk_distributor::serve::token::issue(&secret, member, expires);
+            let url = link.public_url.as_deref().ok_or_else(|| {
+                anyhow::anyhow!("--public-url is required: where members reach the app")
+            })?;
+            println!("{}/#member={token}", url.trim_end_matches('/'));
+            Ok(())
+        }
         Command::CheckConfig { config } => {
             let c = config.load()?;
             println!("configuration valid; sha256 {}", c.sha256());
@@ -681,5 +756,61 @@ fn operator_command(
 ) -> anyhow::Result<()> {
     let text = runtime.block_on(stk_distributor::ops::run_cli(sign, &group))?;
     print!("{text}");
+    Ok(())
+}
+
+/// `distributor serve`: binds, prints the address, serves until SIGTERM/SIGINT.
+async fn serve_app(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
+    use stk_distributor::serve;
+    let secret = serve::token::load_secret(&args.link.link_secret_file)?;
+    if let Some(dir) = &args.app_dir {
+        if !dir.join("index.html").is_file() {
+            anyhow::bail!(
+                "{} has no index.html: run `npm ci && npm run build` in app/",
+                dir.display()
+            );
+        }
+    }
+    let pool = db::connect(&db.database_url).await?;
+    db::migrate(&pool).await?;
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("binding {}", args.addr))?;
+    let bound = listener.local_addr()?;
+    let url = format!("http://{bound}");
+    let public_url = args.link.public_url.as_deref().unwrap_or(&url).trim_end_matches('/');
+    let settings = serve::ServeSettings {
+        public_url: public_url.to_string(),
+        link_secret: secret,
+        nonce_ttl: std::time::Duration::from_secs(args.nonce_ttl_seconds.max(1)),
+        requests_per_minute: args.requests_per_minute,
+        app_dir: args.app_dir,
+        rpc_url: args.rpc_url,
+        chain: args.chain,
+        client_ip_header: args.client_ip_header,
+    };
+    tracing::info!(%url, public_url = %settings.public_url, "members' app listening");
+    println!("URL={url}");
+    if let Some(path) = &args.ready_file {
+        std::fs::write(path, format!("URL={url}\n"))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let shutdown = async {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        tracing::info!("members' app stopping");
+    };
+    serve::serve(listener, serve::router(pool, settings), shutdown).await?;
     Ok(())
 }

@@ -35,3 +35,16 @@ ensure_libclang() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libclang-dev
 }
+
+# The members' app's end-to-end tests (app/e2e) drive Debian's Chromium through playwright-core
+# (no browser download).
+ensure_chromium() {
+    if [ -x /usr/bin/chromium ]; then
+        return 0
+    fi
+    echo "installing chromium (the members' app's end-to-end tests)" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+}

@@ -1,7 +1,7 @@
 //! The report's data: what every step produces and what the renderer and the writer read.
 //! Field order is the canonical JSON's serialization order; every list is sorted.
 use crate::rank::Day;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, path::PathBuf};
 use stk_common::calendar::civil_from_days;
 
@@ -114,7 +114,8 @@ pub struct RankCount {
     pub members: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// Also read back from the stored canonical document (the members' app, `serve::month`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct MemberLine {
     pub member_id: i64,
     pub qualification: String,
@@ -132,7 +133,7 @@ pub struct MemberLine {
     pub weeks: Vec<WeekLine>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct WeekLine {
     pub week_start: String,
     /// The same Monday as a day number (not serialized).
