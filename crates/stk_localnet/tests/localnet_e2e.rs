@@ -487,6 +487,7 @@ async fn operator_commands_over_json_rpc(env: &Env) -> anyhow::Result<()> {
         sign_with: SignWith::Local,
         authority: None,
         dry_run: false,
+        priority_fee: Default::default(),
     };
     let budget = QuoteCmd::Budget { quarter: None, budget: "250000".into(), backing_bps: 5_000 };
     let text = ops::run_cli(&local, &Group::Quote(budget)).await?;

@@ -203,12 +203,11 @@ pub async fn run<B: ChainBackend>(
         HoldCmd::Execute { token_account } => {
             let account = key(token_account)?;
             hold_of(backend, &account).await?;
-            let mut instructions = vec![];
-            if backend.account_data(&seeds::find_hold_escrow()).await?.is_none() {
-                instructions.push(t::create_hold_escrow(&signer));
-            }
-            instructions.push(t::execute_fraud_hold(&account));
-            Op::new(format!("execute the fraud hold on {account}"), instructions)
+            // The escrow vault exists since the treasury's `initialize`.
+            Op::new(
+                format!("execute the fraud hold on {account}"),
+                vec![t::execute_fraud_hold(&account)],
+            )
         }
         HoldCmd::Release { token_account, holder_account } => {
             let account = key(token_account)?;

@@ -563,8 +563,8 @@ pub async fn run<B: ChainBackend>(
                     &signer,
                     &payment_mint,
                     &payment_destination,
-                    // Helper 15's open_sale requires the treasury's distribution vault here.
-                    &seeds::find_distribution_vault(),
+                    // The unsold rest goes to the treasury's distribution vault (the builder
+                    // derives it; the program refuses any other destination).
                     args,
                 )],
             )
@@ -632,7 +632,7 @@ pub async fn run<B: ChainBackend>(
             }
             Op::new(
                 "close the sale",
-                vec![stk_client::vesting::close_sale(&signer, &sale.unsold_destination)],
+                vec![stk_client::vesting::close_sale(&signer)],
             )
         }
     };
