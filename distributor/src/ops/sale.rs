@@ -630,10 +630,7 @@ pub async fn run<B: ChainBackend>(
             if sale.closed {
                 return Ok("the sale is already closed\n".to_string());
             }
-            Op::new(
-                "close the sale",
-                vec![stk_client::vesting::close_sale(&signer)],
-            )
+            Op::new("close the sale", vec![stk_client::vesting::close_sale(&signer)])
         }
     };
     let outcome = execute(backend, mode, &op).await?;
