@@ -135,6 +135,12 @@ pub struct PayoutConfig {
     /// raised per re-signed attempt (`[payout.priority_fee]`; CLI `--priority-fee-*`).
     #[serde(default)]
     pub priority_fee: crate::chain::priority::PriorityFeePolicy,
+    /// Members whose wallet has no STK token account yet: `create` (default; the distributor
+    /// or the rent payer pays ≈0.0021 SOL of rent per member, once) or `leave_pending` (they
+    /// stay pending, reason `no_token_account`, until they create one). Fixed per month when
+    /// its plan is written.
+    #[serde(default)]
+    pub token_accounts: crate::payout::plan::TokenAccountPolicy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -190,7 +190,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ledger.warp_to_timestamp(payout_morning).await;
     }
     let mut backend = EmbeddedBackend::with_payer(ledger, treasury.distributor.insecure_clone());
-    let shape = PlanShape::choose(config.payout.lookup_tables.wanted(), true, 0);
+    let shape = PlanShape::choose(config.payout.lookup_tables.wanted(), true, 0)
+        .with_token_accounts(config.payout.token_accounts);
     let request = FreezeRequest {
         month,
         first_month: MonthId(schedule.start_month),

@@ -72,6 +72,10 @@ struct PayoutArgs {
     /// The compute-unit price of every transaction sent (overrides `[payout.priority_fee]`).
     #[command(flatten)]
     priority_fee: stk_distributor::chain::priority::PriorityFeeArgs,
+    /// Members without an STK token account in new months' plans: create it for them, or
+    /// leave them pending until they create it (overrides `payout.token_accounts`).
+    #[arg(long, env = "STK_TOKEN_ACCOUNTS", value_enum)]
+    token_accounts: Option<stk_distributor::payout::plan::TokenAccountPolicy>,
 }
 
 /// How a month is paid, resolved from the configuration and the flags.
@@ -79,6 +83,7 @@ struct PayoutChoice {
     lookup_tables: bool,
     rent_payer: Option<stk_distributor::payout::engine::RentPayer>,
     priority_fee: stk_distributor::chain::priority::PriorityFeePolicy,
+    token_accounts: stk_distributor::payout::plan::TokenAccountPolicy,
 }
 
 impl PayoutArgs {
@@ -89,7 +94,8 @@ impl PayoutArgs {
             stk_distributor::payout::load_rent_payer(&config.payout, self.rent_payer.as_deref())?;
         let priority_fee =
             self.priority_fee.apply(config.payout.priority_fee).map_err(anyhow::Error::msg)?;
-        Ok(PayoutChoice { lookup_tables, rent_payer, priority_fee })
+        let token_accounts = self.token_accounts.unwrap_or(config.payout.token_accounts);
+        Ok(PayoutChoice { lookup_tables, rent_payer, priority_fee, token_accounts })
     }
 }
 
@@ -540,7 +546,8 @@ fn main() -> anyhow::Result<()> {
         Command::Submit { db, month, rpc_url, keypair, no_approval, config, payout } => runtime
             .block_on(async {
             let config = config.load()?;
-            let PayoutChoice { lookup_tables, rent_payer, priority_fee } = payout.resolve(&config)?;
+            let PayoutChoice { lookup_tables, rent_payer, priority_fee, token_accounts } =
+                payout.resolve(&config)?;
             let opts = operator::SubmitOptions {
                 first_month: config.schedule().start_month,
                 rpc_url: &rpc_url,
@@ -549,6 +556,7 @@ fn main() -> anyhow::Result<()> {
                 require_approval: !no_approval,
                 lookup_tables,
                 rent_payer,
+                token_accounts,
             };
             operator::submit(&db.database_url, &month, opts).await
         }),
@@ -568,7 +576,8 @@ fn main() -> anyhow::Result<()> {
         } => runtime.block_on(async {
             use stk_distributor::{chain::rpc, metrics, schedule_clock::PayoutTime, service};
             let config = config.load()?;
-            let PayoutChoice { lookup_tables, rent_payer, priority_fee } = payout.resolve(&config)?;
+            let PayoutChoice { lookup_tables, rent_payer, priority_fee, token_accounts } =
+                payout.resolve(&config)?;
             let payout_time = PayoutTime { day: payout_day, hour: payout_hour };
             payout_time.validate().map_err(|e| anyhow::anyhow!(e))?;
             let payer = stk_distributor::keypair::load(&keypair)?;
@@ -587,6 +596,7 @@ fn main() -> anyhow::Result<()> {
                 report_dir: Some(out),
                 poll_interval: std::time::Duration::from_secs(poll_seconds.max(1)),
                 lookup_tables,
+                token_accounts,
                 engine: stk_distributor::payout::engine::EngineSettings {
                     rent_payer,
                     ..Default::default()

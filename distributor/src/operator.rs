@@ -86,6 +86,23 @@ pub async fn approve(url: &str, month_text: &str, sha256: &str, by: &str) -> any
     Ok(())
 }
 
+/// One month's payout costs in words.
+pub fn costs_line(c: &store::MonthCosts) -> String {
+    format!(
+        "costs: {} transactions in {} runs; fees {} SOL ({} lamports per recipient); token-account rent {} SOL ({} accounts created, kept by the members); lookup-table rent {} SOL ({} tables created, {} extensions; returned when retired); epoch and plan pages {} SOL",
+        c.transactions_sent,
+        c.runs,
+        stk_distributor::render::sol(c.fee_lamports),
+        c.fee_per_recipient(),
+        stk_distributor::render::sol(c.token_account_rent),
+        c.token_accounts_created,
+        stk_distributor::render::sol(c.lookup_table_rent),
+        c.lookup_tables_created,
+        c.lookup_table_extensions,
+        stk_distributor::render::sol(c.epoch_rent),
+    )
+}
+
 pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
     let pool = db::connect(url).await?;
     let months: Vec<String> = match month_text {
@@ -159,6 +176,9 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
                     );
                 }
             }
+            for c in store::month_costs(&pool, Some(id)).await? {
+                println!("  {}", costs_line(&c));
+            }
             // Batches that are not confirmed and had trouble: last error and attempts.
             let stuck = sqlx::query(
                 "SELECT batch_index, state, attempts, failures, last_error, signature FROM payout_batches
@@ -196,6 +216,15 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
             );
         }
     }
+    let (live, rent): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(rent_lamports), 0)::bigint FROM lookup_tables
+         WHERE state IN ('planned', 'creating', 'extending', 'ready', 'retiring', 'deactivated')",
+    )
+    .fetch_one(&pool)
+    .await?;
+    if live > 0 {
+        println!("lookup tables kept across months: {live}, holding {} SOL of rent (returned when retired)", stk_distributor::render::sol(rent));
+    }
     let pending: i64 = sqlx::query_scalar(
         "SELECT coalesce(sum(amount), 0)::bigint FROM pending_allocations WHERE settled_month IS NULL",
     )
@@ -213,6 +242,7 @@ pub struct SubmitOptions<'a> {
     pub require_approval: bool,
     pub lookup_tables: bool,
     pub rent_payer: Option<stk_distributor::payout::engine::RentPayer>,
+    pub token_accounts: stk_distributor::payout::plan::TokenAccountPolicy,
     /// The emission schedule's first month (it has no previous month to wait for).
     pub first_month: u32,
 }
@@ -233,7 +263,8 @@ pub async fn submit(url: &str, month_text: &str, opts: SubmitOptions<'_>) -> any
         opts.lookup_tables,
         backend.supports_lookup_tables(),
         priority_fee.max_price(),
-    );
+    )
+    .with_token_accounts(opts.token_accounts);
     let request = FreezeRequest {
         month: m,
         first_month: MonthId(opts.first_month),

@@ -170,6 +170,39 @@ fn quote_table(s: &mut String, quotes: &[crate::report::QuoteLine], stk_decimals
     s.push_str("</table>\n");
 }
 
+/// Lamports as SOL (9 decimals, signed).
+pub fn sol(lamports: i64) -> String {
+    let sign = if lamports < 0 { "-" } else { "" };
+    let l = lamports.unsigned_abs();
+    format!("{sign}{}.{:09}", l / 1_000_000_000, l % 1_000_000_000)
+}
+
+/// What paying the earlier months cost, when the report carries it.
+fn cost_table(s: &mut String, costs: &[crate::report::PayoutCostLine]) {
+    if costs.is_empty() {
+        return;
+    }
+    s.push_str(
+        "<h2>Payout costs of earlier months</h2><p>Fees are spent; rent is held: by the members' token accounts (theirs), by the lookup tables and the epoch until they are closed.</p><table><tr><th>month</th><th>recipients</th><th>transactions</th><th>fees (SOL)</th><th>fees per recipient (lamports)</th><th>token accounts created</th><th>their rent (SOL)</th><th>lookup-table rent (SOL)</th><th>epoch rent (SOL)</th></tr>\n",
+    );
+    for c in costs {
+        let per = if c.recipients > 0 { c.fee_lamports / c.recipients as i64 } else { 0 };
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{per}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&c.month),
+            c.recipients,
+            c.transactions,
+            sol(c.fee_lamports),
+            c.token_accounts_created,
+            sol(c.token_account_rent),
+            sol(c.lookup_table_rent),
+            sol(c.epoch_rent),
+        );
+    }
+    s.push_str("</table>\n");
+}
+
 pub fn html(report: &Report, sha256: &str, config: &Config) -> Vec<u8> {
     let d = config.emission.decimals;
     let t = &report.totals;
@@ -226,6 +259,7 @@ pub fn html(report: &Report, sha256: &str, config: &Config) -> Vec<u8> {
     }
     s.push_str("</table>\n");
     quote_table(&mut s, &report.quotes, d);
+    cost_table(&mut s, &report.payout_costs);
     s.push_str("<h2>Quarantine</h2><table><tr><th>reason</th><th>rows</th></tr>\n");
     for (k, v) in &report.quarantine.counts {
         let _ = writeln!(s, "<tr><td class=\"l\">{}</td><td>{v}</td></tr>", esc(k));

@@ -46,6 +46,8 @@ pub struct ServiceSettings {
     pub require_approval: bool,
     /// Plan new months with address lookup tables when the backend supports them.
     pub lookup_tables: bool,
+    /// Members without a token account in new months' plans (created, or left pending).
+    pub token_accounts: crate::payout::plan::TokenAccountPolicy,
     pub engine: EngineSettings,
     pub report_dir: Option<PathBuf>,
     pub poll_interval: Duration,
@@ -63,6 +65,7 @@ impl Default for ServiceSettings {
             payout_time: PayoutTime::default(),
             require_approval: true,
             lookup_tables: true,
+            token_accounts: Default::default(),
             engine: EngineSettings::default(),
             report_dir: Some(PathBuf::from("reports")),
             poll_interval: Duration::from_secs(60),
@@ -294,7 +297,8 @@ pub async fn tick<B: ChainBackend>(
             settings.lookup_tables,
             backend.supports_lookup_tables(),
             backend.priority_fee().max_price(),
-        );
+        )
+        .with_token_accounts(settings.token_accounts);
         let request = FreezeRequest {
             month,
             first_month: first,

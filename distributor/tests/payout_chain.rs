@@ -143,11 +143,12 @@ async fn every_transaction_carries_the_priority_fee_of_its_attempt() {
     };
     let recent = vec![9_000, 3_000, 7_000, 5_000];
     let backend = backend.with_priority_fees(policy, recent.clone());
-    // Sends: 8 token-account transactions (the 4th dropped, re-signed), open_epoch, the plan
+    // Sends: the token-account transactions (the 4th dropped, re-signed), open_epoch, the plan
     // roots, the approval, then the batches (two of the first batch's signatures dropped).
+    let first_batch = token_account_transactions(60, policy.max_price()) + 1 + 3;
     let faults = BackendFaults {
-        drop_transaction: [3, 12, 13].into_iter().collect(),
-        expired_blockhash: [17].into_iter().collect(),
+        drop_transaction: [3, first_batch, first_batch + 1].into_iter().collect(),
+        expired_blockhash: [first_batch + 5].into_iter().collect(),
         ..Default::default()
     };
     let mut backend = RecordingBackend::new(FaultyBackend::new(backend, faults));
@@ -192,6 +193,11 @@ async fn every_transaction_carries_the_priority_fee_of_its_attempt() {
     let admin_key = admin.pubkey();
     assert!(sent.iter().any(|tx| tx.message.static_account_keys()[0] == admin_key));
     db.drop_db().await;
+}
+
+/// Transactions creating `n` missing token accounts at the price `micro_lamports`.
+fn token_account_transactions(n: usize, micro_lamports: u64) -> usize {
+    n.div_ceil(stk_distributor::payout::limits::max_token_account_creations(micro_lamports))
 }
 
 /// A chain with no accounts at all, answering reads only (for counting reads at scale).
@@ -245,7 +251,8 @@ async fn fifty_thousand_recipients_are_checked_in_a_thousand_reads() {
         })
         .collect();
     let mut backend = RecordingBackend::new(EmptyChain(solana_keypair::Keypair::new()));
-    let verdicts = recipients::check_all(&mut backend, &mint, &pairs).await.unwrap();
+    let verdicts =
+        recipients::check_all(&mut backend, &mint, &pairs, Default::default()).await.unwrap();
     assert_eq!(verdicts.len(), pairs.len());
     let counts = backend.take_counts();
     assert_eq!(counts.accounts_read, 100_000);
@@ -272,9 +279,17 @@ async fn the_engine_reads_recipients_in_chunks_of_a_hundred() {
         PayoutEngine::new(&mut backend, &db.pool, mint, settings(&admin)).run(month).await.unwrap();
     assert!(summary.epoch_closed_now);
     let counts = backend.take_counts();
-    assert_eq!(counts.accounts_read, 3 * n, "each wallet once, each token account twice");
+    // Each wallet once, each token account twice; then the costs' accounting: one token
+    // account per creation transaction, the epoch and its plan pages before and after the run,
+    // the tables after it (there were none before).
+    let accounting = token_account_transactions(n, 0)
+        + 2 * onchain::month_state_accounts(month).len()
+        + stk_distributor::payout::store::load_all_tables(&db.pool).await.unwrap().len();
+    assert_eq!(counts.accounts_read, 3 * n + accounting, "{counts:?}");
     assert!(counts.largest_read <= 100, "{counts:?}");
-    let bound = (2 * n).div_ceil(100) + n.div_ceil(100);
+    // (the accounting: one read per creation transaction, two for the epoch and pages, two
+    // for the tables)
+    let bound = (2 * n).div_ceil(100) + n.div_ceil(100) + token_account_transactions(n, 0) + 4;
     assert!(
         counts.multiple_accounts <= bound,
         "{} > {bound}: {counts:?}",
@@ -289,8 +304,8 @@ async fn the_engine_reads_recipients_in_chunks_of_a_hundred() {
 }
 
 /// A month of 60 fresh recipients in legacy batches of 19, planned directly, on a ledger
-/// behind `faults`. Sends: 8 token-account transactions, open_epoch, the plan roots, the
-/// approval: batch 0's first signature is the 12th (index 11).
+/// behind `faults`. Sends: the token-account transactions (5), open_epoch, the plan roots, the
+/// approval: batch 0's first signature is [`FaultyMonth::first_batch`].
 struct FaultyMonth {
     db: TestDb,
     backend: FaultyBackend<stk_distributor::chain::embedded::EmbeddedBackend>,
@@ -303,6 +318,11 @@ struct FaultyMonth {
 }
 
 impl FaultyMonth {
+    /// The index of batch 0's first signature among the sends.
+    fn first_batch() -> usize {
+        token_account_transactions(60, 0) + 3
+    }
+
     async fn new(tag: &str, faults: BackendFaults) -> FaultyMonth {
         let db = TestDb::new(tag).await;
         let (backend, treasury, month, admin) = common::payout_world().await;
@@ -348,7 +368,9 @@ impl FaultyMonth {
 #[tokio::test]
 async fn a_batch_landing_after_the_engine_resigned_it_is_paid_once() {
     let faults = BackendFaults {
-        deliver_late: [(11, LateDelivery::BeforeNextSend)].into_iter().collect(),
+        deliver_late: [(FaultyMonth::first_batch(), LateDelivery::BeforeNextSend)]
+            .into_iter()
+            .collect(),
         ..Default::default()
     };
     let mut m = FaultyMonth::new("late_resigned", faults).await;
@@ -385,7 +407,9 @@ async fn a_batch_landing_after_the_engine_resigned_it_is_paid_once() {
 #[tokio::test]
 async fn a_batch_landing_after_the_engine_gave_up_waiting_is_paid_once() {
     let faults = BackendFaults {
-        deliver_late: [(11, LateDelivery::AfterWaits(5))].into_iter().collect(),
+        deliver_late: [(FaultyMonth::first_batch(), LateDelivery::AfterWaits(5))]
+            .into_iter()
+            .collect(),
         ..Default::default()
     };
     let mut m = FaultyMonth::new("late_gave_up", faults).await;
@@ -419,7 +443,12 @@ async fn preflight_refusals_count_only_when_a_program_refused() {
     // Batch 0's first signature (the 12th send) is refused by a program; its second (the
     // 13th: the first run stops at batch 0) by the node.
     let faults = BackendFaults {
-        refuse_at_preflight: [(11, program_refusal), (12, node_behind)].into_iter().collect(),
+        refuse_at_preflight: [
+            (FaultyMonth::first_batch(), program_refusal),
+            (FaultyMonth::first_batch() + 1, node_behind),
+        ]
+        .into_iter()
+        .collect(),
         ..Default::default()
     };
     let mut m = FaultyMonth::new("preflight", faults).await;
@@ -467,7 +496,7 @@ async fn a_batch_the_program_refuses_at_simulation_is_given_up_without_landing()
         token_account: vault,
         amount: 5,
     });
-    let shape = PlanShape { form: TxForm::Legacy, recipients_per_batch: 3 };
+    let shape = PlanShape { recipients_per_batch: 3, ..PlanShape::sized(TxForm::Legacy, 0) };
     common::save_direct_plan(&db.pool, month, &lines, shape).await;
     let tries = EngineSettings { max_attempts: 3, ..settings(&admin) };
     match PayoutEngine::new(&mut backend, &db.pool, mint, tries).run(month).await {
@@ -489,4 +518,52 @@ async fn a_batch_the_program_refuses_at_simulation_is_given_up_without_landing()
         assert_eq!(token_amount(&data), p.amount);
     }
     db.drop_db().await;
+}
+
+/// Issue 18, point 12: how many token accounts one transaction can create. On the real ATA and
+/// Token-2022 programs (the STK mint carries the transfer-fee extension) one creation is five
+/// entries of the instruction trace (the ATA program and four invocations), and a transaction
+/// may run 64: 12 creations and a compute-budget instruction land, 13 fail with
+/// `MaxInstructionTraceLengthExceeded` whatever their encoding — so a lookup table could not
+/// raise the count. The compute budget per creation covers the measure.
+#[tokio::test]
+async fn token_account_creation_is_packed_to_the_trace_limit() {
+    use stk_distributor::payout::limits;
+    let (backend, treasury, _month, _admin) = common::payout_world().await;
+    let mut ledger = backend.ledger;
+    let mint = treasury.mint();
+    let payer = ledger.ctx.payer.pubkey();
+    let per_tx = limits::max_token_account_creations(0);
+    assert_eq!(per_tx, 12);
+    let creations = |n: usize| {
+        let wallets: Vec<Pubkey> = (0..n).map(|_| Pubkey::new_unique()).collect();
+        let mut ixs = limits::budget_instructions(1_400_000, 0);
+        ixs.extend(limits::token_account_creations(&payer, &mint, &wallets));
+        (wallets, ixs)
+    };
+    let (wallets, ixs) = creations(per_tx);
+    let done = ledger.send(&ixs, &[]).await.expect("12 creations land");
+    let per_account = done.compute_units / per_tx as u64;
+    eprintln!("token accounts: {per_account} CU each ({} for {per_tx})", done.compute_units);
+    assert!(per_account > 5_000, "the real programs ran: {per_account} CU");
+    assert!(
+        done.compute_units <= u64::from(limits::COMPUTE_UNITS_PER_TOKEN_ACCOUNT) * per_tx as u64
+    );
+    for w in &wallets {
+        assert!(ledger.account(&stk_client::ata(w, &mint)).await.is_some());
+    }
+    // Idempotent: the same creations again succeed and change nothing.
+    ledger.send(&ixs, &[]).await.expect("idempotent creations land again");
+    // One more creation exceeds the trace.
+    let (wallets, ixs) = creations(per_tx + 1);
+    let failure = ledger.send(&ixs, &[]).await.expect_err("13 creations exceed the trace");
+    assert!(
+        failure.logs.iter().any(|l| l.contains("Max instruction trace length exceeded")),
+        "{:?}",
+        failure.logs
+    );
+    assert!(
+        ledger.account(&stk_client::ata(&wallets[0], &mint)).await.is_none(),
+        "nothing created"
+    );
 }

@@ -22,9 +22,10 @@ use stk_distributor::{
     },
     payout::{
         engine::{Approver, EngineError, EngineSettings, PayoutEngine, RentPayer},
-        limits::TxForm,
-        onchain,
-        plan::{plan_batches, Payee, PlanShape},
+        limits::{self, TxForm},
+        lookup, onchain,
+        plan::{plan_batches, Payee, PlanShape, TokenAccountPolicy},
+        recipients,
         store::{self, StoreError},
     },
 };
@@ -44,6 +45,8 @@ struct World {
 
 /// Tables whose creation was sent (by any test of this binary), for the orphan check.
 static CREATED_TABLES: Mutex<Vec<Pubkey>> = Mutex::new(vec![]);
+/// The most static keys a v0 `distribute_batch` transaction named (any test of this binary).
+static MAX_BATCH_STATIC_KEYS: Mutex<usize> = Mutex::new(0);
 
 /// Every transaction the engine sends must fit one packet and the 64-lock limit; table
 /// creations are remembered.
@@ -57,6 +60,10 @@ fn inspect(tx: &VersionedTransaction) {
     let keys = tx.message.static_account_keys();
     for ix in tx.message.instructions() {
         let program = keys[ix.program_id_index as usize];
+        if program == stk_treasury::ID && tx.message.address_table_lookups().is_some() {
+            let mut max = MAX_BATCH_STATIC_KEYS.lock().unwrap();
+            *max = (*max).max(keys.len());
+        }
         // ProgramInstruction::CreateLookupTable is variant 0; its first account is the table.
         if program == solana_address_lookup_table_interface::program::id()
             && ix.data.first() == Some(&0)
@@ -214,35 +221,36 @@ async fn every_recipient_is_paid_exactly_once_whatever_crashes() {
         CrashPoint::BeforeCloseEpochSent,
         CrashPoint::AfterCloseEpochSent,
     ];
-    let w = pay_through_crashes(&db, TxForm::Legacy, faults, &kills).await;
-    assert!(store::load_tables(&db, w.month).await.unwrap().is_empty(), "legacy uses no table");
+    pay_through_crashes(&db, TxForm::Legacy, faults, &kills).await;
+    assert!(store::load_all_tables(&db).await.unwrap().is_empty(), "legacy uses no table");
     test_db.drop_db().await;
 }
 
-/// The same month through lookup tables (v0 transactions of 54 recipients, five tables of four
-/// batches, the plan page in each), killed also while the tables are created and extended.
+/// The same month through kept lookup tables (v0 transactions of 54 recipients; four tables of
+/// up to 251 token accounts after the five fixed accounts), killed also while the tables are created and
+/// extended. The tables outlive the month; once no plan uses them they are retired.
 #[tokio::test]
 async fn lookup_table_payouts_are_exactly_once_whatever_crashes() {
     let test_db = common::TestDb::new("payout_alt").await;
     let db = test_db.pool.clone();
-    // Sends 0..=124 create token accounts, then the tables (~40 transactions), the epoch and
-    // the batches: faults land in every phase.
+    // Sends: the four tables (≈40 create/extend transactions), then the token accounts (84),
+    // the epoch and the batches (≈25): faults land in every phase.
     let faults = BackendFaults {
-        lose_send_response: [4, 133, 158, 176].into_iter().collect(),
-        drop_transaction: [9, 128, 146, 171].into_iter().collect(),
-        expired_blockhash: [2, 139, 152, 174].into_iter().collect(),
+        lose_send_response: [4, 60, 130, 145].into_iter().collect(),
+        drop_transaction: [9, 70, 133, 148].into_iter().collect(),
+        expired_blockhash: [2, 80, 136, 150].into_iter().collect(),
         ..Default::default()
     };
     let kills = [
         CrashPoint::AfterPlanLoaded,
-        CrashPoint::AfterTokenAccountsCreated,
-        CrashPoint::BeforeLookupTableCreateSent(0),
-        CrashPoint::AfterLookupTableCreateSent(0),
-        CrashPoint::BeforeLookupTableExtendSent(1),
-        CrashPoint::AfterLookupTableExtendSent(1),
+        CrashPoint::BeforeLookupTableCreateSent(1),
+        CrashPoint::AfterLookupTableCreateSent(1),
+        CrashPoint::BeforeLookupTableExtendSent(2),
+        CrashPoint::AfterLookupTableExtendSent(2),
         CrashPoint::AfterLookupTableCreateSent(3),
         CrashPoint::BeforeLookupTableExtendSent(4),
         CrashPoint::AfterLookupTablesReady,
+        CrashPoint::AfterTokenAccountsCreated,
         CrashPoint::BeforeOpenEpochSent,
         CrashPoint::AfterOpenEpochSent,
         CrashPoint::AfterPlanRootsWritten(0),
@@ -257,15 +265,21 @@ async fn lookup_table_payouts_are_exactly_once_whatever_crashes() {
     ];
     let mut w = pay_through_crashes(&db, TxForm::LookupTable, faults, &kills).await;
     let month = w.month;
-    let per_table = shape(TxForm::LookupTable).batches_per_table().unwrap();
-    let tables = store::load_tables(&db, month).await.unwrap();
-    let batches = RECIPIENTS.div_ceil(shape(TxForm::LookupTable).recipients_per_batch);
-    assert_eq!(tables.len(), batches.div_ceil(per_table), "one table per {per_table} batches");
-    assert!(tables.iter().all(|t| t.state == "deactivated"), "deactivated after the epoch closed");
+    let tables = store::load_all_tables(&db).await.unwrap();
+    assert_eq!(tables.len(), RECIPIENTS.div_ceil(limits::table_recipient_room()));
+    assert!(
+        tables.iter().all(|t| t.state == "ready" && t.addresses_extended == t.entries.len()),
+        "complete and kept for the next month"
+    );
+    // On-chain, each table holds exactly its record: nothing appended twice.
+    for t in &tables {
+        let data = w.backend.inner.ledger.account(&t.address.unwrap()).await.unwrap().data;
+        assert_eq!(lookup::decode_table(&data).unwrap().addresses, t.entries);
+    }
 
     // No orphan: every table whose creation was ever sent is the recorded one, or never
     // came to exist.
-    let recorded: Vec<Pubkey> = tables.iter().map(|t| t.address).collect();
+    let recorded: Vec<Pubkey> = tables.iter().filter_map(|t| t.address).collect();
     let created = CREATED_TABLES.lock().unwrap().clone();
     assert!(created.len() >= tables.len());
     for address in created {
@@ -277,27 +291,148 @@ async fn lookup_table_payouts_are_exactly_once_whatever_crashes() {
         }
     }
 
-    // Once the deactivation has left SlotHashes (512 banks later) the tables are closed and
-    // their rent returns to the distributor; then nothing is left to send.
+    // A later plan none of whose recipients these tables hold: the month's tables are no
+    // longer used by an unfinished or the latest plan, so they are retired (deactivated) and,
+    // once the deactivation has left SlotHashes (512 banks later), closed with their rent
+    // back to the distributor. Then nothing is left to send.
+    let next = MonthId(month.0 + 1);
+    let strangers = payees(&w.treasury.mint(), 3);
+    plan(&db, next, &strangers, "next month", TxForm::LookupTable).await;
+    engine(&mut w, &db).reclaim_lookup_tables().await.unwrap();
+    let retired = store::load_all_tables(&db).await.unwrap();
+    assert!(retired.iter().all(|t| t.state == "deactivated"), "retired: {retired:?}");
     for _ in 0..520 {
         w.backend.wait().await;
     }
     let distributor = w.backend.payer().pubkey();
     let before = w.backend.balance(&distributor).await.unwrap();
     let mut rent = 0;
-    for t in &tables {
-        rent += w.backend.balance(&t.address).await.unwrap();
+    for address in &recorded {
+        rent += w.backend.balance(address).await.unwrap();
     }
     let closed = engine(&mut w, &db).reclaim_lookup_tables().await.unwrap();
     assert_eq!(closed, tables.len());
-    for t in &tables {
-        assert!(w.backend.inner.ledger.account(&t.address).await.is_none(), "table closed");
+    for address in &recorded {
+        assert!(w.backend.inner.ledger.account(address).await.is_none(), "table closed");
     }
     let after = w.backend.balance(&distributor).await.unwrap();
     assert!(after > before && after - before > rent - 10 * 5_000, "rent reclaimed");
     let again = engine(&mut w, &db).run(month).await.unwrap();
     assert_eq!(again.transactions_sent, 0);
-    assert!(store::load_tables(&db, month).await.unwrap().iter().all(|t| t.state == "closed"));
+    assert!(store::load_all_tables(&db).await.unwrap().iter().all(|t| t.state == "closed"));
+    test_db.drop_db().await;
+}
+
+/// Kept tables across months: a second month with most of the same members and a few
+/// newcomers creates no table, appends the newcomers to the newest table in one extension,
+/// creates their token accounts in one transaction and otherwise sends one transaction per
+/// batch (and the epoch's own). Its costs are on record per month.
+#[tokio::test]
+async fn a_steady_month_reuses_the_tables() {
+    let test_db = common::TestDb::new("kept_tables").await;
+    let db = test_db.pool.clone();
+    let mut w = world(BackendFaults::default()).await;
+    let mint = w.treasury.mint();
+    let month = w.month;
+    let members = payees(&mint, 300);
+    plan(&db, month, &members, "month one", TxForm::LookupTable).await;
+    let first = engine(&mut w, &db).run(month).await.unwrap();
+    assert_eq!(first.lookup_tables_created, 2, "300 accounts: 251 + 49");
+    assert_eq!(first.token_accounts_created, 300);
+
+    // Month two: ten members left, twenty joined.
+    let next = MonthId(month.0 + 1);
+    common::after_month(&mut w.backend.inner.ledger, next, w.treasury.stk.schedule.utc_offset_secs)
+        .await;
+    let mut second_members = members[10..].to_vec();
+    second_members.extend(
+        payees(&mint, 20).into_iter().map(|p| Payee { member_id: p.member_id + 1_000, ..p }),
+    );
+    plan(&db, next, &second_members, "month two", TxForm::LookupTable).await;
+    let second = engine(&mut w, &db).run(next).await.unwrap();
+    assert_eq!(second.lookup_tables_created, 0);
+    assert_eq!(second.lookup_table_extensions, 1, "20 newcomers appended at once");
+    assert_eq!(second.token_accounts_created, 20);
+    let batches = second_members.len().div_ceil(shape(TxForm::LookupTable).recipients_per_batch);
+    // 1 extension + the token-account transactions (12 each at most: two) + open + one roots
+    // write + approve (the admin's) + the batches + close.
+    let ata_txs = 20usize.div_ceil(limits::max_token_account_creations(0));
+    assert_eq!(ata_txs, 2);
+    assert_eq!(second.transactions_sent, 1 + ata_txs + 3 + batches + 1);
+    for p in &second_members {
+        let account = w.backend.inner.ledger.token(&p.token_account).await;
+        assert!(account.amount >= p.amount, "member {} paid", p.member_id);
+    }
+    let tables = store::load_all_tables(&db).await.unwrap();
+    assert_eq!(tables.len(), 2);
+    assert_eq!(tables[1].entries.len(), 5 + 49 + 20);
+    // Every paid batch resolved its recipients through the kept tables: each v0 batch
+    // named at most the epoch and its plan page besides the programs and the payer.
+    let named = *MAX_BATCH_STATIC_KEYS.lock().unwrap();
+    assert!((1..=6).contains(&named), "{named} static keys");
+
+    // Costs per month: the second month's rent went only to 20 token accounts.
+    let costs = store::month_costs(&db, None).await.unwrap();
+    assert_eq!(costs.len(), 2);
+    let (one, two) = (&costs[0], &costs[1]);
+    assert_eq!((one.token_accounts_created, two.token_accounts_created), (300, 20));
+    let ata_rent = w.backend.balance(&members[0].token_account).await.unwrap() as i64;
+    assert_eq!(two.token_account_rent, 20 * ata_rent);
+    assert_eq!(one.token_account_rent, 300 * ata_rent);
+    assert!(one.lookup_table_rent > 0 && two.lookup_table_rent > 0, "{one:?} / {two:?}");
+    assert!(two.lookup_table_rent < one.lookup_table_rent / 4);
+    // Fees are exactly 5,000 lamports per signature the distributor paid (the admin pays its
+    // own approval).
+    assert_eq!(two.fee_lamports, (second.transactions_sent as i64 - 1) * 5_000);
+    assert_eq!(two.recipients, second_members.len() as i64);
+    test_db.drop_db().await;
+}
+
+/// `payout.token_accounts = "leave_pending"`: members without an STK account are left out of
+/// the plan with the reason `no_token_account`; nobody's account is created.
+#[tokio::test]
+async fn leave_pending_creates_no_token_account() {
+    let test_db = common::TestDb::new("leave_pending").await;
+    let db = test_db.pool.clone();
+    let mut w = world(BackendFaults::default()).await;
+    let mint = w.treasury.mint();
+    let members = common::fresh_payees(&mint, 6);
+    // Three members already hold an STK account; three do not.
+    for p in &members[..3] {
+        w.backend.inner.ledger.create_ata(&p.wallet, &mint).await;
+    }
+    let pairs: Vec<(Pubkey, Pubkey)> =
+        members.iter().map(|p| (p.wallet, p.token_account)).collect();
+    let verdicts =
+        recipients::check_all(&mut w.backend, &mint, &pairs, TokenAccountPolicy::LeavePending)
+            .await
+            .unwrap();
+    assert_eq!(verdicts[..3], [Ok(()), Ok(()), Ok(())]);
+    assert!(verdicts[3..].iter().all(|v| *v == Err(recipients::Unusable::NoTokenAccount)));
+    let created = recipients::check_all(&mut w.backend, &mint, &pairs, TokenAccountPolicy::Create)
+        .await
+        .unwrap();
+    assert!(created.iter().all(|v| v.is_ok()));
+    // A plan fixed with leave_pending: the engine creates nothing, even for a recipient
+    // whose account disappeared meanwhile; the treasury skips it and it is carried back.
+    let month = w.month;
+    let hash = hex::encode(Sha256::digest(b"leave pending"));
+    let shape = shape(TxForm::Legacy).with_token_accounts(TokenAccountPolicy::LeavePending);
+    let batches = plan_batches(members.to_vec(), shape.recipients_per_batch, 4096).unwrap();
+    store::save_plan(&db, month, &hash, &batches, shape).await.unwrap();
+    assert_eq!(
+        store::load_plan(&db, month).await.unwrap().unwrap().token_accounts,
+        TokenAccountPolicy::LeavePending
+    );
+    let summary = engine(&mut w, &db).run(month).await.unwrap();
+    assert_eq!(summary.token_accounts_created, 0);
+    for p in &members[3..] {
+        assert!(w.backend.inner.ledger.account(&p.token_account).await.is_none());
+    }
+    assert_eq!(summary.recipients_carried, 3);
+    for p in &members[..3] {
+        assert_eq!(w.backend.inner.ledger.token(&p.token_account).await.amount, p.amount);
+    }
     test_db.drop_db().await;
 }
 
@@ -330,7 +465,7 @@ async fn the_rent_payer_pays_the_token_account_rent() {
     }
     let rent_spent = rent_before - w.backend.balance(&rent_payer_key).await.unwrap();
     let distributor_spent = distributor_before - w.backend.balance(&distributor).await.unwrap();
-    let ata_txs = n.div_ceil(EngineSettings::default().token_accounts_per_tx) as u64;
+    let ata_txs = n.div_ceil(limits::max_token_account_creations(0)) as u64;
     assert_eq!(rent_spent, ata_rent + ata_txs * 5_000, "rent payer: rent and its fees");
     assert_eq!(summary.rent_payer_lamports_spent, rent_spent);
     assert_eq!(summary.lamports_spent, distributor_spent);

@@ -475,14 +475,21 @@ async fn two_engines_racing_for_a_month_pay_it_once() {
     for p in &payees {
         assert_eq!(backend.ledger.token_amount(&p.token_account).await, p.amount);
     }
+    // Each table holds its recorded entries exactly once: the fixed accounts, then the
+    // recipients' token accounts in plan order.
     let plan = store::load_plan(&db.pool, month).await.unwrap().unwrap();
-    for (t, table) in store::load_tables(&db.pool, month).await.unwrap().iter().enumerate() {
-        let data = backend.ledger.account(&table.address).await.unwrap().data;
+    let mut recorded = vec![];
+    for table in store::load_all_tables(&db.pool).await.unwrap() {
+        let data = backend.ledger.account(&table.address.unwrap()).await.unwrap().data;
         let onchain = stk_distributor::payout::lookup::decode_table(&data).unwrap();
-        let batches: Vec<_> = plan.table_groups()[t].iter().map(|b| b.batch.clone()).collect();
-        let expected = stk_distributor::payout::limits::table_addresses(month, &batches);
-        assert_eq!(onchain.addresses, expected, "table {t} extended exactly once");
+        assert_eq!(onchain.addresses, table.entries, "table {} extended exactly once", table.id);
+        let fixed = stk_distributor::payout::limits::table_fixed_accounts();
+        assert_eq!(table.entries[..fixed.len()], fixed[..]);
+        recorded.extend_from_slice(&table.entries[fixed.len()..]);
     }
+    let planned: Vec<Pubkey> =
+        plan.batches.iter().flat_map(|b| b.batch.payees.iter().map(|p| p.token_account)).collect();
+    assert_eq!(recorded, planned);
     db.drop_db().await;
 }
 
@@ -494,12 +501,14 @@ async fn only_failures_on_chain_give_a_batch_up() {
     let db = TestDb::new("give_up").await;
     let (backend, treasury, month, admin) = common::payout_world().await;
     let mint = treasury.mint();
-    // Sends: 8 token-account transactions, open_epoch, one write_plan_roots, approve_epoch,
-    // then the four batches (11..): faults land on the batches.
+    // Sends: the token-account transactions, open_epoch, one write_plan_roots, approve_epoch,
+    // then the four batches (from `first`): faults land on the batches.
+    let first =
+        60usize.div_ceil(stk_distributor::payout::limits::max_token_account_creations(0)) + 3;
     let faults = BackendFaults {
-        lose_send_response: [13].into_iter().collect(),
-        drop_transaction: [11, 12, 15].into_iter().collect(),
-        expired_blockhash: [14, 16].into_iter().collect(),
+        lose_send_response: [first + 2].into_iter().collect(),
+        drop_transaction: [first, first + 1, first + 4].into_iter().collect(),
+        expired_blockhash: [first + 3, first + 5].into_iter().collect(),
         ..Default::default()
     };
     let mut backend = FaultyBackend::new(backend, faults);

@@ -94,7 +94,7 @@ pub async fn approve_epoch<B: ChainBackend>(
     let ix = stk_client::treasury::approve_epoch(&admin.pubkey(), month.0, recomputed, batch_count);
     let mint = anchor_lang::prelude::Pubkey::default();
     let mut engine = PayoutEngine::new(backend, db, mint, EngineSettings::default());
-    engine.submit_signed_until_landed("approve_epoch", &[ix], Some(admin)).await?;
+    engine.submit_signed_until_landed("approve_epoch", &[ix], Some(admin), None).await?;
     tracing::info!(%month, plan = %recomputed_hex, admin = %admin.pubkey(), "plan approved on-chain");
     Ok(ApproveOutcome::Approved { signature_sent: true })
 }

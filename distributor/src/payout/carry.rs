@@ -155,7 +155,7 @@ mod tests {
             plan_hash: None,
             unpaid_carried: false,
             form: TxForm::Legacy,
-            batches_per_table: 0,
+            token_accounts: super::super::plan::TokenAccountPolicy::Create,
             batches: vec![batch(0, &[1, 2, 3]), batch(1, &[4, 5])],
         }
     }

@@ -2,7 +2,7 @@
 use super::{
     limits::{self, TxForm},
     onchain::{self, EpochView, PageEntry},
-    plan::PlannedBatch,
+    plan::{PlannedBatch, TokenAccountPolicy},
     store::{self, BatchState, StoreError, StoredBatch, StoredPlan},
 };
 use crate::chain::{
@@ -14,7 +14,7 @@ use solana_message::AddressLookupTableAccount;
 use solana_signer::Signer;
 use solana_transaction::versioned::VersionedTransaction;
 use sqlx::PgPool;
-use std::{collections::BTreeSet, sync::Arc};
+use std::sync::Arc;
 use stk_client::Instruction;
 use stk_common::calendar::MonthId;
 
@@ -67,8 +67,6 @@ pub struct EngineSettings {
     pub max_sends_per_run: u32,
     /// How many waits for one signature before the engine gives up this run.
     pub max_waits: u32,
-    /// Token accounts created per transaction when recipients lack one.
-    pub token_accounts_per_tx: usize,
     /// Who pays the recipients' token-account rent: `None` is the distributor key.
     pub rent_payer: Option<RentPayer>,
     /// Deactivate the month's lookup tables once its epoch is closed, and close deactivated
@@ -85,7 +83,6 @@ impl Default for EngineSettings {
             max_attempts: 8,
             max_sends_per_run: 32,
             max_waits: 400,
-            token_accounts_per_tx: 8,
             rent_payer: None,
             reclaim_lookup_tables: true,
             approver: None,
@@ -138,6 +135,8 @@ pub struct PayoutSummary {
     pub transactions_sent: usize,
     pub token_accounts_created: usize,
     pub lookup_tables_created: usize,
+    /// Extend transactions sent to kept lookup tables (newcomers' accounts).
+    pub lookup_table_extensions: usize,
     pub lookup_tables_closed: usize,
     pub epoch_opened_now: bool,
     pub epoch_closed_now: bool,
@@ -155,6 +154,14 @@ pub struct PayoutSummary {
     pub lamports_spent: u64,
     /// What the separate rent payer spent (token-account rent and those transactions' fees).
     pub rent_payer_lamports_spent: u64,
+    /// Rent now held by the token accounts created in this run (the members keep it).
+    pub token_account_rent: u64,
+    /// Rent moved into kept lookup tables in this run (negative: retired tables returned it).
+    pub lookup_table_rent: i64,
+    /// Rent moved into the month's epoch account and plan pages in this run.
+    pub epoch_rent: i64,
+    /// Fees: everything both keys spent less the rent above.
+    pub fee_lamports: i64,
 }
 
 pub struct PayoutEngine<'a, B: ChainBackend> {
@@ -205,14 +212,44 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             Some(r) => self.backend.balance(&r).await?,
             None => 0,
         };
-        let mut summary = self.run_inner(month).await?;
+        let tables_before = store::table_addresses_holding_rent(self.db).await?;
+        let state = onchain::month_state_accounts(month);
+        let table_rent_before = self.rent_held(&tables_before).await?;
+        let state_rent_before = self.rent_held(&state).await?;
+        // Whatever the outcome, what the run spent is on record.
+        let outcome = self.run_inner(month).await;
         let balance_after = self.backend.balance(&payer).await?;
-        summary.lamports_spent = balance_before.saturating_sub(balance_after);
+        self.summary.lamports_spent = balance_before.saturating_sub(balance_after);
         if let Some(r) = rent_payer {
             let rent_after = self.backend.balance(&r).await?;
-            summary.rent_payer_lamports_spent = rent_before.saturating_sub(rent_after);
+            self.summary.rent_payer_lamports_spent = rent_before.saturating_sub(rent_after);
         }
-        Ok(summary)
+        let mut tables_after = store::table_addresses_holding_rent(self.db).await?;
+        let gone: Vec<Pubkey> =
+            tables_before.iter().filter(|a| !tables_after.contains(a)).copied().collect();
+        tables_after.extend(gone);
+        let table_rent_after = self.rent_held(&tables_after).await?;
+        let state_rent_after = self.rent_held(&state).await?;
+        let s = &mut self.summary;
+        s.lookup_table_rent = table_rent_after as i64 - table_rent_before as i64;
+        s.epoch_rent = state_rent_after as i64 - state_rent_before as i64;
+        s.fee_lamports = (s.lamports_spent + s.rent_payer_lamports_spent) as i64
+            - s.token_account_rent as i64
+            - s.lookup_table_rent
+            - s.epoch_rent;
+        store::record_costs(self.db, month, &self.summary).await?;
+        outcome.map(|_| self.summary.clone())
+    }
+
+    /// Lamports held by `addresses` (batched reads).
+    async fn rent_held(&mut self, addresses: &[Pubkey]) -> Result<u64, EngineError> {
+        let mut total = 0u64;
+        for chunk in addresses.chunks(crate::chain::MAX_MULTIPLE_ACCOUNTS) {
+            for account in self.backend.accounts(chunk).await?.into_iter().flatten() {
+                total = total.saturating_add(account.lamports);
+            }
+        }
+        Ok(total)
     }
 
     async fn run_inner(&mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
@@ -245,18 +282,18 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         if epoch.is_none() {
             self.recheck_recipients(&plan).await?;
         }
-        if unpaid {
-            self.ensure_token_accounts(&plan).await?;
-        }
-        self.crash_at(CrashPoint::AfterTokenAccountsCreated)?;
         let tables = if unpaid && plan.form == TxForm::LookupTable {
             if !self.backend.supports_lookup_tables() {
                 return Err(EngineError::NoLookupTables(month));
             }
-            self.ensure_lookup_tables(&plan).await?
+            Some(self.ensure_lookup_tables(&plan).await?)
         } else {
-            vec![]
+            None
         };
+        if unpaid && plan.token_accounts == TokenAccountPolicy::Create {
+            self.ensure_token_accounts(&plan).await?;
+        }
+        self.crash_at(CrashPoint::AfterTokenAccountsCreated)?;
 
         if epoch.is_none() {
             self.open_epoch(&plan, report_hash, plan_hash).await?;
@@ -272,11 +309,12 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         }
         if !epoch.closed {
             store::set_epoch_state(self.db, month, "open").await?;
-            let per_table = plan.batches_per_table.max(1);
-            for (i, stored) in plan.batches.iter_mut().enumerate() {
+            for stored in plan.batches.iter_mut() {
                 if stored.state != BatchState::Confirmed {
-                    let table = tables.get(i / per_table).and_then(|t| t.as_ref());
-                    if !self.pay_batch(month, &plan_hash, stored, table).await? {
+                    let batch_tables = tables.as_ref().map(|set| {
+                        set.for_accounts(stored.batch.payees.iter().map(|p| &p.token_account))
+                    });
+                    if !self.pay_batch(month, &plan_hash, stored, batch_tables.as_deref()).await? {
                         break; // the epoch was closed (aborted by the admin)
                     }
                 }
@@ -328,7 +366,8 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         let payees: Vec<&super::plan::Payee> =
             plan.batches.iter().flat_map(|b| b.batch.payees.iter()).collect();
         let mint = self.mint;
-        let verdicts = super::recipients::check_all(self.backend, &mint, &pairs).await?;
+        let verdicts =
+            super::recipients::check_all(self.backend, &mint, &pairs, plan.token_accounts).await?;
         for (payee, verdict) in payees.into_iter().zip(verdicts) {
             if let Err(why) = verdict {
                 self.summary.recipients_flagged_before_open += 1;
@@ -352,36 +391,36 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         &mut self,
         ixs: &[Instruction],
         signer: Option<&Keypair>,
-        table: Option<&AddressLookupTableAccount>,
+        tables: Option<&[AddressLookupTableAccount]>,
         units: Option<u32>,
         attempt: u32,
     ) -> Result<(VersionedTransaction, u64), EngineError> {
         let (price, priced) =
             crate::chain::priority::budget_instructions(self.backend, ixs, units, attempt).await;
-        match self.sign_with(&priced, signer, table).await {
+        match self.sign_with(&priced, signer, tables).await {
             Err(EngineError::TooLarge(e))
                 if price > 0 && units.is_none_or(|u| u <= limits::DEFAULT_COMPUTE_UNITS) =>
             {
                 tracing::warn!(error = %e, "transaction sent without its priority fee to fit the packet");
-                self.sign_with(ixs, signer, table).await
+                self.sign_with(ixs, signer, tables).await
             }
             other => other,
         }
     }
 
     /// Signs `ixs` with `signer` (default: the distributor key) as the only signer and fee
-    /// payer, as a v0 transaction through `table` if given, and refuses a transaction that
+    /// payer, as a v0 transaction through `tables` if given, and refuses a transaction that
     /// breaks the packet or lock limit.
     pub(crate) async fn sign_with(
         &mut self,
         ixs: &[Instruction],
         signer: Option<&Keypair>,
-        table: Option<&AddressLookupTableAccount>,
+        tables: Option<&[AddressLookupTableAccount]>,
     ) -> Result<(VersionedTransaction, u64), EngineError> {
         let recent = self.backend.latest_blockhash().await?;
         let signer = signer.unwrap_or_else(|| self.backend.payer());
         let tx =
-            limits::signed(signer, ixs, table, recent.blockhash).map_err(EngineError::Build)?;
+            limits::signed(signer, ixs, tables, recent.blockhash).map_err(EngineError::Build)?;
         // Nodes drop packets over 1,232 bytes without a word; refuse to send one.
         limits::check(&tx)?;
         Ok((tx, recent.last_valid_block_height))
@@ -644,18 +683,20 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         what: &str,
         ixs: &[Instruction],
     ) -> Result<(), EngineError> {
-        self.submit_signed_until_landed(what, ixs, None).await
+        self.submit_signed_until_landed(what, ixs, None, None).await
     }
 
-    /// [`Self::submit_until_landed`] signed by `signer` (default: the distributor key).
+    /// [`Self::submit_until_landed`] signed by `signer` (default: the distributor key),
+    /// asking for `units` of compute (`None`: the default budget).
     pub(crate) async fn submit_signed_until_landed(
         &mut self,
         what: &str,
         ixs: &[Instruction],
         signer: Option<&Keypair>,
+        units: Option<u32>,
     ) -> Result<(), EngineError> {
         for attempt in 0..self.settings.max_sends_per_run {
-            let (tx, last_valid) = self.sign_priced(ixs, signer, None, None, attempt).await?;
+            let (tx, last_valid) = self.sign_priced(ixs, signer, None, units, attempt).await?;
             let signature = tx.signatures[0];
             let outcome = match self.send(&tx, what).await? {
                 Some(refusal) => refusal,
@@ -700,7 +741,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         month: MonthId,
         plan_hash: &[u8; 32],
         stored: &mut StoredBatch,
-        table: Option<&AddressLookupTableAccount>,
+        tables: Option<&[AddressLookupTableAccount]>,
     ) -> Result<bool, EngineError> {
         let index = stored.batch.index;
         let what = format!("batch {index}");
@@ -779,7 +820,7 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             }
             self.check_batch_root(month, stored)?;
             let (tx, last_valid) =
-                self.sign_batch(month, &stored.batch, table, stored.attempts).await?;
+                self.sign_batch(month, &stored.batch, tables, stored.attempts).await?;
             let signature = tx.signatures[0].to_string();
             store::record_sent(self.db, month, index, &signature, last_valid).await?;
             stored.state = BatchState::Sent;
@@ -830,14 +871,14 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
         &mut self,
         month: MonthId,
         batch: &PlannedBatch,
-        table: Option<&AddressLookupTableAccount>,
+        tables: Option<&[AddressLookupTableAccount]>,
         attempt: u32,
     ) -> Result<(VersionedTransaction, u64), EngineError> {
         let distributor = self.backend.payer().pubkey();
         let unpriced = [onchain::distribute_batch(&distributor, month, batch)];
         let price = crate::chain::priority::price_for(self.backend, &unpriced, attempt).await;
         let ixs = limits::batch_instructions(&distributor, month, batch, price);
-        match self.sign_with(&ixs, None, table).await {
+        match self.sign_with(&ixs, None, tables).await {
             Err(EngineError::TooLarge(e))
                 if price > 0
                     && limits::batch_compute_units(batch.payees.len())
@@ -845,49 +886,55 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
             {
                 tracing::warn!(batch = batch.index, error = %e, "batch sent without its priority fee to fit the packet");
                 let ixs = limits::batch_instructions(&distributor, month, batch, 0);
-                self.sign_with(&ixs, None, table).await
+                self.sign_with(&ixs, None, tables).await
             }
             other => other,
         }
     }
 
-    /// Creates the missing recipients' token accounts (idempotent instructions). The rent
-    /// payer (default: the distributor key) funds them and signs these transactions alone.
+    /// Creates the missing recipients' token accounts (idempotent instructions), in plan
+    /// order, as many per transaction as the instruction trace allows
+    /// ([`limits::max_token_account_creations`]). The rent payer (default: the distributor
+    /// key) funds them and signs these transactions alone.
     async fn ensure_token_accounts(&mut self, plan: &StoredPlan) -> Result<(), EngineError> {
+        let mut seen = std::collections::HashSet::new();
         let wanted: Vec<(Pubkey, Pubkey)> = plan
             .batches
             .iter()
             .filter(|b| b.state != BatchState::Confirmed)
             .flat_map(|b| b.batch.payees.iter().map(|p| (p.wallet, p.token_account)))
+            .filter(|pair| seen.insert(*pair))
             .collect();
-        let mut missing: BTreeSet<(Pubkey, Pubkey)> = BTreeSet::new();
+        let mut missing: Vec<(Pubkey, Pubkey)> = vec![];
         for chunk in wanted.chunks(crate::chain::MAX_MULTIPLE_ACCOUNTS) {
             let addresses: Vec<Pubkey> = chunk.iter().map(|(_, t)| *t).collect();
             let accounts = self.backend.accounts(&addresses).await?;
             for (pair, account) in chunk.iter().zip(accounts) {
                 if account.is_none() {
-                    missing.insert(*pair);
+                    missing.push(*pair);
                 }
             }
         }
-        let missing: Vec<(Pubkey, Pubkey)> = missing.into_iter().collect();
         let rent_payer = self.settings.rent_payer.clone();
         let signer = rent_payer.as_ref().map(|r| r.0.as_ref());
         let payer = signer.map(|k| k.pubkey()).unwrap_or_else(|| self.backend.payer().pubkey());
-        for chunk in missing.chunks(self.settings.token_accounts_per_tx.max(1)) {
-            let ixs: Vec<Instruction> = chunk
-                .iter()
-                .map(|(wallet, _)| {
-                    spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
-                        &payer,
-                        wallet,
-                        &self.mint,
-                        &stk_client::TOKEN_2022,
-                    )
-                })
-                .collect();
-            self.submit_signed_until_landed("create token accounts", &ixs, signer).await?;
+        let per_tx =
+            limits::max_token_account_creations(self.backend.priority_fee().max_price()).max(1);
+        for chunk in missing.chunks(per_tx) {
+            let wallets: Vec<Pubkey> = chunk.iter().map(|(w, _)| *w).collect();
+            let ixs = limits::token_account_creations(&payer, &self.mint, &wallets);
+            let units = limits::COMPUTE_UNITS_PER_TOKEN_ACCOUNT.saturating_mul(chunk.len() as u32);
+            let units = (units > limits::DEFAULT_COMPUTE_UNITS).then_some(units);
+            self.submit_signed_until_landed("create token accounts", &ixs, signer, units).await?;
             self.summary.token_accounts_created += chunk.len();
+            // Every STK token account has the same size, so the same rent: one read tells.
+            let rent_each = self.rent_held(&[chunk[0].1]).await?;
+            self.summary.token_account_rent += rent_each * chunk.len() as u64;
+            tracing::info!(
+                created = self.summary.token_accounts_created,
+                of = missing.len(),
+                "recipients' token accounts created"
+            );
         }
         Ok(())
     }

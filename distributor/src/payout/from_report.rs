@@ -189,7 +189,8 @@ pub async fn freeze_and_plan<B: ChainBackend>(
     let (payees, mut excluded) = candidates(&lines, &req.mint);
     // Before planning: every wallet and token account as the chain has them now.
     let pairs: Vec<(Pubkey, Pubkey)> = payees.iter().map(|p| (p.wallet, p.token_account)).collect();
-    let verdicts = recipients::check_all(backend, &req.mint, &pairs).await?;
+    let verdicts =
+        recipients::check_all(backend, &req.mint, &pairs, req.shape.token_accounts).await?;
     let mut usable = Vec::with_capacity(payees.len());
     for (payee, verdict) in payees.into_iter().zip(verdicts) {
         match verdict {

@@ -106,56 +106,54 @@ pub fn budget_instructions(units: u32, micro_lamports: u64) -> Vec<Instruction> 
     ixs
 }
 
-/// The fixed (non-recipient) accounts of batch `first_batch`, which a lookup table serving it
-/// starts with (the plan page of that batch included).
-pub fn table_fixed_accounts(month: MonthId, first_batch: u32) -> Vec<Pubkey> {
-    stk_client::treasury::distribute_batch_fixed_accounts(month.0, first_batch as u16)
+/// The month-independent accounts every kept lookup table starts with: those of
+/// `distribute_batch` that do not change between months. The month's own accounts (epoch,
+/// plan page) are named in the transaction itself, so a table serves every month.
+pub fn table_fixed_accounts() -> Vec<Pubkey> {
+    let a = stk_client::treasury::addresses();
+    vec![a.treasury, a.treasury_authority, a.distribution_vault, a.mint, stk_client::TOKEN_2022]
 }
 
-/// Consecutive batches that share one lookup table (a table holds at most 256 addresses:
-/// the fixed accounts, a second plan page when its batches straddle two pages, then the
-/// recipients of its batches in plan order).
-pub fn batches_per_table(recipients_per_batch: usize) -> usize {
-    let room = LOOKUP_TABLE_MAX_ADDRESSES - table_fixed_accounts(MonthId(0), 0).len() - 1;
-    (room / recipients_per_batch.max(1)).max(1)
+/// Recipients' token accounts one kept table holds after its fixed accounts.
+pub fn table_recipient_room() -> usize {
+    LOOKUP_TABLE_MAX_ADDRESSES - table_fixed_accounts().len()
 }
 
-/// The addresses of a lookup table serving `batches`, in the order they are appended: the
-/// first batch's fixed accounts, the plan page of any later batch in another page, the
-/// recipients.
-pub fn table_addresses(month: MonthId, batches: &[PlannedBatch]) -> Vec<Pubkey> {
-    let first = batches.first().map_or(0, |b| b.index);
-    let mut addresses = table_fixed_accounts(month, first);
-    for b in batches {
-        let page = super::onchain::plan_page_of(month, b.index);
-        if !addresses.contains(&page) {
-            addresses.push(page);
-        }
-    }
-    addresses.extend(batches.iter().flat_map(|b| b.payees.iter().map(|p| p.token_account)));
+/// Kept tables a payout batch may need: batches follow member order and tables fill in the
+/// order members first needed an account, so a batch usually spans one or two tables; the
+/// sizes below leave room for three.
+pub const MAX_TABLES_PER_BATCH: usize = 3;
+
+/// `n` addresses spread over `tables` synthetic kept tables (fixed accounts in the first), for
+/// sizing transactions by their real encoding.
+fn synthetic_tables(addresses: &[Pubkey], tables: usize) -> Vec<AddressLookupTableAccount> {
+    let per = addresses.len().div_ceil(tables.max(1)).max(1);
     addresses
+        .chunks(per)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut table = if i == 0 { table_fixed_accounts() } else { vec![] };
+            table.extend_from_slice(chunk);
+            AddressLookupTableAccount { key: Pubkey::new_unique(), addresses: table }
+        })
+        .collect()
 }
 
-/// A signed payout-style transaction: legacy, or v0 through `table`.
+/// A signed payout-style transaction: legacy (`None`), or v0 through `tables`.
 pub fn signed(
     payer: &Keypair,
     ixs: &[Instruction],
-    table: Option<&AddressLookupTableAccount>,
+    tables: Option<&[AddressLookupTableAccount]>,
     blockhash: Hash,
 ) -> Result<VersionedTransaction, String> {
-    match table {
+    match tables {
         None => {
             Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash)
                 .into())
         }
-        Some(table) => {
-            let message = v0::Message::try_compile(
-                &payer.pubkey(),
-                ixs,
-                std::slice::from_ref(table),
-                blockhash,
-            )
-            .map_err(|e| format!("compiling a v0 message: {e}"))?;
+        Some(tables) => {
+            let message = v0::Message::try_compile(&payer.pubkey(), ixs, tables, blockhash)
+                .map_err(|e| format!("compiling a v0 message: {e}"))?;
             VersionedTransaction::try_new(VersionedMessage::V0(message), &[payer])
                 .map_err(|e| format!("signing a v0 transaction: {e}"))
         }
@@ -175,8 +173,8 @@ pub fn batch_instructions(
 }
 
 /// The largest batch whose `distribute_batch` transaction of `form` fits the packet and the
-/// lock limit (and, with a table, the table's capacity), with the compute-budget instructions
-/// it needs at `micro_lamports`.
+/// lock limit, with the compute-budget instructions it needs at `micro_lamports`; with tables,
+/// its recipients spread over [`MAX_TABLES_PER_BATCH`] kept tables.
 pub fn max_recipients(form: TxForm, micro_lamports: u64) -> usize {
     let payer = Keypair::new();
     let month = MonthId(0);
@@ -191,17 +189,67 @@ pub fn max_recipients(form: TxForm, micro_lamports: u64) -> usize {
     let fits = |n: usize| {
         let batch = PlannedBatch { index: u16::MAX as u32, payees: payees[..n].to_vec() };
         let ixs = batch_instructions(&payer.pubkey(), month, &batch, micro_lamports);
-        let table = AddressLookupTableAccount {
-            key: Pubkey::new_unique(),
-            addresses: table_addresses(month, std::slice::from_ref(&batch)),
-        };
-        if table.addresses.len() > LOOKUP_TABLE_MAX_ADDRESSES {
-            return false;
-        }
-        let table = (form == TxForm::LookupTable).then_some(&table);
-        signed(&payer, &ixs, table, Hash::default()).is_ok_and(|tx| check(&tx).is_ok())
+        let accounts: Vec<Pubkey> = batch.payees.iter().map(|p| p.token_account).collect();
+        let tables = synthetic_tables(&accounts, MAX_TABLES_PER_BATCH);
+        let tables = (form == TxForm::LookupTable).then_some(&tables[..]);
+        signed(&payer, &ixs, tables, Hash::default()).is_ok_and(|tx| check(&tx).is_ok())
     };
     largest_fitting(payees.len(), fits)
+}
+
+/// Compute units one idempotent creation of a Token-2022 associated account for the STK mint
+/// takes (GetAccountDataSize, CreateAccount, InitializeImmutableOwner, InitializeAccount3 with
+/// the transfer-fee extension): 16k–24k measured on the real programs (the address's bump
+/// search varies) by `distributor/tests/payout_chain.rs::
+/// token_account_creation_is_packed_to_the_trace_limit`, with room above the measure.
+pub const COMPUTE_UNITS_PER_TOKEN_ACCOUNT: u32 = 30_000;
+
+/// Instructions one transaction may run, cross-program invocations included (the runtime's
+/// instruction-trace limit): a transaction running more fails with
+/// `MaxInstructionTraceLengthExceeded`.
+pub const MAX_INSTRUCTION_TRACE_LENGTH: usize = 64;
+
+/// Trace entries of one creation: the ATA program and its four invocations (GetAccountDataSize,
+/// CreateAccount, InitializeImmutableOwner, InitializeAccount3).
+pub const TRACE_PER_TOKEN_ACCOUNT: usize = 5;
+
+/// The idempotent creations of the STK token accounts of `wallets`, rent from `payer`.
+pub fn token_account_creations(
+    payer: &Pubkey,
+    mint: &Pubkey,
+    wallets: &[Pubkey],
+) -> Vec<Instruction> {
+    wallets
+        .iter()
+        .map(|wallet| {
+            spl_associated_token_account_interface::instruction::create_associated_token_account_idempotent(
+                payer,
+                wallet,
+                mint,
+                &stk_client::TOKEN_2022,
+            )
+        })
+        .collect()
+}
+
+/// The most token accounts one transaction creates at `micro_lamports`: the instruction
+/// trace binds (12: 64 entries, 5 per creation, the compute-budget instructions), and a legacy
+/// transaction of 12 fits the packet — so these go as legacy transactions, a lookup table would
+/// save bytes but not one transaction.
+pub fn max_token_account_creations(micro_lamports: u64) -> usize {
+    let payer = Keypair::new();
+    let mint = stk_client::treasury::addresses().mint;
+    let wallets: Vec<Pubkey> = (0..64).map(|_| Pubkey::new_unique()).collect();
+    let fits = |n: usize| {
+        let units = COMPUTE_UNITS_PER_TOKEN_ACCOUNT.saturating_mul(n as u32);
+        let mut ixs = budget_instructions(units, micro_lamports);
+        let trace = ixs.len() + TRACE_PER_TOKEN_ACCOUNT * n;
+        ixs.extend(token_account_creations(&payer.pubkey(), &mint, &wallets[..n]));
+        units <= 1_400_000
+            && trace <= MAX_INSTRUCTION_TRACE_LENGTH
+            && signed(&payer, &ixs, None, Hash::default()).is_ok_and(|tx| check(&tx).is_ok())
+    };
+    largest_fitting(wallets.len(), fits)
 }
 
 /// The largest `n ≤ max` with `fits(1..=n)` all true (0 if even one does not fit).
@@ -230,31 +278,14 @@ mod tests {
         let with_table = max_recipients(TxForm::LookupTable, 0);
         assert_eq!(with_table, stk_client::treasury::MAX_RECIPIENTS_WITH_LOOKUP_TABLE);
         assert_eq!(max_recipients(TxForm::LookupTable, 1_000), with_table);
-        assert_eq!(batches_per_table(with_table), 4);
     }
 
     #[test]
-    fn a_table_straddling_two_plan_pages_holds_both() {
-        let month = MonthId(24_325);
-        let batch = |index: u32| PlannedBatch {
-            index,
-            payees: (0..3)
-                .map(|i| Payee {
-                    member_id: i,
-                    wallet: Pubkey::new_unique(),
-                    token_account: Pubkey::new_unique(),
-                    amount: 1,
-                })
-                .collect(),
-        };
-        let batches = [batch(248), batch(249), batch(250), batch(251)];
-        let addresses = table_addresses(month, &batches);
-        let fixed = table_fixed_accounts(month, 248).len();
-        assert_eq!(addresses.len(), fixed + 1 + 12);
-        assert!(addresses.contains(&super::super::onchain::plan_page_of(month, 248)));
-        assert!(addresses.contains(&super::super::onchain::plan_page_of(month, 251)));
-        let one_page = table_addresses(month, &[batch(0), batch(1)]);
-        assert_eq!(one_page.len(), fixed + 6);
+    fn token_account_creations_pack_to_the_trace_limit() {
+        // One compute-budget instruction (12 × 30k CU > the default) + 12 × 5 = 61 ≤ 64.
+        assert_eq!(max_token_account_creations(0), 12);
+        // With a price, two budget instructions: 62 entries, still 12.
+        assert_eq!(max_token_account_creations(1_000), 12);
     }
 
     #[test]

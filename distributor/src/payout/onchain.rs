@@ -79,6 +79,17 @@ pub fn open_epoch(
 }
 
 /// The plan page PDA holding batch `batch`'s root.
+/// The accounts a month's payout keeps rent in: its epoch and every plan page it may have
+/// (as many as the treasury's largest plan needs).
+pub fn month_state_accounts(month: MonthId) -> Vec<Pubkey> {
+    let mut accounts = vec![epoch_address(month)];
+    accounts.extend(stk_client::treasury::plan_pages(
+        month.0,
+        stk_common::payout_plan::MAX_BATCH_COUNT as u16,
+    ));
+    accounts
+}
+
 pub fn plan_page_of(month: MonthId, batch: u32) -> Pubkey {
     let (page, _) = stk_common::payout_plan::page_of(batch as u16);
     seeds::find_plan_page(month.0, page)

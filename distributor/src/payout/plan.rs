@@ -52,11 +52,51 @@ pub fn plan_hash(
     Ok(stk_common::payout_plan::plan_hash(month.0, total, count, report_hash, &roots))
 }
 
+/// What happens to a payable member whose wallet has no STK token account yet.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenAccountPolicy {
+    /// The distributor (or the rent payer) creates it before paying: ≈0.0021 SOL of rent per
+    /// member, once, kept by the member.
+    #[default]
+    Create,
+    /// The member stays pending (reason `no_token_account`) until they create it themselves;
+    /// the amount is paid with a later month.
+    LeavePending,
+}
+
+impl TokenAccountPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenAccountPolicy::Create => "create",
+            TokenAccountPolicy::LeavePending => "leave_pending",
+        }
+    }
+    pub fn parse(s: &str) -> Option<TokenAccountPolicy> {
+        match s {
+            "create" => Some(TokenAccountPolicy::Create),
+            "leave_pending" => Some(TokenAccountPolicy::LeavePending),
+            _ => None,
+        }
+    }
+}
+
 /// How a month's batches are sent, fixed when its plan is written and never recomputed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlanShape {
     pub form: super::limits::TxForm,
     pub recipients_per_batch: usize,
+    pub token_accounts: TokenAccountPolicy,
 }
 
 impl PlanShape {
@@ -66,7 +106,13 @@ impl PlanShape {
         PlanShape {
             form,
             recipients_per_batch: super::limits::max_recipients(form, micro_lamports),
+            token_accounts: TokenAccountPolicy::Create,
         }
+    }
+
+    /// The same shape with `policy` for members without a token account.
+    pub fn with_token_accounts(self, policy: TokenAccountPolicy) -> PlanShape {
+        PlanShape { token_accounts: policy, ..self }
     }
 
     /// Lookup tables when wanted and the backend supports them, legacy otherwise.
@@ -77,12 +123,6 @@ impl PlanShape {
             super::limits::TxForm::Legacy
         };
         Self::sized(form, micro_lamports)
-    }
-
-    /// Batches per lookup table (`None` for legacy plans).
-    pub fn batches_per_table(&self) -> Option<usize> {
-        (self.form == super::limits::TxForm::LookupTable)
-            .then(|| super::limits::batches_per_table(self.recipients_per_batch))
     }
 }
 

@@ -10,6 +10,7 @@
 //! creates it). Unusable members stay pending with the reason; the treasury also skips
 //! accounts that become unusable later (closed, frozen, memo-required), and those are carried
 //! back as pending after the epoch closes.
+use super::plan::TokenAccountPolicy;
 use crate::chain::{AccountSummary, ChainBackend, ChainError, MAX_MULTIPLE_ACCOUNTS};
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::token_interface::spl_token_2022::{
@@ -35,6 +36,9 @@ pub enum Unusable {
     TokenAccountOtherOwner,
     TokenAccountFrozen,
     TokenAccountMemoRequired,
+    /// No STK token account, and the month's policy leaves such members pending
+    /// (`payout.token_accounts = "leave_pending"`) until they create one.
+    NoTokenAccount,
 }
 
 impl Unusable {
@@ -51,6 +55,7 @@ impl Unusable {
             Unusable::TokenAccountOtherOwner => "token_account_other_owner",
             Unusable::TokenAccountFrozen => "token_account_frozen",
             Unusable::TokenAccountMemoRequired => "token_account_memo_required",
+            Unusable::NoTokenAccount => "no_token_account",
         }
     }
 }
@@ -85,13 +90,17 @@ pub fn check_wallet_account(account: Option<&AccountSummary>) -> Result<(), Unus
     Ok(())
 }
 
-/// The STK token account at the wallet's ATA address as read on-chain (missing is fine).
+/// The STK token account at the wallet's ATA address as read on-chain (missing is fine
+/// unless `required`: the month leaves members without one pending).
 pub fn check_token_account(
     account: Option<&AccountSummary>,
     wallet: &Pubkey,
     mint: &Pubkey,
+    required: bool,
 ) -> Result<(), Unusable> {
-    let Some(a) = account else { return Ok(()) };
+    let Some(a) = account else {
+        return if required { Err(Unusable::NoTokenAccount) } else { Ok(()) };
+    };
     // The treasury's own rule first (what it would skip), then the owner: the ATA binds the
     // wallet, an account owned by someone else is not this member's.
     if let Some(skip) = classify_recipient(&a.owner, &a.data, mint) {
@@ -111,11 +120,14 @@ pub fn check_token_account(
 
 /// Checks `(wallet, token_account)` pairs with batched reads (wallet and token account
 /// together, [`MAX_MULTIPLE_ACCOUNTS`] accounts per read). One result per pair, in order.
+/// `policy` says whether a missing token account is created or leaves the member pending.
 pub async fn check_all<B: ChainBackend>(
     backend: &mut B,
     mint: &Pubkey,
     pairs: &[(Pubkey, Pubkey)],
+    policy: TokenAccountPolicy,
 ) -> Result<Vec<Result<(), Unusable>>, ChainError> {
+    let required = policy == TokenAccountPolicy::LeavePending;
     let mut out = Vec::with_capacity(pairs.len());
     for chunk in pairs.chunks(MAX_MULTIPLE_ACCOUNTS / 2) {
         let addresses: Vec<Pubkey> = chunk.iter().flat_map(|(w, t)| [*w, *t]).collect();
@@ -128,6 +140,7 @@ pub async fn check_all<B: ChainBackend>(
                         accounts.get(2 * i + 1).and_then(|a| a.as_ref()),
                         wallet,
                         mint,
+                        required,
                     )
                 });
             out.push(verdict);
@@ -199,31 +212,33 @@ mod tests {
     fn token_accounts_must_be_usable() {
         let (mint, wallet) = (Pubkey::new_unique(), Pubkey::new_unique());
         let ok = token_account(mint, wallet, AccountState::Initialized, false);
-        assert_eq!(check_token_account(None, &wallet, &mint), Ok(()));
-        assert_eq!(check_token_account(Some(&ok), &wallet, &mint), Ok(()));
+        assert_eq!(check_token_account(None, &wallet, &mint, false), Ok(()));
+        assert_eq!(check_token_account(None, &wallet, &mint, true), Err(Unusable::NoTokenAccount));
+        assert_eq!(check_token_account(Some(&ok), &wallet, &mint, true), Ok(()));
+        assert_eq!(check_token_account(Some(&ok), &wallet, &mint, false), Ok(()));
         let frozen = token_account(mint, wallet, AccountState::Frozen, false);
         assert_eq!(
-            check_token_account(Some(&frozen), &wallet, &mint),
+            check_token_account(Some(&frozen), &wallet, &mint, false),
             Err(Unusable::TokenAccountFrozen)
         );
         let memo = token_account(mint, wallet, AccountState::Initialized, true);
         assert_eq!(
-            check_token_account(Some(&memo), &wallet, &mint),
+            check_token_account(Some(&memo), &wallet, &mint, false),
             Err(Unusable::TokenAccountMemoRequired)
         );
         let other = token_account(Pubkey::new_unique(), wallet, AccountState::Initialized, false);
         assert_eq!(
-            check_token_account(Some(&other), &wallet, &mint),
+            check_token_account(Some(&other), &wallet, &mint, false),
             Err(Unusable::TokenAccountOtherMint)
         );
         let reassigned = AccountSummary { owner: anchor_lang::system_program::ID, ..ok.clone() };
         assert_eq!(
-            check_token_account(Some(&reassigned), &wallet, &mint),
+            check_token_account(Some(&reassigned), &wallet, &mint, false),
             Err(Unusable::TokenAccountNotToken2022)
         );
         let junk = AccountSummary { data: vec![1, 2, 3], ..ok };
         assert_eq!(
-            check_token_account(Some(&junk), &wallet, &mint),
+            check_token_account(Some(&junk), &wallet, &mint, false),
             Err(Unusable::TokenAccountUninitialized)
         );
     }

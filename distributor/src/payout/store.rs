@@ -1,7 +1,7 @@
 //! The payout plan and its progress in Postgres.
 use super::{
     limits::TxForm,
-    plan::{Payee, PlanShape, PlannedBatch},
+    plan::{Payee, PlanShape, PlannedBatch, TokenAccountPolicy},
 };
 use anchor_lang::prelude::Pubkey;
 use sqlx::{PgConnection, PgPool, Row};
@@ -69,19 +69,9 @@ pub struct StoredPlan {
     /// Whether the unpaid recipients of the closed epoch were carried back as pending.
     pub unpaid_carried: bool,
     pub form: TxForm,
-    /// Lookup-table plans: consecutive batches sharing one table.
-    pub batches_per_table: usize,
+    /// Whether the engine creates missing token accounts (fixed with the plan).
+    pub token_accounts: TokenAccountPolicy,
     pub batches: Vec<StoredBatch>,
-}
-
-impl StoredPlan {
-    /// Lookup-table plans: the batches served by each table, in table order.
-    pub fn table_groups(&self) -> Vec<&[StoredBatch]> {
-        match self.form {
-            TxForm::Legacy => vec![],
-            TxForm::LookupTable => self.batches.chunks(self.batches_per_table.max(1)).collect(),
-        }
-    }
 }
 
 fn to_i64(v: u64, what: &str) -> Result<i64, StoreError> {
@@ -142,7 +132,7 @@ pub async fn save_plan_in(
     let total: u64 = batches.iter().map(|b| b.total()).sum();
     let state = if batches.is_empty() { "empty" } else { "planned" };
     sqlx::query(
-        "INSERT INTO payout_epochs (month, month_id, report_sha256, total, batch_count, tx_form, recipients_per_batch, batches_per_table, plan_hash, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO payout_epochs (month, month_id, report_sha256, total, batch_count, tx_form, recipients_per_batch, token_accounts, plan_hash, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(month.to_string())
     .bind(month.0 as i32)
@@ -151,7 +141,7 @@ pub async fn save_plan_in(
     .bind(batches.len() as i32)
     .bind(shape.form.as_str())
     .bind(shape.recipients_per_batch as i32)
-    .bind(shape.batches_per_table().map(|b| b as i32))
+    .bind(shape.token_accounts.as_str())
     .bind(&plan_hash)
     .bind(state)
     .execute(&mut *tx)
@@ -196,7 +186,7 @@ pub fn parse_hash(hex_hash: &str) -> Result<[u8; 32], StoreError> {
 
 pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>, StoreError> {
     let Some(epoch) =
-        sqlx::query("SELECT report_sha256, total, state, tx_form, batches_per_table, plan_hash, unpaid_carried FROM payout_epochs WHERE month = $1")
+        sqlx::query("SELECT report_sha256, total, state, tx_form, token_accounts, plan_hash, unpaid_carried FROM payout_epochs WHERE month = $1")
             .bind(month.to_string())
             .fetch_optional(db)
             .await?
@@ -257,8 +247,8 @@ pub async fn load_plan(db: &PgPool, month: MonthId) -> Result<Option<StoredPlan>
         unpaid_carried: epoch.get("unpaid_carried"),
         form: TxForm::parse(epoch.get::<&str, _>("tx_form"))
             .ok_or_else(|| StoreError::Corrupt("payout_epochs.tx_form".into()))?,
-        batches_per_table: epoch.get::<Option<i32>, _>("batches_per_table").unwrap_or(0).max(0)
-            as usize,
+        token_accounts: TokenAccountPolicy::parse(epoch.get::<&str, _>("token_accounts"))
+            .ok_or_else(|| StoreError::Corrupt("payout_epochs.token_accounts".into()))?,
         batches,
     }))
 }
@@ -378,50 +368,125 @@ pub async fn batch_counts(db: &PgPool, month: MonthId) -> Result<Vec<(String, i6
     Ok(rows.into_iter().map(|r| (r.get("state"), r.get("n"))).collect())
 }
 
-/// One lookup table of a month as recorded (see `migrations/0110_payout_lookup_tables.sql`).
+/// A kept lookup table as recorded (see `migrations/0400_kept_lookup_tables.sql`), with its
+/// entries in on-chain order.
 #[derive(Debug, Clone)]
 pub struct StoredTable {
-    pub index: u32,
-    pub address: Pubkey,
+    pub id: u32,
+    pub address: Option<Pubkey>,
     pub recent_slot: u64,
     pub create_attempts: u32,
     pub pending_signature: Option<String>,
     pub pending_last_valid_block_height: Option<u64>,
+    pub addresses_extended: usize,
     pub state: String,
+    pub entries: Vec<Pubkey>,
 }
 
-pub async fn load_tables(db: &PgPool, month: MonthId) -> Result<Vec<StoredTable>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT table_index, address, recent_slot, create_attempts, pending_signature, pending_last_valid_block_height, state FROM payout_lookup_tables WHERE month = $1 ORDER BY table_index",
-    )
-    .bind(month.to_string())
+/// The live kept tables (neither retiring nor retired), oldest first, with their entries.
+pub async fn load_live_tables(db: &PgPool) -> Result<Vec<StoredTable>, StoreError> {
+    load_tables_where(db, "state IN ('planned', 'creating', 'extending', 'ready')").await
+}
+
+/// Every kept table, retired ones included, oldest first, with its entries.
+pub async fn load_all_tables(db: &PgPool) -> Result<Vec<StoredTable>, StoreError> {
+    load_tables_where(db, "true").await
+}
+
+/// Every kept table matching `filter` (SQL over `state`), oldest first, with its entries.
+async fn load_tables_where(db: &PgPool, filter: &str) -> Result<Vec<StoredTable>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT id, address, recent_slot, create_attempts, pending_signature, pending_last_valid_block_height, addresses_extended, state
+         FROM lookup_tables WHERE {filter} ORDER BY id"
+    ))
     .fetch_all(db)
     .await?;
-    rows.into_iter()
+    let entries = sqlx::query(&format!(
+        "SELECT e.table_id, e.address FROM lookup_table_entries e JOIN lookup_tables t ON t.id = e.table_id
+         WHERE {} ORDER BY e.table_id, e.position",
+        filter.replace("state", "t.state")
+    ))
+    .fetch_all(db)
+    .await?;
+    let mut tables = rows
+        .into_iter()
         .map(|row| {
             Ok(StoredTable {
-                index: row.get::<i32, _>("table_index") as u32,
-                address: pubkey(row.get("address"))?,
-                recent_slot: to_u64(row.get("recent_slot"), "recent_slot")?,
+                id: row.get::<i32, _>("id") as u32,
+                address: row.get::<Option<&str>, _>("address").map(pubkey).transpose()?,
+                recent_slot: to_u64(
+                    row.get::<Option<i64>, _>("recent_slot").unwrap_or(0),
+                    "recent_slot",
+                )?,
                 create_attempts: row.get::<i32, _>("create_attempts") as u32,
                 pending_signature: row.get("pending_signature"),
                 pending_last_valid_block_height: row
                     .get::<Option<i64>, _>("pending_last_valid_block_height")
                     .map(|h| to_u64(h, "pending_last_valid_block_height"))
                     .transpose()?,
+                addresses_extended: row.get::<i32, _>("addresses_extended").max(0) as usize,
                 state: row.get("state"),
+                entries: vec![],
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    for row in entries {
+        let id = row.get::<i32, _>("table_id") as u32;
+        let address = pubkey(row.get("address"))?;
+        if let Some(t) = tables.iter_mut().find(|t| t.id == id) {
+            t.entries.push(address);
+        }
+    }
+    Ok(tables)
+}
+
+/// Records `entries` appended to table `id` from position `from` (a new table when `id` is
+/// `None`: planned for `month`), before any transaction carries them. Returns the table id.
+pub async fn append_table_entries(
+    db: &PgPool,
+    id: Option<u32>,
+    month: MonthId,
+    from: usize,
+    entries: &[Pubkey],
+) -> Result<u32, StoreError> {
+    let mut tx = db.begin().await?;
+    let id = match id {
+        Some(id) => {
+            sqlx::query("UPDATE lookup_tables SET state = CASE WHEN state = 'ready' THEN 'extending' ELSE state END, updated_at = now() WHERE id = $1")
+                .bind(id as i32)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+        None => {
+            let id: i32 = sqlx::query_scalar(
+                "INSERT INTO lookup_tables (created_for) VALUES ($1) RETURNING id",
+            )
+            .bind(month.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+            id as u32
+        }
+    };
+    for (i, address) in entries.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO lookup_table_entries (table_id, position, address) VALUES ($1, $2, $3)",
+        )
+        .bind(id as i32)
+        .bind((from + i) as i32)
+        .bind(address.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Write-ahead of a create transaction: the table's (new) address and the signature that may
 /// create it are on record before it is sent.
-#[allow(clippy::too_many_arguments)]
 pub async fn record_table_create(
     db: &PgPool,
-    month: MonthId,
-    index: u32,
+    id: u32,
     address: &Pubkey,
     authority: &Pubkey,
     recent_slot: u64,
@@ -429,16 +494,11 @@ pub async fn record_table_create(
     last_valid_block_height: u64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO payout_lookup_tables (month, table_index, address, authority, recent_slot, create_attempts, pending_signature, pending_last_valid_block_height)
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $7)
-         ON CONFLICT (month, table_index) DO UPDATE SET address = EXCLUDED.address, authority = EXCLUDED.authority,
-             recent_slot = EXCLUDED.recent_slot, create_attempts = payout_lookup_tables.create_attempts + 1,
-             pending_signature = EXCLUDED.pending_signature,
-             pending_last_valid_block_height = EXCLUDED.pending_last_valid_block_height,
-             addresses_extended = 0, state = 'creating', updated_at = now()",
+        "UPDATE lookup_tables SET address = $2, authority = $3, recent_slot = $4, create_attempts = create_attempts + 1,
+             pending_signature = $5, pending_last_valid_block_height = $6, addresses_extended = 0,
+             state = 'creating', updated_at = now() WHERE id = $1",
     )
-    .bind(month.to_string())
-    .bind(index as i32)
+    .bind(id as i32)
     .bind(address.to_string())
     .bind(authority.to_string())
     .bind(to_i64(recent_slot, "recent_slot")?)
@@ -453,16 +513,14 @@ pub async fn record_table_create(
 /// of addresses the table holds on-chain as last read.
 pub async fn record_table_pending(
     db: &PgPool,
-    month: MonthId,
-    index: u32,
+    id: u32,
     pending: Option<(&str, u64)>,
     addresses_extended: usize,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE payout_lookup_tables SET pending_signature = $3, pending_last_valid_block_height = $4, addresses_extended = $5, updated_at = now() WHERE month = $1 AND table_index = $2",
+        "UPDATE lookup_tables SET pending_signature = $2, pending_last_valid_block_height = $3, addresses_extended = $4, updated_at = now() WHERE id = $1",
     )
-    .bind(month.to_string())
-    .bind(index as i32)
+    .bind(id as i32)
     .bind(pending.map(|(s, _)| s.to_string()))
     .bind(pending.map(|(_, h)| to_i64(h, "last_valid_block_height")).transpose()?)
     .bind(addresses_extended as i32)
@@ -471,43 +529,172 @@ pub async fn record_table_pending(
     Ok(())
 }
 
+/// A table's state, and its rent as last read when known.
 pub async fn set_table_state(
     db: &PgPool,
-    month: MonthId,
-    index: u32,
+    id: u32,
     state: &str,
+    rent_lamports: Option<u64>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE payout_lookup_tables SET state = $3, updated_at = now() WHERE month = $1 AND table_index = $2",
+        "UPDATE lookup_tables SET state = $2, rent_lamports = coalesce($3, rent_lamports), updated_at = now() WHERE id = $1",
     )
-    .bind(month.to_string())
-    .bind(index as i32)
+    .bind(id as i32)
     .bind(state)
+    .bind(rent_lamports.map(|r| to_i64(r, "rent")).transpose()?)
     .execute(db)
     .await?;
     Ok(())
 }
 
-/// Tables of closed epochs that still hold rent: `(month, table_index, address, state)`.
-pub async fn tables_to_reclaim(
+/// Retires every live, complete table none of whose entries is a token account in `in_use`
+/// (the recipients of unfinished plans and of the latest plan). Returns how many.
+pub async fn retire_tables_unused_by(
     db: &PgPool,
-) -> Result<Vec<(MonthId, u32, Pubkey, String)>, StoreError> {
+    month: MonthId,
+    in_use: &[String],
+) -> Result<u64, StoreError> {
+    let fixed: Vec<String> =
+        super::limits::table_fixed_accounts().iter().map(|a| a.to_string()).collect();
+    let done = sqlx::query(
+        "UPDATE lookup_tables t SET state = 'retiring', retired_after = $1, updated_at = now()
+         WHERE t.state = 'ready' AND t.address IS NOT NULL AND NOT EXISTS (
+             SELECT 1 FROM lookup_table_entries e
+             WHERE e.table_id = t.id AND e.address <> ALL($3) AND e.address = ANY($2))",
+    )
+    .bind(month.to_string())
+    .bind(in_use)
+    .bind(&fixed)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The recipients' token accounts of every plan still being paid, and of the latest plan: a
+/// table serving any of them is kept.
+pub async fn token_accounts_in_use(db: &PgPool) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT r.token_account FROM payout_recipients r JOIN payout_epochs e USING (month)
+         WHERE NOT e.unpaid_carried OR e.month = (SELECT max(month) FROM payout_epochs WHERE state <> 'empty')",
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Tables to reclaim: `(id, address, state)` of retiring and deactivated tables.
+pub async fn tables_to_reclaim(db: &PgPool) -> Result<Vec<(u32, Pubkey, String)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT t.month, e.month_id, t.table_index, t.address, t.state FROM payout_lookup_tables t
-         JOIN payout_epochs e USING (month)
-         WHERE e.state = 'closed' AND t.state IN ('creating', 'ready', 'deactivated')
-         ORDER BY t.month, t.table_index",
+        "SELECT id, address, state FROM lookup_tables
+         WHERE state IN ('retiring', 'deactivated') AND address IS NOT NULL ORDER BY id",
     )
     .fetch_all(db)
     .await?;
     rows.into_iter()
         .map(|row| {
-            Ok((
-                MonthId(row.get::<i32, _>("month_id") as u32),
-                row.get::<i32, _>("table_index") as u32,
-                pubkey(row.get("address"))?,
-                row.get("state"),
-            ))
+            Ok((row.get::<i32, _>("id") as u32, pubkey(row.get("address"))?, row.get("state")))
         })
         .collect()
+}
+
+/// Addresses of the kept tables that may hold rent (created, not closed).
+pub async fn table_addresses_holding_rent(db: &PgPool) -> Result<Vec<Pubkey>, StoreError> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT address FROM lookup_tables WHERE address IS NOT NULL AND state <> 'closed' ORDER BY id",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(|a| pubkey(a)).collect()
+}
+
+/// Adds one engine run's costs to its month's (`payout_costs`; nothing for a month without
+/// a plan).
+pub async fn record_costs(
+    db: &PgPool,
+    month: MonthId,
+    run: &super::engine::PayoutSummary,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO payout_costs (month, runs, transactions_sent, fee_lamports, token_accounts_created,
+             token_account_rent, lookup_table_rent, epoch_rent, lookup_tables_created, lookup_table_extensions)
+         SELECT $1, 1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM payout_epochs WHERE month = $1)
+         ON CONFLICT (month) DO UPDATE SET runs = payout_costs.runs + 1,
+             transactions_sent = payout_costs.transactions_sent + EXCLUDED.transactions_sent,
+             fee_lamports = payout_costs.fee_lamports + EXCLUDED.fee_lamports,
+             token_accounts_created = payout_costs.token_accounts_created + EXCLUDED.token_accounts_created,
+             token_account_rent = payout_costs.token_account_rent + EXCLUDED.token_account_rent,
+             lookup_table_rent = payout_costs.lookup_table_rent + EXCLUDED.lookup_table_rent,
+             epoch_rent = payout_costs.epoch_rent + EXCLUDED.epoch_rent,
+             lookup_tables_created = payout_costs.lookup_tables_created + EXCLUDED.lookup_tables_created,
+             lookup_table_extensions = payout_costs.lookup_table_extensions + EXCLUDED.lookup_table_extensions,
+             updated_at = now()",
+    )
+    .bind(month.to_string())
+    .bind(run.transactions_sent as i64)
+    .bind(run.fee_lamports)
+    .bind(run.token_accounts_created as i64)
+    .bind(to_i64(run.token_account_rent, "token_account_rent")?)
+    .bind(run.lookup_table_rent)
+    .bind(run.epoch_rent)
+    .bind(run.lookup_tables_created as i32)
+    .bind(run.lookup_table_extensions as i32)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A month's payout costs (`payout_costs`), for `status` and the report page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MonthCosts {
+    pub month: String,
+    pub recipients: i64,
+    pub runs: i32,
+    pub transactions_sent: i64,
+    pub fee_lamports: i64,
+    pub token_accounts_created: i64,
+    pub token_account_rent: i64,
+    pub lookup_table_rent: i64,
+    pub epoch_rent: i64,
+    pub lookup_tables_created: i32,
+    pub lookup_table_extensions: i32,
+}
+
+impl MonthCosts {
+    /// Fees per paid recipient, in lamports (0 without recipients).
+    pub fn fee_per_recipient(&self) -> i64 {
+        if self.recipients > 0 {
+            self.fee_lamports / self.recipients
+        } else {
+            0
+        }
+    }
+}
+
+/// Every month's costs, oldest first (`month`: just that one).
+pub async fn month_costs(
+    db: &PgPool,
+    month: Option<MonthId>,
+) -> Result<Vec<MonthCosts>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT c.*, (SELECT count(*) FROM payout_recipients r WHERE r.month = c.month) AS recipients
+         FROM payout_costs c WHERE $1::text IS NULL OR c.month = $1 ORDER BY c.month",
+    )
+    .bind(month.map(|m| m.to_string()))
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MonthCosts {
+            month: r.get("month"),
+            recipients: r.get("recipients"),
+            runs: r.get("runs"),
+            transactions_sent: r.get("transactions_sent"),
+            fee_lamports: r.get("fee_lamports"),
+            token_accounts_created: r.get("token_accounts_created"),
+            token_account_rent: r.get("token_account_rent"),
+            lookup_table_rent: r.get("lookup_table_rent"),
+            epoch_rent: r.get("epoch_rent"),
+            lookup_tables_created: r.get("lookup_tables_created"),
+            lookup_table_extensions: r.get("lookup_table_extensions"),
+        })
+        .collect())
 }

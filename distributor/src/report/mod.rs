@@ -79,6 +79,40 @@ async fn captured_quotes(
         .collect()
 }
 
+/// The costs of the months before `month` whose payout is complete, in month order.
+async fn completed_payout_costs(
+    conn: &mut sqlx::PgConnection,
+    month: &str,
+) -> anyhow::Result<Vec<PayoutCostLine>> {
+    let rows: Vec<(String, i64, i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT c.month, (SELECT count(*) FROM payout_recipients r WHERE r.month = c.month),
+                c.transactions_sent, c.fee_lamports, c.token_accounts_created, c.token_account_rent,
+                c.lookup_table_rent, c.epoch_rent
+         FROM payout_costs c JOIN payout_epochs e USING (month)
+         WHERE e.unpaid_carried AND c.month < $1 ORDER BY c.month",
+    )
+    .bind(month)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(month, recipients, txs, fees, accounts, ata_rent, table_rent, epoch_rent)| {
+            let u = |v: i64| {
+                u64::try_from(v).map_err(|_| anyhow!("payout_costs holds a negative count"))
+            };
+            Ok(PayoutCostLine {
+                month,
+                recipients: u(recipients)?,
+                transactions: u(txs)?,
+                fee_lamports: fees,
+                token_accounts_created: u(accounts)?,
+                token_account_rent: ata_rent,
+                lookup_table_rent: table_rent,
+                epoch_rent,
+            })
+        })
+        .collect()
+}
+
 /// Computes the report of `month`, writes the distributor's tables (unless the month is
 /// frozen, which is an error) and, with `out_dir`, the files `report.{json,csv,html}` and
 /// `report.sha256` under `out_dir/YYYY-MM/`.
@@ -128,6 +162,7 @@ pub async fn run(
         load::locate(snapshot.conn(), config, tz, &month_key, first_day, last_day).await?;
     let quotes =
         captured_quotes(snapshot.conn(), config.schedule().quarter_of_month(month)).await?;
+    let payout_costs = completed_payout_costs(snapshot.conn(), &month_key).await?;
     let scope = match &resume {
         Some(r) => Scope::Since(r.week_start, r.week_start_ts),
         None => Scope::AllHistory,
@@ -226,6 +261,7 @@ pub async fn run(
             .collect(),
         members: lines,
         quotes,
+        payout_costs,
     };
     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "ranks walked, pool split");
     let json = render::canonical_json(&report);

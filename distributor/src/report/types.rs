@@ -35,6 +35,24 @@ pub struct Report {
     /// out of the JSON when none is captured.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub quotes: Vec<QuoteLine>,
+    /// What paying each earlier month cost (`payout_costs` of months whose payout is complete,
+    /// same snapshot); left out of the JSON when none is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub payout_costs: Vec<PayoutCostLine>,
+}
+
+/// One completed month's payout costs, in lamports (rent is held, not spent: token accounts'
+/// by the members, tables' and the epoch's until they are closed).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PayoutCostLine {
+    pub month: String,
+    pub recipients: u64,
+    pub transactions: u64,
+    pub fee_lamports: i64,
+    pub token_accounts_created: u64,
+    pub token_account_rent: i64,
+    pub lookup_table_rent: i64,
+    pub epoch_rent: i64,
 }
 
 /// One published quarterly quote (`stk_treasury::state::QuarterQuote`), quarter order.
