@@ -193,5 +193,12 @@ mod tests {
         let text = error(&[stk_treasury::ID], code).unwrap();
         assert!(text.starts_with("stk_treasury error NotAdmin"), "{text}");
         assert!(error(&[stk_mint::ID], 1).is_none());
+        // Anchor's own: `has_one = admin` without a custom error (stk_staking's rate).
+        let code = u32::from(anchor_lang::error::ErrorCode::ConstraintHasOne);
+        let text = error(&[stk_staking::ID], code).unwrap();
+        assert!(text.starts_with("stk_staking error ConstraintHasOne"), "{text}");
+        assert!(text.contains("has one constraint"), "{text}");
+        // Not ours: not explained.
+        assert!(error(&[Pubkey::new_unique()], code).is_none());
     }
 }
