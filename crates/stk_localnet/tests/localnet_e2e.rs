@@ -545,12 +545,19 @@ fn key_file(
 /// `dormancy candidates` with Postgres, `staking show`), the fee harvest packed over every
 /// account holding withheld fees (after it, nothing is left to harvest), a `--dry-run` that
 /// names the accounts and sends nothing, a key that is not the admin's refused at preflight
-/// with the program's error name, and the admin's `staking rate` landing.
+/// with the program's error name, the admin's `staking rate` and `fees split` landing, and
+/// the staking admin rotated to the distributor key and back (`authority propose|accept`).
 async fn operator_reads_dry_runs_and_refusals_over_json_rpc(env: &Env) -> anyhow::Result<()> {
     use stk_distributor::ops::{
-        self, authority::AuthorityCmd, dormancy::DormancyCmd, fees::FeesCmd, fund::FundCmd,
-        holds::HoldCmd, quote::QuoteCmd, staking::StakingCmd, Context, Group, OpsError, SignArgs,
-        SignWith,
+        self,
+        authority::{AuthorityCmd, Role},
+        dormancy::DormancyCmd,
+        fees::FeesCmd,
+        fund::FundCmd,
+        holds::HoldCmd,
+        quote::QuoteCmd,
+        staking::StakingCmd,
+        Context, Group, OpsError, SignArgs, SignWith,
     };
     let mut admin = env.backend(&env.admin);
     init::initialize_suite(&mut admin, &env.pool, &suite_params(env)).await?; // idempotent
@@ -628,9 +635,41 @@ async fn operator_reads_dry_runs_and_refusals_over_json_rpc(env: &Env) -> anyhow
     ensure!(after.reward_rate == before.reward_rate + 3, "{after:?}");
     let restore = Group::Staking(StakingCmd::Rate { rate: before.reward_rate });
     ops::run_cli(&as_admin, &restore).await?;
+
+    // `fees split` (the treasury admin) empties the fee vault the harvest filled.
+    let text = ops::run_cli(&as_admin, &Group::Fees(FeesCmd::Split)).await?;
+    ensure!(text.contains("confirmed"), "{text}");
+    let fee_vault = ops::token_amount(&mut admin, &seeds::find_fee_vault()).await?;
+    ensure!(fee_vault == Some(0), "the fee vault after the split: {fee_vault:?}");
+
+    // `authority propose` / `accept`: the staking admin goes to the distributor key and back;
+    // a key that is not the candidate is refused before signing.
+    let propose = |to: &Keypair| {
+        Group::Authority(AuthorityCmd::Propose {
+            role: Role::Staking,
+            candidate: to.pubkey().to_string(),
+        })
+    };
+    let accept = Group::Authority(AuthorityCmd::Accept { role: Role::Staking });
+    let staking_admin = |holders: Vec<(Role, Pubkey, Pubkey)>| {
+        holders.into_iter().find(|(r, ..)| *r == Role::Staking).map(|(_, h, p)| (h, p))
+    };
+    let text = ops::run_cli(&as_admin, &propose(&env.distributor)).await?;
+    ensure!(text.contains("confirmed"), "{text}");
+    match ops::run_cli(&as_admin, &accept).await {
+        Err(OpsError::Usage(m)) if m.contains("is not the proposed staking admin") => {}
+        other => return Err(anyhow!("expected the candidate check, got {other:?}")),
+    }
+    ensure!(ops::run_cli(&as_distributor, &accept).await?.contains("confirmed"));
+    let holder = staking_admin(ops::authority::holders(&mut admin).await?);
+    ensure!(holder == Some((env.distributor.pubkey(), Pubkey::default())), "{holder:?}");
+    ensure!(ops::run_cli(&as_distributor, &propose(&env.admin)).await?.contains("confirmed"));
+    ensure!(ops::run_cli(&as_admin, &accept).await?.contains("confirmed"));
+    let holder = staking_admin(ops::authority::holders(&mut admin).await?);
+    ensure!(holder == Some((env.admin.pubkey(), Pubkey::default())), "{holder:?}");
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "  genesis, lists, candidates, harvest, a dry run, two refusals and a rate over JSON-RPC"
+        "  genesis, lists, candidates, harvest and split, a dry run, two refusals, a rate and a rotation over JSON-RPC"
     );
     Ok(())
 }
