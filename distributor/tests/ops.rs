@@ -70,10 +70,134 @@ async fn run(backend: &mut EmbeddedBackend, group: Group) -> Result<String, OpsE
     group.run(backend, &Mode::Send).await
 }
 
+/// Sends `group` signed by the admin (the ledger's payer), after [`printed`] checked what
+/// `--dry-run` and `--sign-with external` print for it in the same state.
 async fn ok(backend: &mut EmbeddedBackend, group: Group) -> String {
+    let admin = backend.payer().pubkey();
+    let printed = printed(backend, admin, &Context::default(), &group).await;
     let text = run(backend, group.clone()).await.unwrap_or_else(|e| panic!("{group:?}: {e}"));
     assert!(text.contains("confirmed") || !group.signs(), "{group:?}: {text}");
+    assert_eq!(sent(&text), printed, "{group:?}: sent what was printed\n{text}");
     text
+}
+
+/// Every account the ledger has seen (sysvars aside): owner, lamports and data — the payer's
+/// lamports included, so a fee paid shows too.
+async fn snapshot(backend: &mut EmbeddedBackend) -> Vec<(Pubkey, Pubkey, u64, Vec<u8>)> {
+    let sysvars = anchor_lang::prelude::pubkey!("Sysvar1111111111111111111111111111111111111");
+    let mut accounts = vec![];
+    for address in backend.ledger.seen_accounts() {
+        if let Some(a) = backend.ledger.account(&address).await {
+            if a.owner != sysvars {
+                accounts.push((address, a.owner, a.lamports, a.data));
+            }
+        }
+    }
+    accounts
+}
+
+/// One transaction as a command prints it: what it does, and each instruction's name and
+/// accounts in order.
+#[derive(Debug, Clone, PartialEq)]
+struct PrintedTx {
+    what: String,
+    instructions: Vec<(String, Vec<Pubkey>)>,
+}
+
+/// The transactions in a command's output, each starting at a line beginning with `header`
+/// (`ops::render`'s layout: "  instruction N: program.name (D data bytes)", then one line
+/// per account: "    J <address> <role> <name>").
+fn parse_printed(text: &str, header: &str) -> Vec<PrintedTx> {
+    let mut txs: Vec<PrintedTx> = vec![];
+    for line in text.lines() {
+        if let Some(what) = line.strip_prefix(header) {
+            txs.push(PrintedTx { what: what.to_string(), instructions: vec![] });
+            continue;
+        }
+        let Some(tx) = txs.last_mut() else { continue };
+        if let Some(rest) = line.strip_prefix("  instruction ") {
+            let (_, named) = rest.split_once(": ").expect(line);
+            let (name, _) = named.rsplit_once(" (").expect(line);
+            tx.instructions.push((name.to_string(), vec![]));
+        } else if let Some(rest) = line.strip_prefix("    ") {
+            let mut words = rest.split_whitespace();
+            let (Some(index), Some(address)) = (words.next(), words.next()) else { continue };
+            let (Ok(index), Ok(address)) = (index.parse::<usize>(), address.parse::<Pubkey>())
+            else {
+                continue;
+            };
+            let ix = tx.instructions.last_mut().expect(line);
+            assert_eq!(index, ix.1.len(), "accounts in order: {line}");
+            ix.1.push(address);
+        }
+    }
+    txs
+}
+
+/// How many transactions a command sent and saw confirmed ("…: confirmed, signature …").
+fn sent(text: &str) -> usize {
+    text.matches(": confirmed, signature ").count()
+}
+
+/// `--dry-run` and `--sign-with external --authority signer` for `group`, in the current
+/// state: both print the same transactions (names and accounts); every external one decodes
+/// from base58 and from base64 to the same unsigned transaction, paid and signed by `signer`
+/// alone, whose instructions hold exactly the printed accounts; and neither changes anything
+/// on the ledger. Returns the number of transactions printed (what a send must confirm).
+async fn printed(
+    backend: &mut EmbeddedBackend,
+    signer: Pubkey,
+    ctx: &Context,
+    group: &Group,
+) -> usize {
+    if !group.signs() {
+        return 0;
+    }
+    let before = snapshot(backend).await;
+    let dry = group
+        .run_with(backend, &Mode::DryRun { signer }, ctx)
+        .await
+        .unwrap_or_else(|e| panic!("{group:?} --dry-run: {e}"));
+    let external = group
+        .run_with(backend, &Mode::External { authority: signer }, ctx)
+        .await
+        .unwrap_or_else(|e| panic!("{group:?} --sign-with external: {e}"));
+    assert!(snapshot(backend).await == before, "{group:?}: printing changed the ledger");
+
+    let dry_txs = parse_printed(&dry, "dry run (nothing sent): ");
+    let external_txs = parse_printed(&external, "unsigned transaction for an external signer: ");
+    assert_eq!(dry_txs, external_txs, "{group:?}: the same transactions\n{dry}\n{external}");
+    let base58: Vec<&str> = external.lines().filter_map(|l| l.strip_prefix("base58: ")).collect();
+    let base64: Vec<&str> = external.lines().filter_map(|l| l.strip_prefix("base64: ")).collect();
+    assert_eq!(
+        (base58.len(), base64.len()),
+        (external_txs.len(), external_txs.len()),
+        "{external}"
+    );
+    for (i, printed) in external_txs.iter().enumerate() {
+        assert!(!printed.instructions.is_empty(), "{external}");
+        let wire = bs58::decode(base58[i]).into_vec().unwrap();
+        let same =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, base64[i]).unwrap();
+        assert_eq!(wire, same, "base58 and base64 encode the same bytes");
+        let tx: solana_transaction::Transaction = bincode::deserialize(&wire).unwrap();
+        let keys = &tx.message.account_keys;
+        assert_eq!(keys[0], signer, "{group:?}: the authority pays");
+        assert_eq!(tx.message.header.num_required_signatures, 1, "{group:?}: it alone signs");
+        assert!(tx.signatures.iter().all(|s| *s == Default::default()), "unsigned");
+        assert_eq!(tx.message.instructions.len(), printed.instructions.len(), "{external}");
+        for (ix, (name, accounts)) in tx.message.instructions.iter().zip(&printed.instructions) {
+            let program = keys[ix.program_id_index as usize];
+            let expected = match stk_distributor::ops::idl::program_name(&program) {
+                Some(p) => name.starts_with(&format!("{p}.")),
+                None => *name == format!("program {program}"),
+            };
+            assert!(expected, "{name} is not an instruction of {program}");
+            let named: Vec<Pubkey> = ix.accounts.iter().map(|a| keys[*a as usize]).collect();
+            assert_eq!(&named, accounts, "{group:?} {name}: the printed accounts");
+        }
+    }
+    external_txs.len()
 }
 
 async fn anchor<T: AccountDeserialize>(backend: &mut EmbeddedBackend, address: &Pubkey) -> T {
@@ -210,11 +334,14 @@ async fn fund_fees_and_staking_commands_over_three_years() {
     let admin_ata = backend.ledger.create_ata(&admin, &mint).await;
     // The signer registers itself as the project's returner (it records the return below).
     let returner = backend.payer().pubkey().to_string();
-    ok(
-        &mut backend,
-        Group::Fund(FundCmd::RegisterProject { project: project.to_string(), returner }),
-    )
-    .await;
+    let register = Group::Fund(FundCmd::RegisterProject { project: project.to_string(), returner });
+    ok(&mut backend, register.clone()).await;
+    // Registering it again is refused by the command, which says it is done.
+    let again = run(&mut backend, register).await.unwrap_err();
+    assert!(
+        matches!(&again, OpsError::Usage(m) if m.contains(&format!("project {project} is already registered"))),
+        "{again}"
+    );
     let propose = FundCmd::Propose {
         project: project.to_string(),
         recipient: admin_ata.to_string(),
@@ -377,6 +504,32 @@ const SOL: u64 = 1_000_000_000;
 
 fn ctx(db: &common::TestDb) -> Context {
     Context { db: Some(db.pool.clone()), config: Some(Config::default_config()) }
+}
+
+/// [`ok`] signed and paid by `key`, with Postgres and the configuration.
+async fn ok_as(
+    backend: &mut EmbeddedBackend,
+    key: &Keypair,
+    ctx: &Context,
+    group: Group,
+) -> String {
+    let printed = printed(backend, key.pubkey(), ctx, &group).await;
+    let text =
+        run_as(backend, key, ctx, group.clone()).await.unwrap_or_else(|e| panic!("{group:?}: {e}"));
+    assert_eq!(sent(&text), printed, "{group:?}: sent what was printed\n{text}");
+    text
+}
+
+/// [`ok`] with Postgres and the configuration (the admin signs).
+async fn ok_with(backend: &mut EmbeddedBackend, ctx: &Context, group: Group) -> String {
+    let admin = backend.payer().pubkey();
+    let printed = printed(backend, admin, ctx, &group).await;
+    let text = group
+        .run_with(backend, &Mode::Send, ctx)
+        .await
+        .unwrap_or_else(|e| panic!("{group:?}: {e}"));
+    assert_eq!(sent(&text), printed, "{group:?}: sent what was printed\n{text}");
+    text
 }
 
 /// Runs `group` signed and paid by `key` (a member, a council member, a candidate).
@@ -547,7 +700,13 @@ async fn the_sale_from_the_allowlist_to_close() {
         .unwrap();
     assert_eq!(decode_unsigned(&external, "base64: ").message.account_keys[0], vault);
     assert!(!backend.ledger.account_exists(&seeds::find_sale()).await);
-    Group::Sale(open.clone()).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+    ok_with(&mut backend, &ctx, Group::Sale(open.clone())).await;
+    // The sale is a one-time event: opening it again is refused by the command, by name.
+    let again = Group::Sale(open.clone()).run_with(&mut backend, &Mode::Send, &ctx).await;
+    match again {
+        Err(OpsError::Usage(m)) => assert!(m.contains("the sale was already opened"), "{m}"),
+        other => panic!("expected the sale to be refused as opened, got {other:?}"),
+    }
     let sale: stk_vesting::state::Sale = anchor(&mut backend, &seeds::find_sale()).await;
     assert_eq!(sale.allowlist_root, list.root());
     assert_eq!(sale.unsold_destination, seeds::find_distribution_vault());
@@ -570,7 +729,7 @@ async fn the_sale_from_the_allowlist_to_close() {
         "CapExceeded",
     );
     let grant_id = Pubkey::new_unique();
-    run_as(&mut backend, &alice, &ctx, buy("100", grant_id)).await.unwrap();
+    ok_as(&mut backend, &alice, &ctx, buy("100", grant_id)).await;
     let member: stk_vesting::state::SaleMember =
         anchor(&mut backend, &stk_client::vesting::sale_member(&alice.pubkey())).await;
     assert_eq!(member.purchased, 100 * STK);
@@ -661,7 +820,7 @@ async fn dormancy_candidates_notices_and_reintegration() {
         .await
         .unwrap();
     assert_eq!(dry.matches("stk_treasury.flag_dormant").count(), 2, "{dry}");
-    Group::Dormancy(flag).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+    ok_with(&mut backend, &ctx, Group::Dormancy(flag)).await;
     let notice: stk_treasury::state::DormancyNotice =
         anchor(&mut backend, &seeds::find_dormancy_notice(&atas[0])).await;
     assert_eq!((notice.reason_code, notice.flagged_balance), (1, 500 * STK));
@@ -697,9 +856,8 @@ async fn dormancy_candidates_notices_and_reintegration() {
     let dist = seeds::find_distribution_vault();
     let before = backend.ledger.token(&dist).await;
     let text =
-        run(&mut backend, Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![] }))
-            .await
-            .unwrap();
+        ok(&mut backend, Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![] }))
+            .await;
     assert!(text.contains("reintegrate 500 STK") && text.contains("void the notice"), "{text}");
     assert_eq!(backend.ledger.token_amount(&atas[0]).await, 0);
     let after = backend.ledger.token(&dist).await;
@@ -757,8 +915,8 @@ async fn fraud_holds_through_the_council() {
     let confirm = |a: &Pubkey| Group::Hold(HoldCmd::Confirm { token_account: a.to_string() });
     refused(run(&mut backend, confirm(&bad)).await, "AdminCannotConfirm");
     for member in &council {
-        run_as(&mut backend, member, &ctx, confirm(&bad)).await.unwrap();
-        run_as(&mut backend, member, &ctx, confirm(&good)).await.unwrap();
+        ok_as(&mut backend, member, &ctx, confirm(&bad)).await;
+        ok_as(&mut backend, member, &ctx, confirm(&good)).await;
     }
     // Executing waits for the time lock; then the escrow vault is created and filled.
     let execute = |a: &Pubkey| Group::Hold(HoldCmd::Execute { token_account: a.to_string() });
@@ -777,10 +935,10 @@ async fn fraud_holds_through_the_council() {
     let dist_before = backend.ledger.token_amount(&dist).await;
     for member in &council {
         let forfeit = Group::Hold(HoldCmd::Forfeit { token_account: bad.to_string() });
-        run_as(&mut backend, member, &ctx, forfeit).await.unwrap();
+        ok_as(&mut backend, member, &ctx, forfeit).await;
         let release =
             Group::Hold(HoldCmd::Release { token_account: good.to_string(), holder_account: None });
-        run_as(&mut backend, member, &ctx, release).await.unwrap();
+        ok_as(&mut backend, member, &ctx, release).await;
     }
     assert!(backend.ledger.token_amount(&dist).await > dist_before);
     assert!(backend.ledger.token_amount(&good).await > 990 * STK);
@@ -820,10 +978,10 @@ async fn every_authority_rotates_in_two_steps() {
 
     // The distributor key first (the treasury admin proposes it), then every admin.
     ok(&mut backend, propose(Role::Distributor, &hot.pubkey())).await;
-    run_as(&mut backend, &hot, &ctx, accept(Role::Distributor)).await.unwrap();
+    ok_as(&mut backend, &hot, &ctx, accept(Role::Distributor)).await;
     for role in [Role::Mint, Role::Vesting, Role::Staking, Role::Treasury] {
         ok(&mut backend, propose(role, &successor.pubkey())).await;
-        run_as(&mut backend, &successor, &ctx, accept(role)).await.unwrap();
+        ok_as(&mut backend, &successor, &ctx, accept(role)).await;
     }
     let holders = stk_distributor::ops::authority::holders(&mut backend).await.unwrap();
     for (role, holder, pending) in holders {
@@ -913,14 +1071,14 @@ async fn a_first_year_of_operation() {
                 .unwrap();
                 assert!(text.contains("1 members, 0 excluded"), "{text}");
                 let open = open_sale(&allowlist, &payment_mint, &payment_destination);
-                Group::Sale(open).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+                ok_with(&mut backend, &ctx, Group::Sale(open)).await;
                 let buy = Group::Sale(SaleCmd::Buy {
                     allowlist: allowlist.clone(),
                     amount: "400".into(),
                     from: None,
                     grant_id: Some(grant_id.to_string()),
                 });
-                run_as(&mut backend, &buyer, &ctx, buy).await.unwrap();
+                ok_as(&mut backend, &buyer, &ctx, buy).await;
             }
             1 => {
                 ok(&mut backend, Group::Sale(SaleCmd::Close)).await;
@@ -937,7 +1095,7 @@ async fn a_first_year_of_operation() {
                     token_accounts: vec![sleeper_ata.to_string()],
                     reason_code: None,
                 };
-                Group::Dormancy(flag).run_with(&mut backend, &Mode::Send, &ctx).await.unwrap();
+                ok_with(&mut backend, &ctx, Group::Dormancy(flag)).await;
                 let notices =
                     run(&mut backend, Group::Dormancy(DormancyCmd::Notices { csv: None }))
                         .await
@@ -950,9 +1108,8 @@ async fn a_first_year_of_operation() {
     // The notice ends within the year; the sleeper never answered.
     backend.ledger.advance_seconds(90 * 86_400).await;
     let text =
-        run(&mut backend, Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![] }))
-            .await
-            .unwrap();
+        ok(&mut backend, Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![] }))
+            .await;
     assert!(text.contains("reintegrate 300 STK"), "{text}");
 
     // The service's quote capture; the report of the year's last quarter shows the quotes,
@@ -1007,4 +1164,405 @@ async fn a_first_year_of_operation() {
     assert_eq!(notice.status, stk_treasury::state::NoticeStatus::Reintegrated);
     std::fs::remove_dir_all(&out).ok();
     db.drop_db().await;
+}
+
+// ---- the leaves no test above reaches, and the attacks on each command (issue 16) ----------
+
+/// `fund approve`: the second council member of a 2-of-2 council is a multisig, so the
+/// command prints the unsigned approval; signed apart and sent, it lands, and the proposal
+/// executes. The proposer approving twice, a stranger, and an approval after the execution
+/// are refused by the program's error names; executing short of the threshold too.
+#[tokio::test]
+async fn a_council_member_approves_through_a_multisig() {
+    let member = Keypair::new();
+    let (db, mut backend, _) = suite_with_council("ops_approve", &[member.pubkey()], 2).await;
+    let ctx = ctx(&db);
+    let admin = backend.payer().pubkey();
+    let newcomer = Keypair::new().pubkey();
+    let members = vec![admin.to_string(), member.pubkey().to_string(), newcomer.to_string()];
+    ok(&mut backend, Group::Authority(AuthorityCmd::Council { members, threshold: 2 })).await;
+    let proposal = seeds::find_proposal(0);
+    let approvals = |p: &stk_startup_fund::state::Proposal| p.approvals.count_ones();
+    let p: stk_startup_fund::state::Proposal = anchor(&mut backend, &proposal).await;
+    assert_eq!(approvals(&p), 1, "proposing approves");
+
+    let execute = Group::Fund(FundCmd::Execute { proposal: 0, salt: None });
+    refused(run(&mut backend, execute.clone()).await, "ThresholdNotMet");
+    let approve = Group::Fund(FundCmd::Approve { proposal: 0 });
+    refused(run(&mut backend, approve.clone()).await, "AlreadyApproved");
+    let stranger = backend.ledger.funded_keypair(SOL).await;
+    refused(run_as(&mut backend, &stranger, &ctx, approve.clone()).await, "NotCouncilMember");
+
+    // The member's vault: printed (dry run and external agree, nothing moves), then signed
+    // by the member's key alone and sent as printed.
+    assert_eq!(printed(&mut backend, member.pubkey(), &ctx, &approve).await, 1);
+    let text = approve
+        .run_with(&mut backend, &Mode::External { authority: member.pubkey() }, &ctx)
+        .await
+        .unwrap();
+    assert!(text.contains("stk_startup_fund.approve"), "{text}");
+    let mut tx = decode_unsigned(&text, "base58: ");
+    let p: stk_startup_fund::state::Proposal = anchor(&mut backend, &proposal).await;
+    assert_eq!(approvals(&p), 1, "printing approved nothing");
+    backend.ledger.airdrop(&member.pubkey(), SOL).await;
+    let blockhash = tx.message.recent_blockhash;
+    tx.try_sign(&[&member], blockhash).unwrap();
+    Ledger::ok(backend.ledger.send_versioned(tx.into()).await);
+    let p: stk_startup_fund::state::Proposal = anchor(&mut backend, &proposal).await;
+    assert_eq!(approvals(&p), 2);
+
+    ok(&mut backend, execute).await;
+    let fund: stk_startup_fund::state::Fund = anchor(&mut backend, &seeds::find_fund()).await;
+    assert_eq!(fund.members(), &[admin, member.pubkey(), newcomer]);
+    assert_eq!(fund.threshold, 2);
+    refused(run_as(&mut backend, &member, &ctx, approve).await, "NotPending");
+    let status = run(&mut backend, Group::Fund(FundCmd::Status)).await.unwrap();
+    assert!(status.contains("#0 executed, 2 approvals: change the council to 3"), "{status}");
+    db.drop_db().await;
+}
+
+/// `hold withdraw`: the treasury admin withdraws a hold before anything moved; nobody else
+/// may; a withdrawn hold can be neither withdrawn again nor confirmed; a second hold on the
+/// same account is refused before anything is signed until the finished one is closed.
+#[tokio::test]
+async fn a_hold_is_withdrawn_by_the_admin_alone() {
+    let member = Keypair::new();
+    let (db, mut backend, _) = suite_with_council("ops_withdraw", &[member.pubkey()], 1).await;
+    let ctx = ctx(&db);
+    backend.ledger.airdrop(&member.pubkey(), SOL).await;
+    let holder = Keypair::new();
+    let account = stk_account(&mut backend, &holder.pubkey(), 1_000 * STK).await;
+    let reason = out_dir("withdraw-reason.txt");
+    std::fs::write(&reason, b"report #21: a mistaken report").unwrap();
+    let place = Group::Hold(HoldCmd::Place {
+        token_account: account.to_string(),
+        amount: "250".into(),
+        reason_code: 2,
+        reason_file: reason.clone(),
+    });
+    ok(&mut backend, place.clone()).await;
+    let hold_address = seeds::find_fraud_hold(&account);
+    let hold: stk_treasury::state::FraudHold = anchor(&mut backend, &hold_address).await;
+    assert_eq!((hold.amount, hold.status), (250 * STK, stk_treasury::state::HoldStatus::Placed));
+
+    // Placing again: refused by the command, naming the hold, with nothing sent.
+    let before = snapshot(&mut backend).await;
+    let again = run(&mut backend, place.clone()).await.unwrap_err();
+    assert!(
+        matches!(&again, OpsError::Usage(m) if m.contains(&format!("{account} already has a fraud hold (placed)"))),
+        "{again}"
+    );
+    assert!(snapshot(&mut backend).await == before, "nothing sent");
+
+    let withdraw = Group::Hold(HoldCmd::Withdraw { token_account: account.to_string() });
+    refused(run_as(&mut backend, &member, &ctx, withdraw.clone()).await, "NotAdmin");
+    let text = ok(&mut backend, withdraw.clone()).await;
+    assert!(text.contains(&format!("hold on {account}: withdrawn")), "{text}");
+    let hold: stk_treasury::state::FraudHold = anchor(&mut backend, &hold_address).await;
+    assert_eq!(hold.status, stk_treasury::state::HoldStatus::Withdrawn);
+    assert_eq!(backend.ledger.token_amount(&account).await, 1_000 * STK, "nothing moved");
+    refused(run(&mut backend, withdraw).await, "HoldWrongStatus");
+    let confirm = Group::Hold(HoldCmd::Confirm { token_account: account.to_string() });
+    refused(run_as(&mut backend, &member, &ctx, confirm).await, "HoldWrongStatus");
+    let list = run(&mut backend, Group::Hold(HoldCmd::List)).await.unwrap();
+    assert!(list.starts_with("1 holds") && list.contains("withdrawn"), "{list}");
+
+    // Closed, the account may be held again.
+    ok(&mut backend, Group::Hold(HoldCmd::Close { token_account: account.to_string() })).await;
+    assert!(!backend.ledger.account_exists(&hold_address).await);
+    ok(&mut backend, place).await;
+    let hold: stk_treasury::state::FraudHold = anchor(&mut backend, &hold_address).await;
+    assert_eq!(hold.status, stk_treasury::state::HoldStatus::Placed);
+    std::fs::remove_file(&reason).ok();
+    db.drop_db().await;
+}
+
+/// `dormancy void`, and flagging: only the treasury admin flags (a stranger gets the
+/// program's NotAdmin); a second `flag` of a flagged account is refused before anything is
+/// signed, naming the notice; `void` of an account that did not change is refused by name;
+/// once its owner spends, anyone voids it, the balance stays, and nothing is due afterwards.
+#[tokio::test]
+async fn a_changed_account_is_voided_by_anyone_and_flagged_once() {
+    let (db, mut backend, _) = suite("ops_void").await;
+    let ctx = ctx(&db);
+    let sleeper = Keypair::new();
+    let account = stk_account(&mut backend, &sleeper.pubkey(), 500 * STK).await;
+    let peer = backend.ledger.create_ata(&Pubkey::new_unique(), &seeds::find_stk_mint()).await;
+    let stranger = backend.ledger.funded_keypair(SOL).await;
+    let flag = Group::Dormancy(DormancyCmd::Flag {
+        token_accounts: vec![account.to_string()],
+        reason_code: Some(7),
+    });
+    refused(run_as(&mut backend, &stranger, &ctx, flag.clone()).await, "NotAdmin");
+    let notice_address = seeds::find_dormancy_notice(&account);
+    assert!(!backend.ledger.account_exists(&notice_address).await);
+    ok_with(&mut backend, &ctx, flag.clone()).await;
+    let notice: stk_treasury::state::DormancyNotice = anchor(&mut backend, &notice_address).await;
+    assert_eq!((notice.reason_code, notice.flagged_balance), (7, 500 * STK));
+
+    let before = snapshot(&mut backend).await;
+    let again = flag.run_with(&mut backend, &Mode::Send, &ctx).await.unwrap_err();
+    let deadline = stk_distributor::ops::fund::utc(notice.notice_ends_at);
+    assert!(
+        matches!(&again, OpsError::Usage(m) if m.contains(&format!("{account} already has a dormancy notice (pending")) && m.contains(&deadline) && m.contains("dormancy close")),
+        "{again}"
+    );
+    assert!(snapshot(&mut backend).await == before, "nothing sent");
+
+    let void = Group::Dormancy(DormancyCmd::Void { token_account: account.to_string() });
+    refused(run_as(&mut backend, &stranger, &ctx, void.clone()).await, "NoticeAccountUnchanged");
+    member_transfer(&mut backend, &sleeper, &account, &peer, 10 * STK).await;
+    ok_as(&mut backend, &stranger, &ctx, void.clone()).await;
+    let notice: stk_treasury::state::DormancyNotice = anchor(&mut backend, &notice_address).await;
+    assert_eq!(notice.status, stk_treasury::state::NoticeStatus::Voided);
+    assert_eq!(backend.ledger.token_amount(&account).await, 490 * STK, "voiding moves nothing");
+    refused(run_as(&mut backend, &stranger, &ctx, void).await, "NoticeNotPending");
+
+    backend.ledger.advance_seconds(91 * 86_400).await;
+    let named =
+        Group::Dormancy(DormancyCmd::Reintegrate { token_accounts: vec![account.to_string()] });
+    let text = run(&mut backend, named).await.unwrap();
+    assert!(
+        text.contains(&format!("{account}: voided")) && text.contains("no notice is due"),
+        "{text}"
+    );
+    assert_eq!(backend.ledger.token_amount(&account).await, 490 * STK);
+    db.drop_db().await;
+}
+
+/// A key that is not the admin's, on each admin command, gets the program's error by name
+/// (Anchor's own account checks included); nothing changes.
+#[tokio::test]
+async fn the_wrong_key_is_refused_by_name_on_every_admin_command() {
+    let (db, mut backend, schedule) = suite("ops_wrong_key").await;
+    let ctx = ctx(&db);
+    ok(&mut backend, Group::Genesis).await;
+    mint_quarter(&mut backend, &schedule, 0).await;
+    let stranger = backend.ledger.funded_keypair(SOL).await;
+    let candidate = Keypair::new().pubkey().to_string();
+    let cases = [
+        (
+            Group::Quote(QuoteCmd::Budget { quarter: None, budget: "1".into(), backing_bps: 1 }),
+            "NotAdmin",
+        ),
+        (Group::Quote(QuoteCmd::Receipt { amount: "1".into(), quarters: 1 }), "NotAdmin"),
+        (Group::Fees(FeesCmd::Split), "NotAdmin"),
+        (Group::Staking(StakingCmd::Rate { rate: 5 }), "ConstraintHasOne"),
+        (
+            Group::Fund(FundCmd::RegisterProject {
+                project: Pubkey::new_unique().to_string(),
+                returner: stranger.pubkey().to_string(),
+            }),
+            "NotCouncilMember",
+        ),
+        (
+            Group::Authority(AuthorityCmd::Council {
+                members: vec![candidate.clone()],
+                threshold: 1,
+            }),
+            "NotCouncilMember",
+        ),
+    ];
+    for (group, name) in cases {
+        // The stranger pays the failed transaction's fee; nothing else that existed changes.
+        let mut before = snapshot(&mut backend).await;
+        before.retain(|(a, ..)| *a != stranger.pubkey());
+        refused(run_as(&mut backend, &stranger, &ctx, group.clone()).await, name);
+        let mut after = snapshot(&mut backend).await;
+        after.retain(|(a, ..)| before.iter().any(|(b, ..)| b == a));
+        assert!(after == before, "{group:?}: a refused command changed something");
+    }
+    // The rotations: the current holder alone proposes; refused before signing, by the
+    // command, which names who may.
+    for role in [Role::Mint, Role::Treasury, Role::Vesting, Role::Staking, Role::Distributor] {
+        let propose =
+            Group::Authority(AuthorityCmd::Propose { role, candidate: candidate.clone() });
+        let err = run_as(&mut backend, &stranger, &ctx, propose).await.unwrap_err();
+        assert!(err.to_string().contains("is proposed by"), "{role:?}: {err}");
+    }
+    let pool: stk_staking::state::StakingPool =
+        anchor(&mut backend, &seeds::find_staking_pool(&seeds::find_stk_mint())).await;
+    assert_eq!(pool.rewards.reward_rate, 0);
+    db.drop_db().await;
+}
+
+// ---- the CLI itself: every leaf, its help, the coverage table, its errors -------------------
+
+/// Runs the real `distributor` binary with `args`, without the environment's keys or URLs.
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_distributor"))
+        .args(args)
+        .env_remove("STK_KEYPAIR")
+        .env_remove("STK_RPC_URL")
+        .env_remove("STK_CONFIG")
+        .output()
+        .expect("run distributor")
+}
+
+/// The subcommands listed under "Commands:" in a help text (`help` aside).
+fn subcommands(help: &str) -> Vec<String> {
+    let mut names = vec![];
+    let mut listing = false;
+    for line in help.lines() {
+        if line == "Commands:" {
+            listing = true;
+        } else if listing && line.is_empty() {
+            break;
+        } else if listing {
+            let Some(rest) = line.strip_prefix("  ") else { continue };
+            if rest.starts_with(' ') {
+                continue; // a wrapped description
+            }
+            let name = rest.split_whitespace().next().unwrap_or_default();
+            if name != "help" {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// Every leaf below `path`, each with its `--help` text (which must succeed).
+fn leaves(path: Vec<String>, out: &mut Vec<(String, String)>) {
+    let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+    args.push("--help");
+    let output = cli(&args);
+    let help = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "distributor {args:?}: {output:?}");
+    assert!(help.contains("Usage: distributor"), "distributor {args:?}: {help}");
+    let below = subcommands(&help);
+    if below.is_empty() {
+        out.push((path.join(" "), help));
+    }
+    for name in below {
+        let mut next = path.clone();
+        next.push(name);
+        leaves(next, out);
+    }
+}
+
+const SIGNING_GROUPS: [&str; 9] =
+    ["quote", "fees", "staking", "fund", "genesis", "sale", "dormancy", "hold", "authority"];
+
+/// Every leaf of `distributor --help` answers `--help`; each leaf of the operator groups
+/// offers the signing options (`--keypair`, `--dry-run`, `--sign-with`, `--authority`); and
+/// distributor/README.md's coverage table has one row per leaf — no more, no fewer — whose
+/// test keys each name a test function that exists.
+#[test]
+fn every_leaf_answers_help_and_is_a_row_of_the_coverage_table() {
+    let mut found = vec![];
+    leaves(vec![], &mut found);
+    assert!(found.len() >= 50, "{:?}", found.iter().map(|(l, _)| l).collect::<Vec<_>>());
+    for (leaf, help) in &found {
+        let group = leaf.split(' ').next().unwrap();
+        if SIGNING_GROUPS.contains(&group) {
+            for option in ["--keypair", "--dry-run", "--sign-with", "--authority", "--rpc-url"] {
+                assert!(help.contains(option), "distributor {leaf} --help lacks {option}:\n{help}");
+            }
+        }
+    }
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("\n## Operator commands: the test of each leaf")
+        .nth(1)
+        .expect("the coverage section in distributor/README.md");
+    let section = section.split("\n## ").next().unwrap();
+    // The legend: "- **K** `file::test_name`": each test exists in that file.
+    let mut legend = std::collections::BTreeMap::new();
+    for line in section.lines().filter(|l| l.starts_with("- **")) {
+        let key = line[4..].split("**").next().unwrap().to_string();
+        let cited = line.split('`').nth(1).expect(line);
+        let (file, test) = cited.split_once("::").expect(line);
+        let path = ["tests", "../crates/stk_localnet/tests", "../scripts", "../scripts/lib"]
+            .iter()
+            .map(|d| root.join(d).join(file))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| panic!("{file} (cited in the legend) does not exist"));
+        let source = std::fs::read_to_string(path).unwrap();
+        let defined = source.contains(&format!("fn {test}(")) // Rust
+            || source.contains(&format!("\n{test}() {{")); // a shell function
+        assert!(defined, "{file} has no test {test}");
+        legend.insert(key, cited.to_string());
+    }
+    // The rows: "| `leaf` | keys | keys | keys | keys |".
+    let mut rows = vec![];
+    for line in section.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let leaf = cells[1].trim_matches('`').to_string();
+        for cell in &cells[2..] {
+            for word in cell.split([' ', ',']).filter(|w| !w.is_empty()) {
+                let key = word.trim_matches(['*', '(', ')', ':']);
+                if key.chars().all(|c| c.is_ascii_uppercase()) && !key.is_empty() {
+                    assert!(legend.contains_key(key), "row {leaf}: key {key} is not in the legend");
+                }
+            }
+        }
+        rows.push(leaf);
+    }
+    let mut leaves: Vec<String> = found.into_iter().map(|(l, _)| l).collect();
+    leaves.sort();
+    rows.sort();
+    assert_eq!(rows, leaves, "one row per leaf of `distributor --help`");
+}
+
+/// Signing options that are missing or malformed are refused with a message that says what
+/// to give, before anything reaches a node (the RPC URL here answers nothing); an unreachable
+/// node is an error, never a panic.
+#[test]
+fn the_cli_explains_missing_or_bad_signing_options() {
+    let nowhere = "http://127.0.0.1:9";
+    let vault = Pubkey::new_unique().to_string();
+    let dir = out_dir("cli-keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let loose = dir.join("loose.json");
+    std::fs::write(&loose, format!("{:?}", Keypair::new().to_bytes().to_vec())).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let loose = loose.to_str().unwrap();
+    let cases: [(&[&str], &str); 6] = [
+        (&["quote", "publish", "--quarter", "0"], "give --keypair FILE to sign and send"),
+        (
+            &["hold", "withdraw", "--token-account", vault.as_str(), "--sign-with", "external"],
+            "--sign-with external needs --authority PUBKEY",
+        ),
+        (
+            &["staking", "rate", "--rate", "1", "--dry-run"],
+            "--dry-run needs --keypair FILE or --authority PUBKEY",
+        ),
+        (
+            &["genesis", "--dry-run", "--authority", "not-a-key"],
+            "--authority \"not-a-key\" is not a public key",
+        ),
+        (&["fees", "split", "--keypair", "/nonexistent/admin.json"], "/nonexistent/admin.json"),
+        (
+            &["fund", "approve", "--proposal", "0", "--keypair", loose],
+            "readable by group or others",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut all = args.to_vec();
+        all.extend(["--rpc-url", nowhere]);
+        let output = cli(&all);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "distributor {all:?} succeeded");
+        assert!(stderr.contains(message), "distributor {all:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "distributor {all:?}: {stderr}");
+    }
+    // `check-config`: the built-in configuration is valid, and its hash is the library's.
+    let output = cli(&["check-config"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let hash = Config::default_config().sha256();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(stdout.trim(), format!("configuration valid; sha256 {hash}"));
+    // A well-formed dry run against a node that is not there: an error naming the transport.
+    let output =
+        cli(&["genesis", "--dry-run", "--authority", vault.as_str(), "--rpc-url", nowhere]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && !stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.starts_with("Error: "), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -449,6 +449,7 @@ cases![
     the_service_killed_mid_payout_restarts_and_pays_once,
     late_landings_and_preflight_refusals,
     operator_commands_over_json_rpc,
+    operator_reads_dry_runs_and_refusals_over_json_rpc,
 ];
 
 /// The operator commands over JSON-RPC (`distributor quote …` as the CLI runs them): one
@@ -511,6 +512,154 @@ async fn operator_commands_over_json_rpc(env: &Env) -> anyhow::Result<()> {
     ensure!(published.price > 0, "{published:?}");
     let _ = std::fs::remove_dir_all(&dir);
     println!("  quote {quarter}: recorded with --keypair, published through --sign-with external");
+    Ok(())
+}
+
+/// Writes `key` as a keypair file the distributor accepts (`chmod 600`).
+fn key_file(
+    dir: &std::path::Path,
+    name: &str,
+    key: &Keypair,
+) -> anyhow::Result<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string(&key.to_bytes().to_vec())?)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(path)
+}
+
+/// More operator commands over JSON-RPC, as the CLI runs them (`ops::run_cli`): the genesis
+/// crank (once: a second run says so), the commands that list accounts through
+/// `getProgramAccounts` (`authority show`, `fund status`, `hold list`, `dormancy notices`,
+/// `dormancy candidates` with Postgres, `staking show`), the fee harvest packed over every
+/// account holding withheld fees (after it, nothing is left to harvest), a `--dry-run` that
+/// names the accounts and sends nothing, a key that is not the admin's refused at preflight
+/// with the program's error name, the admin's `staking rate` and `fees split` landing, and
+/// the staking admin rotated to the distributor key and back (`authority propose|accept`).
+async fn operator_reads_dry_runs_and_refusals_over_json_rpc(env: &Env) -> anyhow::Result<()> {
+    use stk_distributor::ops::{
+        self,
+        authority::{AuthorityCmd, Role},
+        dormancy::DormancyCmd,
+        fees::FeesCmd,
+        fund::FundCmd,
+        holds::HoldCmd,
+        quote::QuoteCmd,
+        staking::StakingCmd,
+        Context, Group, OpsError, SignArgs, SignWith,
+    };
+    let mut admin = env.backend(&env.admin);
+    init::initialize_suite(&mut admin, &env.pool, &suite_params(env)).await?; // idempotent
+    let dir = std::env::temp_dir().join(format!(".tmp-stk-ops-rpc2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let signed_by = |key: std::path::PathBuf| SignArgs {
+        rpc_url: env.net.rpc_url.clone(),
+        keypair: Some(key),
+        sign_with: SignWith::Local,
+        authority: None,
+        dry_run: false,
+        priority_fee: Default::default(),
+    };
+    let as_admin = signed_by(key_file(&dir, "admin.json", &env.admin)?);
+    let as_distributor = signed_by(key_file(&dir, "distributor.json", &env.distributor)?);
+
+    // Genesis: minted by an earlier case or now, and once.
+    let text = ops::run_cli(&as_distributor, &Group::Genesis).await?;
+    ensure!(text.contains("confirmed") || text.contains("already minted"), "{text}");
+    let config: stk_mint::state::MintConfig =
+        ops::require_account(&mut admin, &seeds::find_mint_config(), "stk_mint").await?;
+    ensure!(config.genesis_minted, "genesis minted");
+    let again = ops::run_cli(&as_distributor, &Group::Genesis).await?;
+    ensure!(again.contains("already minted"), "{again}");
+
+    // Who holds what, and the lists read through getProgramAccounts.
+    let show = ops::run_cli(&as_distributor, &Group::Authority(AuthorityCmd::Show)).await?;
+    ensure!(show.contains(&format!("distributor key  {}", env.distributor.pubkey())), "{show}");
+    ensure!(show.contains(&format!("{:<16} {}", "mint admin", env.admin.pubkey())), "{show}");
+    let holds = ops::run_cli(&as_distributor, &Group::Hold(HoldCmd::List)).await?;
+    ensure!(holds.starts_with("0 holds"), "{holds}");
+    let notices =
+        ops::run_cli(&as_distributor, &Group::Dormancy(DormancyCmd::Notices { csv: None })).await?;
+    ensure!(notices.starts_with("0 notices"), "{notices}");
+    let status = ops::run_cli(&as_distributor, &Group::Fund(FundCmd::Status)).await?;
+    ensure!(status.contains("deposited") && status.contains("council"), "{status}");
+    let ctx = Context { db: Some(env.pool.clone()), config: Some(env.config.clone()) };
+    let candidates = Group::Dormancy(DormancyCmd::Candidates { inactive_days: None });
+    let text = ops::run_cli_with(&as_distributor, &candidates, &ctx).await?;
+    ensure!(text.starts_with("0 candidates"), "members active this quarter: {text}");
+
+    // The harvest finds every account holding withheld fees (the months paid above withheld
+    // some in members' accounts) and leaves none.
+    let text = ops::run_cli(&as_distributor, &Group::Fees(FeesCmd::Harvest)).await?;
+    ensure!(text.contains("confirmed") || text.contains("nothing to harvest"), "{text}");
+    let again = ops::run_cli(&as_distributor, &Group::Fees(FeesCmd::Harvest)).await?;
+    ensure!(again.contains("nothing to harvest"), "{again}");
+
+    // `staking rate`: a dry run names the pool and sends nothing; the distributor's key is
+    // refused at preflight by name (Anchor's has_one check); the admin's lands.
+    let before = ops::staking::summary(&mut admin).await?;
+    let rate = Group::Staking(StakingCmd::Rate { rate: before.reward_rate + 3 });
+    let dry = SignArgs { dry_run: true, ..as_admin.clone() };
+    let text = ops::run_cli(&dry, &rate).await?;
+    let pool = seeds::find_staking_pool(&seeds::find_stk_mint()).to_string();
+    ensure!(text.starts_with("dry run (nothing sent)"), "{text}");
+    ensure!(text.contains("stk_staking.set_reward_rate") && text.contains(&pool), "{text}");
+    ensure!(ops::staking::summary(&mut admin).await? == before, "the dry run sent nothing");
+    match ops::run_cli(&as_distributor, &rate).await {
+        Err(OpsError::Refused { explained, .. }) if explained.contains("ConstraintHasOne") => {}
+        other => return Err(anyhow!("expected ConstraintHasOne, got {other:?}")),
+    }
+    match ops::run_cli(
+        &as_distributor,
+        &Group::Quote(QuoteCmd::Receipt { amount: "1".into(), quarters: 1 }),
+    )
+    .await
+    {
+        Err(OpsError::Refused { explained, .. }) if explained.contains("NotAdmin") => {}
+        other => return Err(anyhow!("expected NotAdmin, got {other:?}")),
+    }
+    let text = ops::run_cli(&as_admin, &rate).await?;
+    ensure!(text.contains("confirmed"), "{text}");
+    let after = ops::staking::summary(&mut admin).await?;
+    ensure!(after.reward_rate == before.reward_rate + 3, "{after:?}");
+    let restore = Group::Staking(StakingCmd::Rate { rate: before.reward_rate });
+    ops::run_cli(&as_admin, &restore).await?;
+
+    // `fees split` (the treasury admin) empties the fee vault the harvest filled.
+    let text = ops::run_cli(&as_admin, &Group::Fees(FeesCmd::Split)).await?;
+    ensure!(text.contains("confirmed"), "{text}");
+    let fee_vault = ops::token_amount(&mut admin, &seeds::find_fee_vault()).await?;
+    ensure!(fee_vault == Some(0), "the fee vault after the split: {fee_vault:?}");
+
+    // `authority propose` / `accept`: the staking admin goes to the distributor key and back;
+    // a key that is not the candidate is refused before signing.
+    let propose = |to: &Keypair| {
+        Group::Authority(AuthorityCmd::Propose {
+            role: Role::Staking,
+            candidate: to.pubkey().to_string(),
+        })
+    };
+    let accept = Group::Authority(AuthorityCmd::Accept { role: Role::Staking });
+    let staking_admin = |holders: Vec<(Role, Pubkey, Pubkey)>| {
+        holders.into_iter().find(|(r, ..)| *r == Role::Staking).map(|(_, h, p)| (h, p))
+    };
+    let text = ops::run_cli(&as_admin, &propose(&env.distributor)).await?;
+    ensure!(text.contains("confirmed"), "{text}");
+    match ops::run_cli(&as_admin, &accept).await {
+        Err(OpsError::Usage(m)) if m.contains("is not the proposed staking admin") => {}
+        other => return Err(anyhow!("expected the candidate check, got {other:?}")),
+    }
+    ensure!(ops::run_cli(&as_distributor, &accept).await?.contains("confirmed"));
+    let holder = staking_admin(ops::authority::holders(&mut admin).await?);
+    ensure!(holder == Some((env.distributor.pubkey(), Pubkey::default())), "{holder:?}");
+    ensure!(ops::run_cli(&as_distributor, &propose(&env.admin)).await?.contains("confirmed"));
+    ensure!(ops::run_cli(&as_admin, &accept).await?.contains("confirmed"));
+    let holder = staking_admin(ops::authority::holders(&mut admin).await?);
+    ensure!(holder == Some((env.admin.pubkey(), Pubkey::default())), "{holder:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+    println!(
+        "  genesis, lists, candidates, harvest and split, a dry run, two refusals, a rate and a rotation over JSON-RPC"
+    );
     Ok(())
 }
 

@@ -325,7 +325,26 @@ pub async fn run<B: ChainBackend>(
         DormancyCmd::Flag { token_accounts, reason_code } => {
             let reason =
                 reason_code.or(ctx.config.as_ref().map(|c| c.dormancy.reason_code)).unwrap_or(1);
-            accounts_of("--token-account", token_accounts)?
+            let accounts = accounts_of("--token-account", token_accounts)?;
+            // An account has one notice at a time: the program's `init` would refuse a second
+            // with the system program's bare "already in use"; say which notice and what to do
+            // before anything is signed (nothing of a partial list is sent either).
+            for account in &accounts {
+                let address = seeds::find_dormancy_notice(account);
+                if let Some(n) =
+                    read_account::<_, DormancyNotice>(backend, &address, "notice").await?
+                {
+                    return Err(OpsError::usage(format!(
+                        "{account} already has a dormancy notice ({}, flagged {}, deadline {}); \
+                         a resolved notice must be closed (`dormancy close`) before the account \
+                         is flagged again",
+                        status_name(n.status),
+                        utc(n.flagged_at),
+                        utc(n.notice_ends_at)
+                    )));
+                }
+            }
+            accounts
                 .iter()
                 .map(|account| {
                     Op::new(

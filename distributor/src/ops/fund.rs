@@ -9,7 +9,7 @@ use anchor_lang::prelude::Pubkey;
 use clap::Subcommand;
 use std::fmt::Write as _;
 use stk_common::seeds;
-use stk_startup_fund::state::{Fund, Proposal, ProposalAction, ProposalStatus};
+use stk_startup_fund::state::{Fund, Project, Proposal, ProposalAction, ProposalStatus};
 use stk_vesting::curve::VestingSchedule;
 
 const DAY: i64 = 86_400;
@@ -249,6 +249,15 @@ pub async fn run<B: ChainBackend>(
         }
         FundCmd::RegisterProject { project, returner } => {
             let (project, returner) = (key("--project", project)?, key("--returner", returner)?);
+            // A project is registered once: the program's `init` would refuse again with the
+            // system program's bare "already in use".
+            let address = seeds::find_project(&project);
+            if let Some(p) = read_account::<_, Project>(backend, &address, "project").await? {
+                return Err(OpsError::usage(format!(
+                    "project {project} is already registered (returner {}); nothing to do",
+                    p.returner
+                )));
+            }
             Op::new(
                 format!("register project {project}"),
                 vec![sf::register_project(&signer, &project, &returner)],

@@ -172,6 +172,18 @@ pub async fn run<B: ChainBackend>(
         }
         HoldCmd::Place { token_account, amount, reason_code, reason_file } => {
             let account = key(token_account)?;
+            // One hold per account: the program's `init` would refuse a second with the
+            // system program's bare "already in use".
+            if let Some(hold) =
+                read_account::<_, FraudHold>(backend, &seeds::find_fraud_hold(&account), "hold")
+                    .await?
+            {
+                return Err(OpsError::usage(format!(
+                    "{account} already has a fraud hold ({}); a finished hold must be closed \
+                     (`hold close`) before another is placed",
+                    status_name(hold.status)
+                )));
+            }
             let decimals = stk_decimals(backend).await?;
             let amount = super::parse_stk("--amount", amount, decimals)?;
             let document = std::fs::read(reason_file).map_err(|e| OpsError::File {

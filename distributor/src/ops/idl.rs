@@ -96,15 +96,66 @@ pub fn instruction(program: &Pubkey, data: &[u8]) -> Option<(&'static str, Vec<S
     Some((ix.name.as_str(), names))
 }
 
-/// "ErrorName: message" of custom error `code` of one of `programs`.
+/// "ErrorName: message" of custom error `code` of one of `programs`: the program's own
+/// errors (from its IDL, 6000 on), else Anchor's (below 6000: an account constraint such as
+/// `has_one = admin` without a custom error, raised before the handler runs).
 pub fn error(programs_named: &[Pubkey], code: u32) -> Option<String> {
-    programs().iter().filter(|p| programs_named.contains(&p.id)).find_map(|p| {
-        let e = p.idl.errors.iter().find(|e| e.code == code)?;
-        Some(match &e.msg {
-            Some(msg) => format!("{} error {}: {msg}", p.idl.metadata.name, e.name),
-            None => format!("{} error {}", p.idl.metadata.name, e.name),
-        })
-    })
+    let ours = programs().iter().filter(|p| programs_named.contains(&p.id));
+    let mut named = None;
+    for p in ours {
+        let program = p.idl.metadata.name.as_str();
+        if let Some(e) = p.idl.errors.iter().find(|e| e.code == code) {
+            return Some(match &e.msg {
+                Some(msg) => format!("{program} error {}: {msg}", e.name),
+                None => format!("{program} error {}", e.name),
+            });
+        }
+        named.get_or_insert(program);
+    }
+    let program = named?;
+    let e = framework_error(code)?;
+    Some(format!("{program} error {} (an Anchor account check): {e}", e.name()))
+}
+
+/// Anchor's errors that an account list or instruction data can raise (`anchor_lang::error::
+/// ErrorCode`, codes 100–3999), by code.
+fn framework_error(code: u32) -> Option<anchor_lang::error::ErrorCode> {
+    use anchor_lang::error::ErrorCode as E;
+    const KNOWN: [E; 32] = [
+        E::InstructionMissing,
+        E::InstructionFallbackNotFound,
+        E::InstructionDidNotDeserialize,
+        E::ConstraintMut,
+        E::ConstraintHasOne,
+        E::ConstraintSigner,
+        E::ConstraintRaw,
+        E::ConstraintOwner,
+        E::ConstraintRentExempt,
+        E::ConstraintSeeds,
+        E::ConstraintExecutable,
+        E::ConstraintAssociated,
+        E::ConstraintAssociatedInit,
+        E::ConstraintClose,
+        E::ConstraintAddress,
+        E::ConstraintZero,
+        E::ConstraintTokenMint,
+        E::ConstraintTokenOwner,
+        E::ConstraintSpace,
+        E::ConstraintTokenTokenProgram,
+        E::ConstraintMintTokenProgram,
+        E::ConstraintAssociatedTokenTokenProgram,
+        E::ConstraintDuplicateMutableAccount,
+        E::RequireViolated,
+        E::AccountDiscriminatorNotFound,
+        E::AccountDiscriminatorMismatch,
+        E::AccountDidNotDeserialize,
+        E::AccountNotEnoughKeys,
+        E::AccountNotMutable,
+        E::AccountOwnedByWrongProgram,
+        E::AccountNotSigner,
+        E::AccountNotInitialized,
+    ];
+    KNOWN.into_iter().find(|e| u32::from(*e) == code)
 }
 
 #[cfg(test)]
@@ -142,5 +193,12 @@ mod tests {
         let text = error(&[stk_treasury::ID], code).unwrap();
         assert!(text.starts_with("stk_treasury error NotAdmin"), "{text}");
         assert!(error(&[stk_mint::ID], 1).is_none());
+        // Anchor's own: `has_one = admin` without a custom error (stk_staking's rate).
+        let code = u32::from(anchor_lang::error::ErrorCode::ConstraintHasOne);
+        let text = error(&[stk_staking::ID], code).unwrap();
+        assert!(text.starts_with("stk_staking error ConstraintHasOne"), "{text}");
+        assert!(text.contains("has one constraint"), "{text}");
+        // Not ours: not explained.
+        assert!(error(&[Pubkey::new_unique()], code).is_none());
     }
 }

@@ -511,6 +511,17 @@ pub async fn run<B: ChainBackend>(
             period_days,
         } => {
             let (file, list) = AllowlistFile::load(allowlist)?;
+            // The sale is a one-time event: the program's `init` would refuse a second with
+            // the system program's bare "already in use".
+            if let Some(sale) =
+                read_account::<_, Sale>(backend, &seeds::find_sale(), "sale").await?
+            {
+                return Err(OpsError::usage(format!(
+                    "the sale was already opened ({}; it is a one-time event): `distributor \
+                     sale status` shows it",
+                    if sale.closed { "closed" } else { "open or ended, not closed" }
+                )));
+            }
             let payment_mint = super::parse_pubkey("--payment-mint", payment_mint)?;
             let payment_destination =
                 super::parse_pubkey("--payment-destination", payment_destination)?;
