@@ -480,7 +480,7 @@ function buyCard(state: AppState, x: Holdings): Node {
       replace(
         explain,
         `Buys ${stk(units)} (your cap: ${stk(cap)}) for ${cost.toLocaleString("en-US")} base units of ${short(sale.payment_mint.toBase58())}, ` +
-          `paid from your account of that mint to the treasury's. The STK goes into a new grant in your name, vesting over ` +
+          `paid from your account of that mint to the treasury's. The STK goes into a new grant in your name (the sale pays the transfer fee: the grant receives all of it), vesting over ` +
           `${days(sale.vesting.duration_seconds)} (${sale.vesting.cliff_seconds === 0n ? "no cliff" : `nothing before ${days(sale.vesting.cliff_seconds)}`}, unlocking every ${days(sale.vesting.period_seconds)}).`,
       );
       return { units, proof, cost };
