@@ -72,9 +72,10 @@ wallet_client() {
 
 # The members' app against this localnet and database: `distributor serve` with the built app,
 # the member wallet A was registered for opens their link, links wallet B, sees and verifies the
-# month (app/e2e/app.e2e.mjs). (app/e2e/actions.e2e.mjs — stake, grant, sale, dormancy — is not
-# run yet: it times out in the page; see app/README.md.) Screenshots are kept in a folder whose
-# path is printed.
+# month (app/e2e/app.e2e.mjs); then, signing with wallet B in the page, stakes, claims rewards,
+# claims a vested grant, buys in the initial sale and cancels a dormancy notice
+# (app/e2e/actions.e2e.mjs), the operators' side done with the distributor's own commands.
+# Screenshots are kept in a folder whose path is printed.
 SERVE_PID=
 members_app() {
     local db=$1 month=$2 bin="$CARGO_TARGET_DIR/debug/distributor" member url link shots
@@ -99,12 +100,17 @@ members_app() {
     link=$("$bin" member-link --link-secret-file "$work/link-secret" --public-url "$url" --member "$member") || return 1
     shots=$(mktemp -d "${TMPDIR:-/tmp}/stk-app-screenshots.XXXXXX")
     echo "members' app: $url (member $member); screenshots in $shots"
-    (cd app && STK_APP_URL="$url" STK_MEMBER_LINK="$link" STK_MEMBER_ID="$member" \
-        STK_MONTH="$month" STK_RPC_URL="$RPC_URL" STK_DATABASE_URL="$db" \
-        STK_LINK_WALLET="$work/wallet-b.json" STK_ARTIFACTS="$shots" \
-        STK_ADMIN="$work/admin.json" STK_WALLET_A="$work/wallet-a.json" \
-        node --test --test-concurrency=1 --test-reporter=tap e2e/app.e2e.mjs)
-    local status=$?
+    # The two files in order, one after the other: the actions sign with the wallet the first
+    # one linked.
+    local file status=0
+    for file in e2e/app.e2e.mjs e2e/actions.e2e.mjs; do
+        (cd app && STK_APP_URL="$url" STK_MEMBER_LINK="$link" STK_MEMBER_ID="$member" \
+            STK_MONTH="$month" STK_RPC_URL="$RPC_URL" STK_DATABASE_URL="$db" \
+            STK_LINK_WALLET="$work/wallet-b.json" STK_ARTIFACTS="$shots" \
+            STK_ADMIN="$work/admin.json" STK_WALLET_A="$work/wallet-a.json" \
+            STK_DISTRIBUTOR="$bin" STK_CONFIG="$work/localnet.toml" \
+            node --test --test-reporter=tap "$file") || { status=$?; break; }
+    done
     members_app_stop
     return $status
 }

@@ -3,13 +3,18 @@
 // IDLs (idl.ts), explained in words before signing, signed by the member's wallet through the
 // Wallet Standard, sent to the configured RPC node and reported in words (the program's error
 // name when refused).
-import { Keypair, PublicKey, Transaction, type TransactionInstruction } from "@solana/web3.js";
+//
+// The page reads the cluster's time from the Clock sysvar (what the programs see; a node may
+// keep no block times) and the STK transfer fee from the mint's TransferFeeConfig extension, so
+// what it announces (what arrives, the weight, what is vested) is what the programs compute.
+import { Keypair, PublicKey, SYSVAR_CLOCK_PUBKEY, Transaction, type TransactionInstruction } from "@solana/web3.js";
 import { h, replace, short, stk } from "./dom";
 import { decodeAccount, explainError, IDLS, instruction } from "./idl";
 import type { AppState } from "./main";
 import { explorer, render, say } from "./main";
 import { ATA_PROGRAM, associatedTokenAccount, unhex } from "./verify";
 import { canSignTransactions, signTransaction } from "./wallets";
+import { claimableRewards, clockOf, feeOn, le64, transferFeeOf, vested, type Grant, type Pool, type Position, type TransferFee } from "./chain";
 
 const enc = new TextEncoder();
 const SYSTEM = new PublicKey("11111111111111111111111111111111");
@@ -18,40 +23,6 @@ function pda(program: string, ...seeds: Uint8Array[]): PublicKey {
   return PublicKey.findProgramAddressSync(seeds, new PublicKey(program))[0];
 }
 
-interface LockOption {
-  duration_seconds: bigint;
-  multiplier_bps: number;
-}
-interface Pool {
-  mint: PublicKey;
-  stake_vault: PublicKey;
-  reward_vault: PublicKey;
-  rewards: { reward_rate: bigint; total_weight: bigint; unreleased: bigint };
-  total_staked: bigint;
-  lock_option_count: number;
-  lock_options: LockOption[];
-}
-interface Position {
-  amount: bigint;
-  lock_option: number;
-  multiplier_bps: number;
-  lock_end_ts: bigint;
-  weight: bigint;
-  weight_seconds: bigint;
-  last_touch_ts: bigint;
-  rewards: { pending: bigint };
-  total_claimed: bigint;
-}
-interface Grant {
-  grant_id: PublicKey;
-  beneficiary: PublicKey;
-  mint: PublicKey;
-  vault: PublicKey;
-  schedule: { start: bigint; cliff: bigint; end: bigint; period: bigint };
-  total: bigint;
-  claimed: bigint;
-  revoked_at: bigint | null;
-}
 interface Sale {
   mint: PublicKey;
   payment_mint: PublicKey;
@@ -73,11 +44,13 @@ interface Notice {
   flagged_balance: bigint;
 }
 
+
 /** What the page read from the chain for the connected wallet. */
 interface Holdings {
   owner: PublicKey;
   ata: PublicKey;
   balance: bigint;
+  fee: TransferFee | null;
   pool: PublicKey;
   poolState: Pool | null;
   position: PublicKey;
@@ -89,12 +62,20 @@ interface Holdings {
   now: bigint;
 }
 
-const outcomes = new WeakMap<AppState, { ok: boolean; text: string; signature: string | null }>();
+interface Outcome {
+  ok: boolean;
+  text: string;
+  signature: string | null;
+  seq: number;
+}
+const outcomes = new WeakMap<AppState, Outcome>();
 
 function parseStk(text: string): bigint {
   const m = /^\s*(\d+)(?:\.(\d{0,6}))?\s*$/.exec(text);
   if (!m) throw new Error(`"${text}" is not an STK amount (up to 6 decimals)`);
-  return BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+  const units = BigInt(m[1]) * 1_000_000n + BigInt((m[2] ?? "").padEnd(6, "0"));
+  if (units === 0n) throw new Error("the amount must be above zero");
+  return units;
 }
 
 function when(ts: bigint): string {
@@ -106,15 +87,10 @@ function days(seconds: bigint): string {
   return d === 0 ? "no lock" : `${d.toLocaleString("en-US", { maximumFractionDigits: 1 })} days`;
 }
 
-export function vested(g: Grant, now: bigint): bigint {
-  const s = g.schedule;
-  const until = g.revoked_at !== null && g.revoked_at < now ? g.revoked_at : now;
-  if (until < s.cliff) return 0n;
-  if (until >= s.end) return g.total;
-  const elapsed = until - s.start;
-  if (elapsed <= 0n || s.period <= 0n) return 0n;
-  return (g.total * ((elapsed / s.period) * s.period)) / (s.end - s.start);
+function times(bps: number): string {
+  return `×${(bps / 10_000).toFixed(2)}`;
 }
+
 
 async function load(state: AppState): Promise<Holdings> {
   const c = state.connected!;
@@ -127,33 +103,35 @@ async function load(state: AppState): Promise<Holdings> {
   const position = pda(stk_staking, enc.encode("stake_position"), pool.toBytes(), owner.toBytes());
   const notice = pda(stk_treasury, enc.encode("dormancy_notice"), ata.toBytes());
   const sale = pda(stk_vesting, enc.encode("sale"));
-  const [infos, grants, slot] = await Promise.all([
-    conn.getMultipleAccountsInfo([ata, pool, position, notice, sale]),
+  const [infos, grants] = await Promise.all([
+    conn.getMultipleAccountsInfo([ata, pool, position, notice, sale, mint, SYSVAR_CLOCK_PUBKEY]),
     // The wallet's grants: Grant accounts whose beneficiary (after the discriminator, the id and
     // the authority) is this wallet.
     conn.getProgramAccounts(new PublicKey(stk_vesting), {
       filters: [{ memcmp: { offset: 8 + 32 + 32, bytes: owner.toBase58() } }],
     }),
-    conn.getSlot(),
   ]);
-  const now = BigInt((await conn.getBlockTime(slot)) ?? Math.floor(Date.now() / 1000));
-  const [ataInfo, poolInfo, positionInfo, noticeInfo, saleInfo] = infos;
-  const balance = ataInfo ? new DataView(ataInfo.data.buffer, ataInfo.data.byteOffset + 64, 8).getBigUint64(0, true) : 0n;
+  const [ataInfo, poolInfo, positionInfo, noticeInfo, saleInfo, mintInfo, clockInfo] = infos;
+  if (!clockInfo) throw new Error("the node returned no Clock sysvar");
+  const { now, epoch } = clockOf(clockInfo.data);
   return {
     owner,
     ata,
-    balance,
+    balance: ataInfo ? le64(ataInfo.data, 64) : 0n,
+    fee: mintInfo ? transferFeeOf(mintInfo.data, epoch) : null,
     pool,
     poolState: poolInfo ? decodeAccount<Pool>(IDLS.stk_staking, "StakingPool", poolInfo.data) : null,
     position,
     positionState: positionInfo ? decodeAccount<Position>(IDLS.stk_staking, "StakePosition", positionInfo.data) : null,
-    grants: grants.flatMap(({ pubkey, account }) => {
-      try {
-        return [{ address: pubkey, grant: decodeAccount<Grant>(IDLS.stk_vesting, "Grant", account.data) }];
-      } catch {
-        return [];
-      }
-    }),
+    grants: grants
+      .flatMap(({ pubkey, account }) => {
+        try {
+          return [{ address: pubkey, grant: decodeAccount<Grant>(IDLS.stk_vesting, "Grant", account.data) }];
+        } catch {
+          return [];
+        }
+      })
+      .sort((a, b) => (a.grant.schedule.start < b.grant.schedule.start ? -1 : 1)),
     sale: saleInfo ? decodeAccount<Sale>(IDLS.stk_vesting, "Sale", saleInfo.data) : null,
     notice,
     noticeState: noticeInfo ? decodeAccount<Notice>(IDLS.stk_treasury, "DormancyNotice", noticeInfo.data) : null,
@@ -161,12 +139,27 @@ async function load(state: AppState): Promise<Holdings> {
   };
 }
 
-/** Signs with the wallet, sends, waits for confirmation (polling), and says what happened. */
-async function send(state: AppState, what: string, instructions: TransactionInstruction[]): Promise<void> {
+function report(state: AppState, ok: boolean, text: string, signature: string | null): void {
+  const seq = (outcomes.get(state)?.seq ?? 0) + 1;
+  outcomes.set(state, { ok, text, signature, seq });
+  say(text, ok ? "ok" : "error");
+}
+
+/**
+ * Builds the instructions (an error there is reported, nothing is signed), has the wallet sign,
+ * sends, waits for confirmation (polling), and says what happened.
+ */
+async function send(
+  state: AppState,
+  what: string,
+  build: () => TransactionInstruction[] | Promise<TransactionInstruction[]>,
+): Promise<void> {
   const c = state.connected!;
   const conn = state.connection;
   let signature: string | null = null;
+  let instructions: TransactionInstruction[] = [];
   try {
+    instructions = await build();
     const owner = new PublicKey(c.account.address);
     const { blockhash, lastValidBlockHeight } = await conn.getLatestBlockhash("confirmed");
     const tx = new Transaction({ feePayer: owner, blockhash, lastValidBlockHeight }).add(...instructions);
@@ -179,7 +172,9 @@ async function send(state: AppState, what: string, instructions: TransactionInst
       const { value } = await conn.getSignatureStatuses([signature]);
       const s = value[0];
       if (s?.err) {
-        const failed = await conn.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
+        const failed = await conn
+          .getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 })
+          .catch(() => null);
         const programs = instructions.map((ix) => ix.programId);
         throw Object.assign(new Error(explainError(s.err, failed?.meta?.logMessages ?? [], programs)), { handled: true });
       }
@@ -187,14 +182,12 @@ async function send(state: AppState, what: string, instructions: TransactionInst
       if ((await conn.getBlockHeight("confirmed")) > lastValidBlockHeight) throw new Error("the transaction expired before it landed; nothing happened");
       await new Promise((r) => setTimeout(r, 400));
     }
-    outcomes.set(state, { ok: true, text: `Done: ${what}.`, signature });
-    say(`Done: ${what}.`, "ok");
+    report(state, true, `Done: ${what}.`, signature);
   } catch (e) {
     const err = e as { message?: string; logs?: string[]; handled?: boolean };
     const programs = instructions.map((ix) => ix.programId);
     const why = err.handled ? err.message : explainError(err.message ?? e, err.logs ?? [], programs);
-    outcomes.set(state, { ok: false, text: `Refused, nothing changed: ${why}`, signature });
-    say(`Refused: ${why}`, "error");
+    report(state, false, `Refused, nothing changed (${what}): ${why}`, signature);
   }
   render(state);
 }
@@ -212,27 +205,39 @@ function stakeCard(state: AppState, x: Holdings): Node {
   const lock = h(
     "select",
     { id: "stake-lock" },
-    ...options.map((o, i) => h("option", { value: String(i) }, `${days(o.duration_seconds)} — weight ×${(o.multiplier_bps / 10_000).toFixed(2)}`)),
+    ...options.map((o, i) => h("option", { value: String(i) }, `${days(o.duration_seconds)} — weight ${times(o.multiplier_bps)}`)),
   );
   const explain = explainBox("stake-explain");
   const describe = (): { units: bigint; option: number } | null => {
     try {
       const units = parseStk(amount.value);
+      if (units > x.balance) throw new Error(`you hold ${stk(x.balance)}: not enough to stake ${stk(units)}`);
       const option = Number(lock.value);
       const o = options[option];
+      const locked = p !== null && p.lock_end_ts > x.now;
+      if (locked && o.multiplier_bps < p.multiplier_bps) {
+        throw new Error(`your position is locked with ${times(p.multiplier_bps)} until ${when(p.lock_end_ts)}: choose a lock at least as long`);
+      }
+      const fee = feeOn(x.fee, units);
+      const arrives = units - fee;
       const until = x.now + o.duration_seconds;
-      const newAmount = (p?.amount ?? 0n) + units;
+      const end = p && p.lock_end_ts > until ? p.lock_end_ts : until;
+      const newAmount = (p?.amount ?? 0n) + arrives;
       const weight = (newAmount * BigInt(o.multiplier_bps)) / 10_000n;
       replace(
         explain,
         `Moves ${stk(units)} from your STK account ${short(x.ata.toBase58())} into the pool's stake vault` +
           (p ? "" : " (first opening your position, rent paid by you)") +
-          `. Your whole position (${stk(newAmount)}) is locked ${o.duration_seconds === 0n ? "for no time" : `until ${when(until > (p?.lock_end_ts ?? 0n) ? until : p!.lock_end_ts)}`}` +
-          ` and weighs ${stk(weight)} (×${(o.multiplier_bps / 10_000).toFixed(2)}). The transfer fee, if any, is taken on the way in.`,
+          `; ${stk(fee)} of transfer fee is withheld, so ${stk(arrives)} arrives. ` +
+          `Your whole position (${stk(newAmount)}) is ${o.duration_seconds === 0n && !locked ? "not locked" : `locked until ${when(end)}`}` +
+          ` and weighs ${stk(weight)} (${times(o.multiplier_bps)}) in the rewards.`,
       );
+      explain.dataset.arrives = arrives.toString();
+      explain.dataset.weight = weight.toString();
       return { units, option };
     } catch (e) {
       replace(explain, (e as Error).message);
+      delete explain.dataset.arrives;
       return null;
     }
   };
@@ -242,6 +247,7 @@ function stakeCard(state: AppState, x: Holdings): Node {
   const rate = pool.rewards.reward_rate;
   const perDay = p && pool.rewards.total_weight > 0n ? (rate * 86_400n * p.weight) / pool.rewards.total_weight : 0n;
   const reputation = p ? p.weight_seconds + p.weight * (x.now > p.last_touch_ts ? x.now - p.last_touch_ts : 0n) : 0n;
+  const claimable = p ? claimableRewards(pool, p, x.now) : 0n;
   return h(
     "section",
     { class: "card", id: "stake-card" },
@@ -249,12 +255,37 @@ function stakeCard(state: AppState, x: Holdings): Node {
     h(
       "table",
       { class: "facts" },
-      h("tr", {}, h("th", {}, "in your wallet"), h("td", { id: "wallet-balance" }, stk(x.balance))),
-      h("tr", {}, h("th", {}, "staked"), h("td", { id: "staked-amount" }, stk(p?.amount ?? 0n))),
-      p ? h("tr", {}, h("th", {}, "locked until"), h("td", {}, p.lock_end_ts > x.now ? when(p.lock_end_ts) : "not locked")) : null,
-      h("tr", {}, h("th", {}, "reward weight"), h("td", { id: "stake-weight" }, p ? `${stk(p.weight)} (×${(p.multiplier_bps / 10_000).toFixed(2)})` : "—")),
-      h("tr", {}, h("th", {}, "reputation"), h("td", {}, p ? `${(Number(reputation / 1_000_000n) / 86_400).toLocaleString("en-US", { maximumFractionDigits: 2 })} STK·days` : "—")),
-      h("tr", {}, h("th", {}, "rewards"), h("td", { id: "stake-rewards" }, p ? `${stk(p.rewards.pending)} to claim (as of the last touch); ≈ ${stk(perDay)} a day at the current rate` : "—")),
+      h("tr", {}, h("th", {}, "in your wallet"), h("td", { id: "wallet-balance", "data-units": x.balance.toString() }, stk(x.balance))),
+      h("tr", {}, h("th", {}, "staked"), h("td", { id: "staked-amount", "data-units": (p?.amount ?? 0n).toString() }, stk(p?.amount ?? 0n))),
+      p ? h("tr", {}, h("th", {}, "locked until"), h("td", { id: "stake-lock-end" }, p.lock_end_ts > x.now ? when(p.lock_end_ts) : "not locked")) : null,
+      h(
+        "tr",
+        {},
+        h("th", {}, "reward weight"),
+        h("td", { id: "stake-weight", "data-units": (p?.weight ?? 0n).toString() }, p ? `${stk(p.weight)} (${times(p.multiplier_bps)})` : "—"),
+      ),
+      h(
+        "tr",
+        {},
+        h("th", {}, "reputation"),
+        h(
+          "td",
+          { id: "stake-reputation" },
+          p ? `${(Number(reputation / 1_000_000n) / 86_400).toLocaleString("en-US", { maximumFractionDigits: 4 })} STK·days (weight × time staked)` : "—",
+        ),
+      ),
+      h(
+        "tr",
+        {},
+        h("th", {}, "rewards"),
+        h(
+          "td",
+          { id: "stake-rewards", "data-claimable": claimable.toString(), "data-per-day": perDay.toString() },
+          p
+            ? `${stk(claimable)} to claim now; ≈ ${stk(perDay)} a day at the pool's rate (${rate.toLocaleString("en-US")} base units a second shared by weight, ${stk(pool.rewards.unreleased)} left to stream)`
+            : "—",
+        ),
+      ),
     ),
     h("div", { class: "form" }, h("label", {}, "amount"), amount, h("label", {}, "lock"), lock),
     explain,
@@ -265,19 +296,25 @@ function stakeCard(state: AppState, x: Holdings): Node {
         class: "primary",
         onclick: () => {
           const d = describe();
-          if (!d) return;
-          const ixs: TransactionInstruction[] = [];
-          const accounts = { owner: x.owner, pool: x.pool, position: x.position, mint: pool.mint };
-          if (!p) ixs.push(instruction(IDLS.stk_staking, "open_position", { ...accounts, system_program: SYSTEM }));
-          ixs.push(
-            instruction(
-              IDLS.stk_staking,
-              "stake",
-              { ...accounts, owner_token: x.ata, stake_vault: pool.stake_vault },
-              { amount: d.units, lock_option: d.option },
-            ),
-          );
-          void send(state, `stake ${stk(d.units)}`, ixs);
+          if (!d) {
+            report(state, false, `Not sent: ${explain.textContent}`, null);
+            render(state);
+            return;
+          }
+          void send(state, `stake ${stk(d.units)}`, () => {
+            const ixs: TransactionInstruction[] = [];
+            const accounts = { owner: x.owner, pool: x.pool, position: x.position, mint: pool.mint };
+            if (!p) ixs.push(instruction(IDLS.stk_staking, "open_position", { ...accounts, system_program: SYSTEM }));
+            ixs.push(
+              instruction(
+                IDLS.stk_staking,
+                "stake",
+                { ...accounts, owner_token: x.ata, stake_vault: pool.stake_vault },
+                { amount: d.units, lock_option: d.option },
+              ),
+            );
+            return ixs;
+          });
         },
       },
       "Stake",
@@ -289,28 +326,24 @@ function stakeCard(state: AppState, x: Holdings): Node {
           h("div", { class: "form" }, h("label", {}, "unstake amount"), unstakeAmount),
           h(
             "p",
-            { class: "hint" },
-            p.lock_end_ts > x.now ? `Locked until ${when(p.lock_end_ts)}: the program refuses unstaking before.` : "Sends STK from the stake vault back to your STK account.",
+            { class: "hint", id: "unstake-explain" },
+            p.lock_end_ts > x.now
+              ? `Locked until ${when(p.lock_end_ts)}: the program refuses unstaking before.`
+              : "Sends STK from the stake vault back to your STK account (the transfer fee is withheld).",
           ),
           h(
             "button",
             {
               id: "unstake-button",
               onclick: () => {
-                let units: bigint;
-                try {
-                  units = parseStk(unstakeAmount.value);
-                } catch (e) {
-                  say((e as Error).message, "error");
-                  return;
-                }
-                const ix = instruction(
-                  IDLS.stk_staking,
-                  "unstake",
-                  { owner: x.owner, pool: x.pool, position: x.position, mint: pool.mint, destination: x.ata, stake_vault: pool.stake_vault },
-                  { amount: units },
-                );
-                void send(state, `unstake ${stk(units)}`, [ix]);
+                void send(state, `unstake ${unstakeAmount.value.trim()} STK`, () => [
+                  instruction(
+                    IDLS.stk_staking,
+                    "unstake",
+                    { owner: x.owner, pool: x.pool, position: x.position, mint: pool.mint, destination: x.ata, stake_vault: pool.stake_vault },
+                    { amount: parseStk(unstakeAmount.value) },
+                  ),
+                ]);
               },
             },
             "Unstake",
@@ -320,16 +353,18 @@ function stakeCard(state: AppState, x: Holdings): Node {
             "button",
             {
               id: "claim-rewards-button",
+              title: `Sends your rewards (${stk(claimable)} now, a little more by the time it lands) from the reward vault to your STK account; the transfer fee is withheld.`,
               onclick: () => {
-                const ix = instruction(IDLS.stk_staking, "claim_rewards", {
-                  owner: x.owner,
-                  pool: x.pool,
-                  position: x.position,
-                  mint: pool.mint,
-                  destination: x.ata,
-                  reward_vault: pool.reward_vault,
-                });
-                void send(state, "claim staking rewards", [ix]);
+                void send(state, "claim staking rewards", () => [
+                  instruction(IDLS.stk_staking, "claim_rewards", {
+                    owner: x.owner,
+                    pool: x.pool,
+                    position: x.position,
+                    mint: pool.mint,
+                    destination: x.ata,
+                    reward_vault: pool.reward_vault,
+                  }),
+                ]);
               },
             },
             "Claim rewards",
@@ -341,6 +376,7 @@ function stakeCard(state: AppState, x: Holdings): Node {
 
 function grantsCard(state: AppState, x: Holdings): Node {
   const vestingAuthority = pda(state.config.programs.stk_vesting, enc.encode("vesting_authority"));
+  const sale = pda(state.config.programs.stk_vesting, enc.encode("sale"));
   return h(
     "section",
     { class: "card", id: "grants-card" },
@@ -350,16 +386,28 @@ function grantsCard(state: AppState, x: Holdings): Node {
       : h(
           "table",
           {},
-          h("tr", {}, h("th", {}, "grant"), h("th", {}, "total"), h("th", {}, "vested now"), h("th", {}, "claimed"), h("th", {}, "")),
+          h(
+            "tr",
+            {},
+            h("th", {}, "grant"),
+            h("th", {}, "vesting"),
+            h("th", {}, "total"),
+            h("th", {}, "vested now"),
+            h("th", {}, "claimed"),
+            h("th", {}, ""),
+          ),
           ...x.grants.map(({ address, grant }) => {
             const v = vested(grant, x.now);
             const claimable = v > grant.claimed ? v - grant.claimed : 0n;
+            const fee = feeOn(x.fee, claimable);
+            const what = `claim ${stk(claimable)} from grant ${short(address.toBase58())}`;
             return h(
               "tr",
-              { class: "grant", "data-grant": address.toBase58() },
-              h("td", {}, h("code", {}, short(address.toBase58()))),
+              { class: "grant", "data-grant": address.toBase58(), "data-claimable": claimable.toString() },
+              h("td", {}, h("code", {}, short(address.toBase58())), grant.authority.equals(sale) ? " (initial sale)" : ""),
+              h("td", {}, `${new Date(Number(grant.schedule.start) * 1000).toLocaleDateString()} – ${new Date(Number(grant.schedule.end) * 1000).toLocaleDateString()}`),
               h("td", {}, stk(grant.total)),
-              h("td", {}, stk(v)),
+              h("td", { class: "grant-vested" }, stk(v)),
               h("td", { class: "grant-claimed" }, stk(grant.claimed)),
               h(
                 "td",
@@ -368,22 +416,29 @@ function grantsCard(state: AppState, x: Holdings): Node {
                   "button",
                   {
                     class: "claim-grant",
-                    title: `Sends ${stk(claimable)} (vested, not yet claimed) from the grant's vault to your STK account (created if missing, rent paid by you).`,
                     ...(claimable === 0n ? { disabled: true } : {}),
                     onclick: () => {
-                      const ix = instruction(IDLS.stk_vesting, "claim", {
-                        payer: x.owner,
-                        beneficiary: x.owner,
-                        grant: address,
-                        vault: grant.vault,
-                        mint: grant.mint,
-                        vesting_authority: vestingAuthority,
-                        destination: x.ata,
-                      });
-                      void send(state, `claim ${stk(claimable)} from grant ${short(address.toBase58())}`, [ix]);
+                      void send(state, what, () => [
+                        instruction(IDLS.stk_vesting, "claim", {
+                          payer: x.owner,
+                          beneficiary: x.owner,
+                          grant: address,
+                          vault: grant.vault,
+                          mint: grant.mint,
+                          vesting_authority: vestingAuthority,
+                          destination: x.ata,
+                        }),
+                      ]);
                     },
                   },
                   `Claim ${stk(claimable)}`,
+                ),
+                h(
+                  "p",
+                  { class: "hint grant-explain" },
+                  claimable === 0n
+                    ? "Nothing vested is unclaimed yet."
+                    : `Sends ${stk(claimable)} (vested, not yet claimed) from the grant's vault to your STK account (created if missing, rent paid by you); ${stk(fee)} of transfer fee is withheld, ${stk(claimable - fee)} arrives.`,
                 ),
               ),
             );
@@ -400,24 +455,35 @@ interface AllowlistProof {
 
 function buyCard(state: AppState, x: Holdings): Node {
   const sale = x.sale;
-  if (!sale) return h("section", { class: "card" }, h("h2", {}, "Initial sale"), h("p", {}, "No sale is open on this cluster."));
+  if (!sale) return h("section", { class: "card", id: "buy-card" }, h("h2", {}, "Initial sale"), h("p", {}, "No sale is open on this cluster."));
   const open = !sale.closed && x.now >= sale.start && x.now < sale.end;
-  const proofBox = h("textarea", { id: "buy-proof", rows: "4", cols: "60", placeholder: '{"wallet": "…", "cap": "…", "proof": ["hex…"]}' });
+  const proofBox = h("textarea", { id: "buy-proof", rows: "4", cols: "60", placeholder: '{"wallet": "…", "cap": …, "proof": ["hex…"]}' });
   const amount = h("input", { id: "buy-amount", inputmode: "decimal", placeholder: "STK" });
   const explain = explainBox("buy-explain");
-  const parse = (): { units: bigint; proof: AllowlistProof } | null => {
+  const parse = (): { units: bigint; proof: AllowlistProof; cost: bigint } | null => {
     try {
-      const proof = JSON.parse(proofBox.value) as AllowlistProof;
-      if (proof.wallet !== x.owner.toBase58()) throw new Error(`this proof is for ${proof.wallet}, not the connected wallet`);
+      let proof: AllowlistProof;
+      try {
+        proof = JSON.parse(proofBox.value) as AllowlistProof;
+      } catch {
+        throw new Error("paste your line of the allowlist: JSON with your wallet, cap and proof");
+      }
+      if (typeof proof?.wallet !== "string" || !Array.isArray(proof.proof) || proof.cap === undefined) {
+        throw new Error("the allowlist line needs wallet, cap and proof");
+      }
+      if (proof.wallet !== x.owner.toBase58()) throw new Error(`this proof is for ${proof.wallet}, not the connected wallet ${x.owner.toBase58()}`);
       const units = parseStk(amount.value);
+      const cap = BigInt(proof.cap);
+      if (units > cap) throw new Error(`your cap is ${stk(cap)}: you cannot buy ${stk(units)}`);
+      // The program rounds the price up (`ceil(amount · num / den)`).
       const cost = (units * sale.price.num + sale.price.den - 1n) / sale.price.den;
       replace(
         explain,
-        `Buys ${stk(units)} (your cap: ${stk(BigInt(proof.cap))}) for ${cost.toLocaleString("en-US")} base units of ${short(sale.payment_mint.toBase58())}, ` +
-          `paid from your account of that mint to the treasury. The STK goes into a new grant in your name, vesting over ` +
-          `${days(sale.vesting.duration_seconds)} (cliff ${days(sale.vesting.cliff_seconds)}).`,
+        `Buys ${stk(units)} (your cap: ${stk(cap)}) for ${cost.toLocaleString("en-US")} base units of ${short(sale.payment_mint.toBase58())}, ` +
+          `paid from your account of that mint to the treasury's. The STK goes into a new grant in your name (the sale pays the transfer fee: the grant receives all of it), vesting over ` +
+          `${days(sale.vesting.duration_seconds)} (${sale.vesting.cliff_seconds === 0n ? "no cliff" : `nothing before ${days(sale.vesting.cliff_seconds)}`}, unlocking every ${days(sale.vesting.period_seconds)}).`,
       );
-      return { units, proof };
+      return { units, proof, cost };
     } catch (e) {
       replace(explain, (e as Error).message);
       return null;
@@ -431,7 +497,7 @@ function buyCard(state: AppState, x: Holdings): Node {
     h("h2", {}, "Initial sale"),
     h(
       "p",
-      {},
+      { id: "sale-status", "data-open": String(open) },
       open ? `Open until ${when(sale.end)}. ` : `Not open now (${when(sale.start)} – ${when(sale.end)}${sale.closed ? ", closed" : ""}). `,
       `${stk(sale.total - sale.sold)} left. Paste the allowlist proof the community sent you.`,
     ),
@@ -443,43 +509,52 @@ function buyCard(state: AppState, x: Holdings): Node {
       {
         id: "buy-button",
         class: "primary",
-        onclick: async () => {
+        onclick: () => {
           const d = parse();
-          if (!d) return;
-          const vesting = state.config.programs.stk_vesting;
-          const paymentInfo = await state.connection.getAccountInfo(sale.payment_mint);
-          if (!paymentInfo) {
-            say("the sale's payment mint does not exist", "error");
+          if (!d) {
+            report(state, false, `Not sent: ${explain.textContent}`, null);
+            render(state);
             return;
           }
-          const paymentProgram = paymentInfo.owner;
-          const paymentSource = PublicKey.findProgramAddressSync(
-            [x.owner.toBytes(), paymentProgram.toBytes(), sale.payment_mint.toBytes()],
-            ATA_PROGRAM,
-          )[0];
-          const saleKey = pda(vesting, enc.encode("sale"));
-          const grantId = Keypair.generate().publicKey;
-          const grant = pda(vesting, enc.encode("grant"), grantId.toBytes());
-          const ix = instruction(
-            IDLS.stk_vesting,
-            "purchase",
-            {
-              buyer: x.owner,
-              sale: saleKey,
-              member: pda(vesting, enc.encode("sale_member"), saleKey.toBytes(), x.owner.toBytes()),
-              payment_mint: sale.payment_mint,
-              payment_source: paymentSource,
-              payment_destination: sale.payment_destination,
-              payment_token_program: paymentProgram,
-              mint: sale.mint,
-              sale_vault: pda(vesting, enc.encode("sale_vault")),
-              grant,
-              grant_vault: pda(vesting, enc.encode("grant_vault"), grant.toBytes()),
-              vesting_authority: pda(vesting, enc.encode("vesting_authority")),
-            },
-            { args: { amount: d.units, cap: BigInt(d.proof.cap), proof: d.proof.proof.map(unhex), grant_id: grantId } },
-          );
-          void send(state, `buy ${stk(d.units)} in the initial sale`, [ix]);
+          void send(state, `buy ${stk(d.units)} in the initial sale`, async () => {
+            const vesting = state.config.programs.stk_vesting;
+            const paymentInfo = await state.connection.getAccountInfo(sale.payment_mint);
+            if (!paymentInfo) throw new Error(`the sale's payment mint ${sale.payment_mint.toBase58()} does not exist`);
+            const paymentProgram = paymentInfo.owner;
+            const paymentSource = PublicKey.findProgramAddressSync(
+              [x.owner.toBytes(), paymentProgram.toBytes(), sale.payment_mint.toBytes()],
+              ATA_PROGRAM,
+            )[0];
+            const source = await state.connection.getAccountInfo(paymentSource);
+            const held = source ? le64(source.data, 64) : 0n;
+            if (held < d.cost) {
+              throw new Error(`your account of ${short(sale.payment_mint.toBase58())} holds ${held.toLocaleString("en-US")} base units; the purchase costs ${d.cost.toLocaleString("en-US")}`);
+            }
+            const saleKey = pda(vesting, enc.encode("sale"));
+            const grantId = Keypair.generate().publicKey;
+            const grant = pda(vesting, enc.encode("grant"), grantId.toBytes());
+            return [
+              instruction(
+                IDLS.stk_vesting,
+                "purchase",
+                {
+                  buyer: x.owner,
+                  sale: saleKey,
+                  member: pda(vesting, enc.encode("sale_member"), saleKey.toBytes(), x.owner.toBytes()),
+                  payment_mint: sale.payment_mint,
+                  payment_source: paymentSource,
+                  payment_destination: sale.payment_destination,
+                  payment_token_program: paymentProgram,
+                  mint: sale.mint,
+                  sale_vault: pda(vesting, enc.encode("sale_vault")),
+                  grant,
+                  grant_vault: pda(vesting, enc.encode("grant_vault"), grant.toBytes()),
+                  vesting_authority: pda(vesting, enc.encode("vesting_authority")),
+                },
+                { args: { amount: d.units, cap: BigInt(d.proof.cap), proof: d.proof.proof.map(unhex), grant_id: grantId } },
+              ),
+            ];
+          });
         },
       },
       "Buy",
@@ -495,7 +570,7 @@ function dormancyCard(state: AppState, x: Holdings): Node {
     { class: "card", id: "dormancy-card" },
     h("h2", {}, "Dormancy notice"),
     !n
-      ? h("p", { id: "dormancy-status" }, "No dormancy notice on your STK account.")
+      ? h("p", { id: "dormancy-status", "data-status": "none" }, "No dormancy notice on your STK account.")
       : h(
           "div",
           {},
@@ -503,25 +578,37 @@ function dormancyCard(state: AppState, x: Holdings): Node {
             "p",
             { id: "dormancy-status", "data-status": n.status.variant },
             pending
-              ? `Your STK account was flagged as dormant (reason ${n.reason_code}). Unless you cancel, its ${stk(n.flagged_balance)} may be returned to the community from ${when(n.notice_ends_at)}.`
-              : `Notice ${n.status.variant.toLowerCase()}.`,
+              ? `Your STK account ${short(x.ata.toBase58())} was flagged as dormant (reason ${n.reason_code}). Unless you cancel, its ${stk(n.flagged_balance)} may be returned to the community from ${when(n.notice_ends_at)}.`
+              : n.status.variant === "Cancelled"
+                ? "You cancelled the dormancy notice on your STK account: nothing will be returned."
+                : `Notice ${n.status.variant.toLowerCase()}.`,
           ),
           pending
             ? h(
-                "button",
-                {
-                  id: "cancel-dormancy-button",
-                  class: "primary",
-                  onclick: () => {
-                    const ix = instruction(IDLS.stk_treasury, "cancel_dormancy", {
-                      owner: x.owner,
-                      owner_token_account: x.ata,
-                      notice: x.notice,
-                    });
-                    void send(state, "cancel the dormancy notice (you are active)", [ix]);
+                "div",
+                {},
+                h(
+                  "p",
+                  { class: "hint", id: "dormancy-explain" },
+                  "Cancelling needs only your signature (and the network fee): it shows you are active, and the notice is marked cancelled.",
+                ),
+                h(
+                  "button",
+                  {
+                    id: "cancel-dormancy-button",
+                    class: "primary",
+                    onclick: () => {
+                      void send(state, "cancel the dormancy notice (you are active)", () => [
+                        instruction(IDLS.stk_treasury, "cancel_dormancy", {
+                          owner: x.owner,
+                          owner_token_account: x.ata,
+                          notice: x.notice,
+                        }),
+                      ]);
+                    },
                   },
-                },
-                "Cancel the notice: I am here",
+                  "Cancel the notice: I am here",
+                ),
               )
             : null,
         ),
@@ -531,16 +618,22 @@ function dormancyCard(state: AppState, x: Holdings): Node {
 export function renderActions(state: AppState): Node {
   const c = state.connected;
   if (!c) {
-    return h("section", { class: "card" }, h("h2", {}, "Stake · claim · buy"), h("p", {}, "Connect your wallet on the Wallet tab first."));
+    return h("section", { class: "card", id: "actions-need-wallet" }, h("h2", {}, "Stake · claim · buy"), h("p", {}, "Connect your wallet on the Wallet tab first."));
   }
   if (!canSignTransactions(c)) {
     return h("section", { class: "card" }, h("p", {}, `${c.wallet.name} cannot sign transactions.`));
   }
-  const body = h("div", {}, h("p", {}, "Reading your accounts from the chain…"));
+  const body = h("div", { id: "actions-body" }, h("p", {}, "Reading your accounts from the chain…"));
   const outcome = outcomes.get(state);
   load(state)
-    .then((x) => replace(body, stakeCard(state, x), grantsCard(state, x), buyCard(state, x), dormancyCard(state, x)))
-    .catch((e) => replace(body, h("p", { class: "error" }, `Could not read the chain: ${(e as Error).message}`)));
+    .then((x) => {
+      replace(body, stakeCard(state, x), grantsCard(state, x), buyCard(state, x), dormancyCard(state, x));
+      body.dataset.loaded = String(outcome?.seq ?? 0);
+    })
+    .catch((e) => {
+      replace(body, h("p", { class: "error", id: "actions-error" }, `Could not read the chain: ${(e as Error).message}`));
+      body.dataset.loaded = "error";
+    });
   return h(
     "div",
     {},
@@ -548,7 +641,13 @@ export function renderActions(state: AppState): Node {
     outcome
       ? h(
           "div",
-          { id: "action-result", class: "card", "data-outcome": outcome.ok ? "ok" : "error", "data-signature": outcome.signature ?? "" },
+          {
+            id: "action-result",
+            class: "card",
+            "data-outcome": outcome.ok ? "ok" : "error",
+            "data-signature": outcome.signature ?? "",
+            "data-seq": String(outcome.seq),
+          },
           h("p", { class: outcome.ok ? "ok" : "error" }, outcome.text),
           outcome.signature ? h("a", { href: explorer(state, outcome.signature), target: "_blank", rel: "noopener" }, outcome.signature) : null,
         )
@@ -556,4 +655,3 @@ export function renderActions(state: AppState): Node {
     body,
   );
 }
-

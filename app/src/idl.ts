@@ -126,7 +126,11 @@ class Reader {
 
 function decode(idl: Idl, type: IdlType, r: Reader): Value {
   if (typeof type === "string") {
-    if (type in INTS) return r.int(INTS[type], type.startsWith("i"));
+    if (type in INTS) {
+      // Integers of up to 32 bits are numbers (exact in a double), wider ones bigints.
+      const v = r.int(INTS[type], type.startsWith("i"));
+      return INTS[type] <= 4 ? Number(v) : v;
+    }
     if (type === "bool") return r.int(1, false) !== 0n;
     if (type === "pubkey") return new PublicKey(r.take(32));
     throw new Error(`unsupported IDL type ${type}`);
@@ -154,7 +158,10 @@ function decode(idl: Idl, type: IdlType, r: Reader): Value {
   return out;
 }
 
-/** Decodes an account of type `name` (checks its discriminator). */
+/**
+ * Decodes an account of type `name` (checks its discriminator): u8..u32 and i8..i32 as numbers,
+ * u64/i64/u128/i128 as bigints, `[u8; N]` as a Uint8Array, a field-less enum as `{ variant }`.
+ */
 export function decodeAccount<T>(idl: Idl, name: string, data: Uint8Array): T {
   const acc = idl.accounts?.find((a) => a.name === name);
   if (!acc) throw new Error(`${idl.metadata.name}: no account ${name} in the IDL`);
