@@ -363,13 +363,15 @@ step("buy in the initial sale with the member's allowlist line: the payment take
   const source = await getOrCreateAssociatedTokenAccount(connection, admin, paymentMint, member.publicKey, false, "confirmed");
   const destination = await getOrCreateAssociatedTokenAccount(connection, admin, paymentMint, admin.publicKey, false, "confirmed");
   await mintTo(connection, admin, paymentMint, source.address, admin, 50_000_000n, [], { commitment: "confirmed" });
+  // The member renews for the month ahead (Aisystant records subscriptions): the allowlist is
+  // of today, and the seeded subscriptions end about three months after the seeded month, so
+  // without a renewal the member would have lapsed on the last days of some months.
+  execFileSync("psql", [required("STK_DATABASE_URL"), "-qc", `INSERT INTO subscriptions (member_id, starts_on, ends_on) VALUES (${memberId}, current_date - 1, current_date + 30)`]);
   const dir = join(work, "sale");
   distributor("sale", "allowlist", "--out", dir);
   const allowlist = JSON.parse(readFileSync(join(dir, "allowlist.json"), "utf8"));
   const line = allowlist.members.find((m) => m.member_id === memberId);
-  // The allowlist is of today: the member must be paying today. The seeded subscriptions end 90
-  // days after the seeded month (three months back), so on the last day or two of most months
-  // (the 30th-31st) the member has lapsed and is rightly left out (app/README.md).
+  // The allowlist is of today: the member is paying today (renewed above).
   const subscribedUntil = execFileSync("psql", [required("STK_DATABASE_URL"), "-tAc", `SELECT max(ends_on) FROM subscriptions WHERE member_id = ${memberId}`], { encoding: "utf8" }).trim();
   assert.ok(line, `member ${memberId} (subscribed until ${subscribedUntil}) is on the allowlist of ${allowlist.as_of} (${allowlist.members.length} members)`);
   assert.equal(line.wallet, member.publicKey.toBase58(), "with the wallet in force, wallet B");
