@@ -216,9 +216,11 @@ pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
             );
         }
     }
+    // The rent the tables hold: what the months moved into them, less what retired ones returned.
     let (live, rent): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), coalesce(sum(rent_lamports), 0)::bigint FROM lookup_tables
-         WHERE state IN ('planned', 'creating', 'extending', 'ready', 'retiring', 'deactivated')",
+        "SELECT (SELECT count(*) FROM lookup_tables
+                 WHERE state IN ('planned', 'creating', 'extending', 'ready', 'retiring', 'deactivated')),
+                (SELECT coalesce(sum(lookup_table_rent), 0)::bigint FROM payout_costs)",
     )
     .fetch_one(&pool)
     .await?;
