@@ -478,6 +478,58 @@ async fn preflight_refusals_count_only_when_a_program_refused() {
     m.paid_once().await;
 }
 
+/// Every run adds its costs to `payout_costs`, failed runs too. When that record cannot be
+/// written (here a trigger makes the database refuse it), a run that failed still reports its
+/// own error — the batch given up — not the database's; a run that paid reports the database
+/// error (its costs are missing), and the next run, with the database healthy, records them
+/// and pays nothing twice.
+#[tokio::test]
+async fn a_failed_run_keeps_its_own_error_when_its_costs_cannot_be_recorded() {
+    let program_refusal = ChainError::RefusedAtPreflight {
+        error: "Transaction simulation failed: Error processing Instruction 0: custom program error: 0x1799".into(),
+        custom_code: Some(0x1799),
+    };
+    let faults = BackendFaults {
+        refuse_at_preflight: [(FaultyMonth::first_batch(), program_refusal)].into_iter().collect(),
+        ..Default::default()
+    };
+    let mut m = FaultyMonth::new("costs_refused", faults).await;
+    let pool = m.db.pool.clone();
+    sqlx::raw_sql(
+        "CREATE FUNCTION refuse_costs() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'payout_costs is read-only in this test'; END $$;
+         CREATE TRIGGER refuse_costs BEFORE INSERT OR UPDATE ON payout_costs
+           FOR EACH ROW EXECUTE FUNCTION refuse_costs();",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let strict = EngineSettings { max_attempts: 1, ..settings(&m.admin) };
+    match m.pay(strict).await {
+        Err(EngineError::GaveUp { index, error, .. }) => {
+            assert_eq!(index, 0);
+            assert!(error.contains("0x1799"), "{error}");
+        }
+        other => panic!("expected the run's own error (batch 0 given up), got {other:?}"),
+    }
+    match m.pay(settings(&m.admin)).await {
+        Err(EngineError::Store(e)) => {
+            assert!(e.to_string().contains("payout_costs is read-only"), "{e}")
+        }
+        other => panic!("expected the costs' database error after paying, got {other:?}"),
+    }
+    let costs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM payout_costs").fetch_one(&pool).await.unwrap();
+    assert_eq!(costs, 0, "nothing was recorded while the database refused it");
+    sqlx::raw_sql("DROP TRIGGER refuse_costs ON payout_costs").execute(&pool).await.unwrap();
+    let summary = m.pay(settings(&m.admin)).await.unwrap();
+    assert_eq!(summary.batches_confirmed_now, 0, "the paid month pays nothing again");
+    let costs: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM payout_costs").fetch_one(&pool).await.unwrap();
+    assert_eq!(costs, 1, "the healthy run's costs are on record");
+    m.paid_once().await;
+}
+
 /// Issue 18.15 with the embedded backend simulating like a node (preflight on): a batch the
 /// treasury refuses (it names the distribution vault as a recipient) is refused at preflight
 /// with the program's code, never lands (no fee, no status), and is given up after

@@ -388,6 +388,72 @@ async fn a_steady_month_reuses_the_tables() {
     test_db.drop_db().await;
 }
 
+/// A kept table the distributor key changed out of band (here: one foreign address appended)
+/// no longer holds its recorded prefix. The next month that appends newcomers to it stops
+/// with `Corrupt` before any of its batches is sent, and pays no one: a batch resolving its
+/// recipients through that table would name the wrong accounts.
+#[tokio::test]
+async fn a_kept_table_changed_out_of_band_stops_the_next_month() {
+    let test_db = common::TestDb::new("table_tampered").await;
+    let db = test_db.pool.clone();
+    let mut w = world(BackendFaults::default()).await;
+    let mint = w.treasury.mint();
+    let month = w.month;
+    let members = payees(&mint, 20);
+    plan(&db, month, &members, "month one", TxForm::LookupTable).await;
+    let first = engine(&mut w, &db).run(month).await.unwrap();
+    assert_eq!(first.lookup_tables_created, 1);
+    let tables = store::load_all_tables(&db).await.unwrap();
+    let address = tables[0].address.unwrap();
+
+    let key = w.backend.payer().insecure_clone();
+    let foreign = Pubkey::new_unique();
+    let extend = solana_address_lookup_table_interface::instruction::extend_lookup_table(
+        address,
+        key.pubkey(),
+        Some(key.pubkey()),
+        vec![foreign],
+    );
+    stk_harness::Ledger::ok(w.backend.inner.ledger.send(&[extend], &[&key]).await);
+
+    let next = MonthId(month.0 + 1);
+    common::after_month(&mut w.backend.inner.ledger, next, w.treasury.stk.schedule.utc_offset_secs)
+        .await;
+    let mut second_members = members.clone();
+    let newcomers: Vec<Payee> = payees(&mint, 3)
+        .into_iter()
+        .map(|p| Payee { member_id: p.member_id + 1_000, ..p })
+        .collect();
+    second_members.extend(newcomers.clone());
+    plan(&db, next, &second_members, "month two", TxForm::LookupTable).await;
+    match engine(&mut w, &db).run(next).await {
+        Err(EngineError::Store(StoreError::Corrupt(message))) => assert!(
+            message.contains("does not hold its recorded addresses")
+                && message.contains(&address.to_string()),
+            "{message}"
+        ),
+        other => panic!("expected the changed table to stop the month, got {other:?}"),
+    }
+    let sent: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM payout_batches WHERE month = $1 AND state <> 'planned'",
+    )
+    .bind(next.to_string())
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!(sent, 0, "no batch of the month was sent");
+    for p in &newcomers {
+        let ledger = &mut w.backend.inner.ledger;
+        let paid = ledger.account_exists(&p.token_account).await
+            && ledger.token(&p.token_account).await.amount > 0;
+        assert!(!paid, "newcomer {} was paid", p.member_id);
+    }
+    let table = w.backend.account_data(&address).await.unwrap().unwrap();
+    let onchain = lookup::decode_table(&table).unwrap();
+    assert_eq!(onchain.addresses.last(), Some(&foreign), "the engine wrote nothing after it");
+    test_db.drop_db().await;
+}
+
 /// `payout.token_accounts = "leave_pending"`: members without an STK account are left out of
 /// the plan with the reason `no_token_account`; nobody's account is created.
 #[tokio::test]

@@ -164,6 +164,18 @@ pub struct PayoutSummary {
     pub fee_lamports: i64,
 }
 
+/// Balances read before a run, to measure what it spent.
+struct CostsBefore {
+    /// The payer's lamports.
+    balance: u64,
+    rent_payer_balance: u64,
+    /// The kept lookup tables holding rent.
+    tables: Vec<Pubkey>,
+    table_rent: u64,
+    /// Lamports held by the month's epoch and plan pages.
+    state_rent: u64,
+}
+
 pub struct PayoutEngine<'a, B: ChainBackend> {
     pub backend: &'a mut B,
     pub db: &'a PgPool,
@@ -205,40 +217,71 @@ impl<'a, B: ChainBackend> PayoutEngine<'a, B> {
     }
 
     async fn run_locked(&mut self, month: MonthId) -> Result<PayoutSummary, EngineError> {
+        let before = self.costs_before(month).await?;
+        // Whatever the outcome, what the run spent is on record. A run that failed keeps its
+        // own error: failing to account for it (the node or the database down as well) is
+        // logged, not returned in its place.
+        let outcome = self.run_inner(month).await;
+        let accounted = self.record_costs(month, before).await;
+        match (outcome, accounted) {
+            (Ok(_), Ok(())) => Ok(self.summary.clone()),
+            (Ok(_), Err(costs)) => Err(costs),
+            (Err(run), Err(costs)) => {
+                tracing::error!(%month, error = %costs, "the failed run's costs were not recorded");
+                Err(run)
+            }
+            (Err(run), Ok(())) => Err(run),
+        }
+    }
+
+    /// The balances a run's costs are measured from.
+    async fn costs_before(&mut self, month: MonthId) -> Result<CostsBefore, EngineError> {
         let payer = self.backend.payer().pubkey();
-        let rent_payer = self.settings.rent_payer.as_ref().map(|r| r.0.pubkey());
-        let balance_before = self.backend.balance(&payer).await?;
-        let rent_before = match rent_payer {
+        let balance = self.backend.balance(&payer).await?;
+        let rent_payer_balance = match self.rent_payer() {
             Some(r) => self.backend.balance(&r).await?,
             None => 0,
         };
-        let tables_before = store::table_addresses_holding_rent(self.db).await?;
-        let state = onchain::month_state_accounts(month);
-        let table_rent_before = self.rent_held(&tables_before).await?;
-        let state_rent_before = self.rent_held(&state).await?;
-        // Whatever the outcome, what the run spent is on record.
-        let outcome = self.run_inner(month).await;
+        let tables = store::table_addresses_holding_rent(self.db).await?;
+        let table_rent = self.rent_held(&tables).await?;
+        let state_rent = self.rent_held(&onchain::month_state_accounts(month)).await?;
+        Ok(CostsBefore { balance, rent_payer_balance, tables, table_rent, state_rent })
+    }
+
+    fn rent_payer(&self) -> Option<Pubkey> {
+        self.settings.rent_payer.as_ref().map(|r| r.0.pubkey())
+    }
+
+    /// Adds what this run spent since `before` (fees, rent moved into tables and into the
+    /// month's accounts) to `payout_costs`.
+    async fn record_costs(
+        &mut self,
+        month: MonthId,
+        before: CostsBefore,
+    ) -> Result<(), EngineError> {
+        let payer = self.backend.payer().pubkey();
         let balance_after = self.backend.balance(&payer).await?;
-        self.summary.lamports_spent = balance_before.saturating_sub(balance_after);
-        if let Some(r) = rent_payer {
+        self.summary.lamports_spent = before.balance.saturating_sub(balance_after);
+        if let Some(r) = self.rent_payer() {
             let rent_after = self.backend.balance(&r).await?;
-            self.summary.rent_payer_lamports_spent = rent_before.saturating_sub(rent_after);
+            self.summary.rent_payer_lamports_spent =
+                before.rent_payer_balance.saturating_sub(rent_after);
         }
         let mut tables_after = store::table_addresses_holding_rent(self.db).await?;
         let gone: Vec<Pubkey> =
-            tables_before.iter().filter(|a| !tables_after.contains(a)).copied().collect();
+            before.tables.iter().filter(|a| !tables_after.contains(a)).copied().collect();
         tables_after.extend(gone);
         let table_rent_after = self.rent_held(&tables_after).await?;
-        let state_rent_after = self.rent_held(&state).await?;
+        let state_rent_after = self.rent_held(&onchain::month_state_accounts(month)).await?;
         let s = &mut self.summary;
-        s.lookup_table_rent = table_rent_after as i64 - table_rent_before as i64;
-        s.epoch_rent = state_rent_after as i64 - state_rent_before as i64;
+        s.lookup_table_rent = table_rent_after as i64 - before.table_rent as i64;
+        s.epoch_rent = state_rent_after as i64 - before.state_rent as i64;
         s.fee_lamports = (s.lamports_spent + s.rent_payer_lamports_spent) as i64
             - s.token_account_rent as i64
             - s.lookup_table_rent
             - s.epoch_rent;
         store::record_costs(self.db, month, &self.summary).await?;
-        outcome.map(|_| self.summary.clone())
+        Ok(())
     }
 
     /// Lamports held by `addresses` (batched reads).
