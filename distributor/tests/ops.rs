@@ -993,18 +993,34 @@ async fn every_authority_rotates_in_two_steps() {
     assert!(err.to_string().contains("is proposed by"), "{err}");
 
     // The startup fund's council: proposed (threshold 1: proposing approves), executed.
-    let council = Group::Authority(AuthorityCmd::Council {
-        members: vec![member.pubkey().to_string(), successor.pubkey().to_string()],
-        threshold: 2,
-    });
-    ok(&mut backend, council).await;
+    // The successor is now the treasury admin, who may not confirm fraud holds: a council
+    // of the member and the successor at threshold 2 could never confirm one, and is refused
+    // before anything is signed.
+    let council = |members: &[Pubkey]| {
+        Group::Authority(AuthorityCmd::Council {
+            members: members.iter().map(|m| m.to_string()).collect(),
+            threshold: 2,
+        })
+    };
+    let third = Keypair::new().pubkey();
+    let stuck = run(&mut backend, council(&[member.pubkey(), successor.pubkey()])).await;
+    match stuck {
+        Err(OpsError::Usage(m)) => assert!(
+            m.contains("leaves 1 member(s) who may confirm fraud holds")
+                && m.contains(&successor.pubkey().to_string()),
+            "{m}"
+        ),
+        other => panic!("expected the council to be refused, got {other:?}"),
+    }
+    assert!(!backend.ledger.account_exists(&seeds::find_proposal(0)).await, "nothing proposed");
+    ok(&mut backend, council(&[member.pubkey(), successor.pubkey(), third])).await;
     ok(&mut backend, Group::Fund(FundCmd::Execute { proposal: 0, salt: None })).await;
     let fund: stk_startup_fund::state::Fund = anchor(&mut backend, &seeds::find_fund()).await;
-    assert_eq!(fund.members(), &[member.pubkey(), successor.pubkey()]);
+    assert_eq!(fund.members(), &[member.pubkey(), successor.pubkey(), third]);
     assert_eq!(fund.threshold, 2);
     let show = run(&mut backend, Group::Authority(AuthorityCmd::Show)).await.unwrap();
     assert!(show.contains(&format!("distributor key  {}", hot.pubkey())), "{show}");
-    assert!(show.contains("fund council     2 of 2"), "{show}");
+    assert!(show.contains("fund council     2 of 3"), "{show}");
     db.drop_db().await;
 }
 

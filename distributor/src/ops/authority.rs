@@ -200,6 +200,21 @@ pub async fn run<B: ChainBackend>(
                 .iter()
                 .map(|m| super::parse_pubkey("--members", m))
                 .collect::<Result<Vec<_>, _>>()?;
+            // Fraud holds are confirmed and decided by council members other than the
+            // treasury admin (`AdminCannotConfirm`): a council whose other members cannot
+            // reach the threshold could never confirm a hold, so it is refused here.
+            let treasury: stk_treasury::state::Treasury =
+                require_account(backend, &seeds::find_treasury(), "stk_treasury").await?;
+            let voters = members.iter().filter(|m| **m != treasury.admin).count();
+            if voters < usize::from(*threshold) {
+                return Err(OpsError::usage(format!(
+                    "a council of {} with threshold {threshold} leaves {voters} member(s) who may \
+                     confirm fraud holds (the treasury admin {} may not): name at least \
+                     {threshold} members besides the treasury admin",
+                    members.len(),
+                    treasury.admin
+                )));
+            }
             let fund: stk_startup_fund::state::Fund =
                 require_account(backend, &seeds::find_fund(), "stk_startup_fund").await?;
             let id = fund.next_proposal_id;

@@ -67,7 +67,8 @@ pub enum FundCmd {
         #[arg(long)]
         proposal: u64,
     },
-    /// Execute an approved proposal (anyone may; a grant's rent is paid by the signer).
+    /// Execute an approved proposal (a member of the current council signs; a grant's rent is
+    /// paid by the signer).
     Execute {
         #[arg(long)]
         proposal: u64,
