@@ -68,18 +68,30 @@ static CONSOLE: std::sync::OnceLock<stk_harness::program_output::Console> =
 
 macro_rules! println {
     ($($arg:tt)*) => {
-        match CONSOLE.get() {
+        match $crate::CONSOLE.get() {
             Some(console) => console.say(format_args!($($arg)*)),
             None => std::println!($($arg)*),
         }
     };
 }
 
+#[path = "localnet_e2e/operators.rs"]
+mod operators;
+use operators::{
+    council_and_fund_over_json_rpc, holds_and_dormancy_over_json_rpc, staking_funds_over_json_rpc,
+    the_sale_over_json_rpc,
+};
+
 /// Everything the cases share.
 struct Env {
     net: Localnet,
     admin: Keypair,
     distributor: Keypair,
+    /// A member's wallet whose key the test holds: the first month pays it (the operator
+    /// cases spend its STK).
+    holder: Keypair,
+    /// A startup-fund council member that is none of the programs' admins.
+    councillor: Keypair,
     pool: PgPool,
     database: String,
     config: Config,
@@ -99,6 +111,32 @@ impl Env {
                 ..RpcSettings::default()
             },
         )
+    }
+
+    /// Registers the holder's key as the wallet of the member `month`'s report pays most,
+    /// at the time that member's wallet in force was registered (so it is the latest).
+    async fn register_holder(&self, month: MonthId) -> anyhow::Result<i64> {
+        let member: i64 = sqlx::query_scalar(
+            "SELECT member_id FROM allocations WHERE month = $1 AND payable > 0
+              ORDER BY payable DESC, member_id LIMIT 1",
+        )
+        .bind(month.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO wallets (member_id, address, registered_at)
+             SELECT member_id, $3, registered_at FROM wallets
+              WHERE member_id = $2 AND address = (SELECT wallet FROM allocations
+                                                   WHERE month = $1 AND member_id = $2)
+              ORDER BY registered_at DESC, id DESC LIMIT 1",
+        )
+        .bind(month.to_string())
+        .bind(member)
+        .bind(self.holder.pubkey().to_string())
+        .execute(&self.pool)
+        .await?;
+        ensure!(inserted.rows_affected() == 1, "member {member}'s wallet in force");
+        Ok(member)
     }
 
     /// The operator approves the month's current report by its exact hash.
@@ -267,8 +305,21 @@ async fn a_full_month_over_json_rpc(env: &Env) -> anyhow::Result<()> {
         "the vault holds the started quarters' distribution: {vault_before} vs {minted}"
     );
 
-    // report, approve, plan, pay.
+    // report, approve, plan, pay; the holder's key becomes the wallet of the member the first
+    // report pays most (registered with that member's wallet in force), and the report is
+    // computed again.
+    report::run(&env.pool, &env.config, month, None).await?;
+    let member = env.register_holder(month).await?;
     let outcome = report::run(&env.pool, &env.config, month, None).await?;
+    let holder_paid = outcome
+        .report
+        .members
+        .iter()
+        .find(|m| m.member_id == member)
+        .filter(|m| m.wallet.as_deref() == Some(env.holder.pubkey().to_string().as_str()))
+        .map(|m| m.payable)
+        .unwrap_or(0);
+    ensure!(holder_paid > 0, "the report pays member {member} at the holder's wallet");
     env.approve(month).await?;
     let plan = env.plan(&mut backend, month).await?;
     ensure!(plan.total == outcome.report.totals.payable, "the plan pays the report");
@@ -450,6 +501,10 @@ cases![
     late_landings_and_preflight_refusals,
     operator_commands_over_json_rpc,
     operator_reads_dry_runs_and_refusals_over_json_rpc,
+    staking_funds_over_json_rpc,
+    council_and_fund_over_json_rpc,
+    the_sale_over_json_rpc,
+    holds_and_dormancy_over_json_rpc,
 ];
 
 /// The operator commands over JSON-RPC (`distributor quote …` as the CLI runs them): one
@@ -666,6 +721,8 @@ async fn operator_reads_dry_runs_and_refusals_over_json_rpc(env: &Env) -> anyhow
 async fn setup() -> anyhow::Result<Env> {
     let admin = Keypair::new();
     let distributor = Keypair::new();
+    let holder = Keypair::new();
+    let councillor = Keypair::new();
     let current = month_of_ts(unix_now(), 0).ok_or_else(|| anyhow!("current month"))?;
     let start = MonthId(current.0 - 3);
     let text = DEFAULT_CONFIG_TOML
@@ -678,7 +735,7 @@ async fn setup() -> anyhow::Result<Env> {
         ledger: scratch.join("ledger"),
         rpc_port: None,
         deploy_key: admin.pubkey(),
-        funded: vec![distributor.pubkey()],
+        funded: vec![distributor.pubkey(), holder.pubkey(), councillor.pubkey()],
         ticks_per_slot: Some(16),
     })
     .await?;
@@ -706,7 +763,7 @@ async fn setup() -> anyhow::Result<Env> {
         },
     )
     .await?;
-    Ok(Env { net, admin, distributor, pool, database, config, months })
+    Ok(Env { net, admin, distributor, holder, councillor, pool, database, config, months })
 }
 
 async fn teardown(env: Env) {
