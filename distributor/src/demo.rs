@@ -287,6 +287,40 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ));
         }
     }
+    // Every recipient of the plan, not only the members shown: each token account holds
+    // exactly the plan's amount, which is the report's.
+    let recipients: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT r.member_id, r.token_account, r.amount, a.payable
+           FROM payout_recipients r JOIN allocations a USING (month, member_id)
+          WHERE r.month = $1 ORDER BY r.member_id",
+    )
+    .bind(month.to_string())
+    .fetch_all(&pool)
+    .await?;
+    let mut wrong = vec![];
+    for (member, account, amount, payable) in &recipients {
+        let account: anchor_lang::prelude::Pubkey = account.parse().context("token account")?;
+        let held = match ledger.account(&account).await {
+            Some(_) => ledger.token(&account).await.amount,
+            None => 0,
+        };
+        if held != *amount as u64 || amount != payable {
+            wrong.push(format!(
+                "member {member} holds {} (plan {}, report {})",
+                stk(held),
+                stk(*amount as u64),
+                stk(*payable as u64)
+            ));
+        }
+    }
+    println!(
+        "every recipient on-chain: {} of {} hold exactly their report amount",
+        recipients.len() - wrong.len(),
+        recipients.len()
+    );
+    if !wrong.is_empty() {
+        return Err(anyhow!("{} recipients differ: {}", wrong.len(), wrong.join("; ")));
+    }
     pool.close().await;
     Ok(())
 }
