@@ -4,10 +4,13 @@ use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeypairError {
-    #[error("keypair file {path}: {source}")]
-    Io { path: String, source: std::io::Error },
-    #[error("keypair file {path} is readable by group or others (mode {mode:o}); run `chmod 600 {path}`")]
-    TooOpen { path: String, mode: u32 },
+    /// `what`: the kind of secret file ("keypair file", "link secret file").
+    #[error("{what} {path}: {source}")]
+    Io { what: &'static str, path: String, source: std::io::Error },
+    #[error(
+        "{what} {path} is readable by group or others (mode {mode:o}); run `chmod 600 {path}`"
+    )]
+    TooOpen { what: &'static str, path: String, mode: u32 },
     #[error("keypair file {path} is not a JSON array of 64 bytes")]
     Format { path: String },
 }
@@ -16,29 +19,33 @@ pub enum KeypairError {
 /// or writable by group or others. The error never contains key material.
 pub fn load(path: &Path) -> Result<Keypair, KeypairError> {
     let shown = path.display().to_string();
-    let text = read_private(path)?;
+    let text = read_private(path, "keypair file")?;
     let bytes: Vec<u8> =
         serde_json::from_str(&text).map_err(|_| KeypairError::Format { path: shown.clone() })?;
     Keypair::try_from(bytes.as_slice()).map_err(|_| KeypairError::Format { path: shown })
 }
 
 /// Reads a file holding a secret (a keypair, the members' app link secret), refusing one
-/// readable or writable by group or others. The error never contains the file's content.
-pub fn read_private(path: &Path) -> Result<String, KeypairError> {
+/// readable or writable by group or others; errors name the file as `what`. The error never
+/// contains the file's content.
+pub fn read_private(path: &Path, what: &'static str) -> Result<String, KeypairError> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path)
-        .map_err(|source| KeypairError::Io { path: shown.clone(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| KeypairError::Io {
+        what,
+        path: shown.clone(),
+        source,
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(KeypairError::TooOpen { path: shown, mode });
+            return Err(KeypairError::TooOpen { what, path: shown, mode });
         }
     }
     #[cfg(not(unix))]
     let _ = meta;
-    std::fs::read_to_string(path).map_err(|source| KeypairError::Io { path: shown, source })
+    std::fs::read_to_string(path).map_err(|source| KeypairError::Io { what, path: shown, source })
 }
 
 #[cfg(test)]

@@ -721,12 +721,12 @@ fn main() -> anyhow::Result<()> {
         }),
         Command::Serve { db, serve } => runtime.block_on(serve_app(&db, serve)),
         Command::MemberLink { link, member, valid_minutes } => {
-            let secret = stk_distributor::serve::token::load_secret(&link.link_secret_file)?;
-            let expires = chrono::Utc::now().timestamp() + valid_minutes.max(1) * 60;
-            let token = stk_distributor::serve::token::issue(&secret, member, expires);
             let url = link.public_url.as_deref().ok_or_else(|| {
                 anyhow::anyhow!("--public-url is required: where members reach the app")
             })?;
+            let secret = stk_distributor::serve::token::load_secret(&link.link_secret_file)?;
+            let expires = chrono::Utc::now().timestamp() + valid_minutes.max(1) * 60;
+            let token = stk_distributor::serve::token::issue(&secret, member, expires);
             println!("{}/#member={token}", url.trim_end_matches('/'));
             Ok(())
         }

@@ -104,9 +104,11 @@ pub fn costs_line(c: &store::MonthCosts) -> String {
 }
 
 pub async fn status(url: &str, month_text: Option<&str>) -> anyhow::Result<()> {
+    // A malformed --month is told before anything connects.
+    let chosen = month_text.map(month).transpose()?;
     let pool = db::connect(url).await?;
-    let months: Vec<String> = match month_text {
-        Some(t) => vec![month(t)?.to_string()],
+    let months: Vec<String> = match chosen {
+        Some(m) => vec![m.to_string()],
         None => sqlx::query_scalar(
             "SELECT month FROM monthly_reports UNION SELECT month FROM payout_epochs ORDER BY 1",
         )

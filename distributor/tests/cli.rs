@@ -382,6 +382,10 @@ async fn approve_names_the_exact_report_and_status_shows_where_each_month_stands
     let garbage = distributor(&["status", "--database-url", &url, "--month", "garbage"]);
     garbage.refused_with("--month \"garbage\" is not YYYY-MM");
     assert!(!garbage.stdout.contains("pending allocations"), "{garbage}");
+    // The month is checked before anything connects: no database is needed to be told.
+    let unreachable = "postgres://postgres@127.0.0.1:9/none";
+    distributor(&["status", "--database-url", unreachable, "--month", "garbage"])
+        .refused_with("--month \"garbage\" is not YYYY-MM");
 
     // February waits for January to be frozen: its report is refused, so nothing to approve.
     distributor(&["report", "--database-url", &url, "--month", feb, "--out", out]).refused_with(
@@ -576,19 +580,28 @@ fn member_link_prints_a_token_for_that_member_alone() {
     std::fs::create_dir(&unreadable).unwrap();
     std::fs::set_permissions(&unreadable, std::fs::Permissions::from_mode(0o700)).unwrap();
     let cases = [
-        (&missing, format!("{}: No such file or directory", missing.display())),
+        (&missing, format!("link secret file {}: No such file or directory", missing.display())),
         (
             &open,
             format!(
-                "{} is readable by group or others (mode 644); run `chmod 600 {}`",
+                "link secret file {} is readable by group or others (mode 644); run `chmod 600 {}`",
                 open.display(),
                 open.display()
             ),
         ),
         (&short, format!("the link secret in {} is shorter than 32 bytes", short.display())),
-        (&unreadable, format!("{}: Is a directory", unreadable.display())),
+        (&unreadable, format!("link secret file {}: Is a directory", unreadable.display())),
     ];
     assert_eq!(no_url.stdout, "", "{no_url}");
+    // The missing URL is named first, whatever the secret file.
+    let both = distributor(&[
+        "member-link",
+        "--link-secret-file",
+        missing.to_str().unwrap(),
+        "--member",
+        "4242",
+    ]);
+    both.refused_with("--public-url is required: where members reach the app");
     for (path, message) in cases {
         let path = path.to_str().unwrap();
         let mut args = vec!["member-link", "--link-secret-file", path, "--member", "4242"];

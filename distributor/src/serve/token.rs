@@ -67,7 +67,7 @@ pub fn check(secret: &[u8], token: &str, now_unix: i64) -> Result<i64, TokenErro
 /// The secret from its file (private: mode 600), at least [`MIN_SECRET_LEN`] bytes after
 /// trimming surrounding whitespace.
 pub fn load_secret(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    let text = crate::keypair::read_private(path)?;
+    let text = crate::keypair::read_private(path, "link secret file")?;
     let secret = text.trim().as_bytes().to_vec();
     if secret.len() < MIN_SECRET_LEN {
         anyhow::bail!(
