@@ -11,7 +11,12 @@
 //!    and restarted: every member is paid once;
 //! 3. the third month with send responses lost (the transaction lands although the send
 //!    "failed"), dropped transactions and an expired blockhash; then the node's preflight
-//!    refusals of programs' errors, with their exact codes.
+//!    refusals of programs' errors, with their exact codes;
+//! 4. the operator commands as the CLI runs them, each signer its own keypair file: quotes,
+//!    genesis, the lists, fees, staking, rotations (here), then staking funds, the startup
+//!    fund's council and proposals, the members' sale, fraud holds and dormancy notices
+//!    (`localnet_e2e/operators.rs`), spending the STK the first month paid a member's wallet
+//!    whose key the test holds.
 //!
 //! Own runner (`harness = false`): cases run in order; a failing case is reported and the
 //! rest still run; libtest's `test … ok` / `test result:` lines are kept (scripts/test.sh sums
@@ -512,28 +517,15 @@ cases![
 /// multisig, signed apart from the distributor and sent — it lands.
 async fn operator_commands_over_json_rpc(env: &Env) -> anyhow::Result<()> {
     use stk_distributor::ops::{self, quote::QuoteCmd, Group, SignArgs, SignWith};
+
     let mut admin = env.backend(&env.admin);
     init::initialize_suite(&mut admin, &env.pool, &suite_params(env)).await?; // idempotent
     let (rows, _) = ops::quote::history(&mut admin).await?;
     let quarter = rows.len() as u16;
 
     // `--keypair admin.json`: signs, sends, waits until it lands.
-    let dir = std::env::temp_dir().join(format!(".tmp-stk-ops-rpc-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let key_file = dir.join("admin.json");
-    std::fs::write(&key_file, serde_json::to_string(&env.admin.to_bytes().to_vec())?)?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))?;
-    }
-    let local = SignArgs {
-        rpc_url: env.net.rpc_url.clone(),
-        keypair: Some(key_file),
-        sign_with: SignWith::Local,
-        authority: None,
-        dry_run: false,
-        priority_fee: Default::default(),
-    };
+    let keys = operators::Signers::new(env, "quote")?;
+    let local = keys.admin.clone();
     let budget = QuoteCmd::Budget { quarter: None, budget: "250000".into(), backing_bps: 5_000 };
     let text = ops::run_cli(&local, &Group::Quote(budget)).await?;
     ensure!(text.contains("confirmed"), "{text}");
@@ -565,7 +557,6 @@ async fn operator_commands_over_json_rpc(env: &Env) -> anyhow::Result<()> {
     let (rows, _) = ops::quote::history(&mut admin).await?;
     let published = rows[quarter as usize].published.context("published by the signed tx")?;
     ensure!(published.price > 0, "{published:?}");
-    let _ = std::fs::remove_dir_all(&dir);
     println!("  quote {quarter}: recorded with --keypair, published through --sign-with external");
     Ok(())
 }
@@ -601,22 +592,12 @@ async fn operator_reads_dry_runs_and_refusals_over_json_rpc(env: &Env) -> anyhow
         holds::HoldCmd,
         quote::QuoteCmd,
         staking::StakingCmd,
-        Context, Group, OpsError, SignArgs, SignWith,
+        Context, Group, OpsError, SignArgs,
     };
     let mut admin = env.backend(&env.admin);
     init::initialize_suite(&mut admin, &env.pool, &suite_params(env)).await?; // idempotent
-    let dir = std::env::temp_dir().join(format!(".tmp-stk-ops-rpc2-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let signed_by = |key: std::path::PathBuf| SignArgs {
-        rpc_url: env.net.rpc_url.clone(),
-        keypair: Some(key),
-        sign_with: SignWith::Local,
-        authority: None,
-        dry_run: false,
-        priority_fee: Default::default(),
-    };
-    let as_admin = signed_by(key_file(&dir, "admin.json", &env.admin)?);
-    let as_distributor = signed_by(key_file(&dir, "distributor.json", &env.distributor)?);
+    let keys = operators::Signers::new(env, "reads")?;
+    let (as_admin, as_distributor) = (keys.admin.clone(), keys.distributor.clone());
 
     // Genesis: minted by an earlier case or now, and once.
     let text = ops::run_cli(&as_distributor, &Group::Genesis).await?;
@@ -711,7 +692,6 @@ async fn operator_reads_dry_runs_and_refusals_over_json_rpc(env: &Env) -> anyhow
     ensure!(ops::run_cli(&as_admin, &accept).await?.contains("confirmed"));
     let holder = staking_admin(ops::authority::holders(&mut admin).await?);
     ensure!(holder == Some((env.admin.pubkey(), Pubkey::default())), "{holder:?}");
-    let _ = std::fs::remove_dir_all(&dir);
     println!(
         "  genesis, lists, candidates, harvest and split, a dry run, two refusals, a rate and a rotation over JSON-RPC"
     );

@@ -33,17 +33,18 @@ use stk_distributor::ops::{
     Context, Group, OpsError, SignArgs, SignWith,
 };
 
-/// The signers as `--keypair` files, and a scratch directory removed on drop.
-struct Signers {
-    dir: PathBuf,
-    admin: SignArgs,
-    distributor: SignArgs,
-    holder: SignArgs,
-    councillor: SignArgs,
+/// The signers as `--keypair` files (the CLI's signing options), and a scratch directory
+/// removed on drop.
+pub struct Signers {
+    pub dir: PathBuf,
+    pub admin: SignArgs,
+    pub distributor: SignArgs,
+    pub holder: SignArgs,
+    pub councillor: SignArgs,
 }
 
 impl Signers {
-    fn new(env: &Env, tag: &str) -> anyhow::Result<Signers> {
+    pub fn new(env: &Env, tag: &str) -> anyhow::Result<Signers> {
         let dir = std::env::temp_dir().join(format!(".tmp-stk-ops-{tag}-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let signed_by = |key: PathBuf| SignArgs {
