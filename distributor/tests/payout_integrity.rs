@@ -493,6 +493,70 @@ async fn two_engines_racing_for_a_month_pay_it_once() {
     db.drop_db().await;
 }
 
+/// Two engines on different months at once — the service paying one month while an
+/// operator's `submit` pays the next — both maintain the kept lookup tables: the next month's
+/// newcomers are appended to the same tables the first month is creating and extending. The
+/// tables' own lock serializes that work, so each table holds exactly its record on-chain, no
+/// account is recorded twice, and both months pay every recipient once.
+#[tokio::test]
+async fn two_engines_on_different_months_share_the_kept_tables() {
+    let db = TestDb::new("race_months").await;
+    let (backend, treasury, month, admin) = common::payout_world().await;
+    let mint = treasury.mint();
+    let next = MonthId(month.0 + 1);
+    let shape = PlanShape::sized(TxForm::LookupTable, 0);
+    let first = common::fresh_payees(&mint, 300);
+    // The next month: most of the same members (other amounts) and sixty newcomers.
+    let mut second: Vec<Payee> =
+        first[40..].iter().map(|p| Payee { amount: p.amount + 7, ..p.clone() }).collect();
+    second.extend(
+        common::fresh_payees(&mint, 60)
+            .into_iter()
+            .map(|p| Payee { member_id: p.member_id + 10_000, ..p }),
+    );
+    common::save_direct_plan(&db.pool, month, &first, shape).await;
+    common::save_direct_plan(&db.pool, next, &second, shape).await;
+    let shared = SharedBackend::new(backend);
+    {
+        let mut backend = shared.lock().await;
+        common::after_month(&mut backend.ledger, next, treasury.stk.schedule.utc_offset_secs).await;
+    }
+    let (mut one, mut two) = (shared.clone(), shared.clone());
+    let (a, b) = tokio::join!(
+        PayoutEngine::new(&mut one, &db.pool, mint, settings(&admin)).run(month),
+        PayoutEngine::new(&mut two, &db.pool, mint, settings(&admin)).run(next),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a.epoch_closed_now && b.epoch_closed_now, "{a:?}\n{b:?}");
+    // Whichever ran first, each month had accounts the other had not recorded: both engines
+    // created or extended the shared tables.
+    for s in [&a, &b] {
+        assert!(s.lookup_tables_created + s.lookup_table_extensions > 0, "{s:?}");
+    }
+
+    let mut expected: std::collections::BTreeMap<Pubkey, u64> = Default::default();
+    for p in first.iter().chain(&second) {
+        *expected.entry(p.token_account).or_default() += p.amount;
+    }
+    let mut backend = shared.lock().await;
+    for (account, amount) in &expected {
+        assert_eq!(backend.ledger.token_amount(account).await, *amount, "{account}");
+    }
+    let fixed = stk_distributor::payout::limits::table_fixed_accounts();
+    let mut recorded = vec![];
+    for table in store::load_all_tables(&db.pool).await.unwrap() {
+        let data = backend.ledger.account(&table.address.unwrap()).await.unwrap().data;
+        let onchain = stk_distributor::payout::lookup::decode_table(&data).unwrap();
+        assert_eq!(onchain.addresses, table.entries, "table {} holds its record", table.id);
+        assert_eq!(table.entries[..fixed.len()], fixed[..]);
+        recorded.extend_from_slice(&table.entries[fixed.len()..]);
+    }
+    let unique: std::collections::BTreeSet<Pubkey> = recorded.iter().copied().collect();
+    assert_eq!(unique.len(), recorded.len(), "no account is recorded twice");
+    assert_eq!(unique, expected.keys().copied().collect(), "every recipient of both months");
+    db.drop_db().await;
+}
+
 /// Issue 18.9: lost responses, dropped transactions and expired blockhashes never give a
 /// batch up (even with one allowed failure); a batch refused on-chain is given up after
 /// `max_attempts` failures, with its last error on record.
