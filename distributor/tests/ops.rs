@@ -1184,6 +1184,40 @@ async fn a_first_year_of_operation() {
 
 // ---- the leaves no test above reaches, and the attacks on each command (issue 16) ----------
 
+/// The treasury admin may not confirm fraud holds, so proposing the role to a council member
+/// whose fellows cannot reach the threshold without them is refused before signing (nothing
+/// is proposed); a key outside the council is proposed.
+#[tokio::test]
+async fn the_treasury_is_not_handed_to_a_council_member_the_holds_need() {
+    let member = Keypair::new();
+    let (db, mut backend, _) =
+        suite_with_council("ops_treasury_to_council", &[member.pubkey()], 2).await;
+    let propose = |candidate: &Pubkey| {
+        Group::Authority(AuthorityCmd::Propose {
+            role: Role::Treasury,
+            candidate: candidate.to_string(),
+        })
+    };
+    let pending = |holders: Vec<(Role, Pubkey, Pubkey)>| {
+        holders.into_iter().find(|(r, ..)| *r == Role::Treasury).map(|(_, _, p)| p).unwrap()
+    };
+    match run(&mut backend, propose(&member.pubkey())).await {
+        Err(OpsError::Usage(m)) => assert!(
+            m.contains("leaves 1 member(s) who may confirm fraud holds")
+                && m.contains("authority council"),
+            "{m}"
+        ),
+        other => panic!("expected the proposal to be refused, got {other:?}"),
+    }
+    let holders = stk_distributor::ops::authority::holders(&mut backend).await.unwrap();
+    assert_eq!(pending(holders), Pubkey::default(), "nothing was proposed");
+    let outsider = Keypair::new().pubkey();
+    ok(&mut backend, propose(&outsider)).await;
+    let holders = stk_distributor::ops::authority::holders(&mut backend).await.unwrap();
+    assert_eq!(pending(holders), outsider);
+    db.drop_db().await;
+}
+
 /// `fund approve`: the second council member of a 2-of-2 council is a multisig, so the
 /// command prints the unsigned approval; signed apart and sent, it lands, and the proposal
 /// executes. The proposer approving twice, a stranger, and an approval after the execution

@@ -60,6 +60,24 @@ impl AuthorityCmd {
     }
 }
 
+/// Fraud holds are confirmed and decided by council members other than the treasury admin
+/// (`AdminCannotConfirm`). Why a council of `members` at `threshold` could never confirm one
+/// while `treasury_admin` holds that role, if so.
+pub fn holds_unconfirmable(
+    members: &[Pubkey],
+    threshold: u8,
+    treasury_admin: &Pubkey,
+) -> Option<String> {
+    let voters = members.iter().filter(|m| *m != treasury_admin).count();
+    (voters < usize::from(threshold)).then(|| {
+        format!(
+            "a council of {} with threshold {threshold} leaves {voters} member(s) who may confirm \
+             fraud holds (the treasury admin {treasury_admin} may not)",
+            members.len()
+        )
+    })
+}
+
 /// The holder and the pending candidate of every role, in [`Role`] order.
 pub async fn holders<B: ChainBackend>(
     backend: &mut B,
@@ -165,6 +183,18 @@ pub async fn run<B: ChainBackend>(
                     proposer.unwrap_or_default()
                 )));
             }
+            // The treasury admin may not confirm fraud holds: handing the role to a council
+            // member must leave the others enough to reach the threshold.
+            if *role == Role::Treasury && candidate != Pubkey::default() {
+                let fund: stk_startup_fund::state::Fund =
+                    require_account(backend, &seeds::find_fund(), "stk_startup_fund").await?;
+                if let Some(why) = holds_unconfirmable(fund.members(), fund.threshold, &candidate) {
+                    return Err(OpsError::usage(format!(
+                        "{why}: change the council first (`authority council`) or propose a \
+                         key outside it"
+                    )));
+                }
+            }
             let what = if candidate == Pubkey::default() {
                 format!("withdraw the proposed {}", role_name(*role))
             } else {
@@ -200,19 +230,11 @@ pub async fn run<B: ChainBackend>(
                 .iter()
                 .map(|m| super::parse_pubkey("--members", m))
                 .collect::<Result<Vec<_>, _>>()?;
-            // Fraud holds are confirmed and decided by council members other than the
-            // treasury admin (`AdminCannotConfirm`): a council whose other members cannot
-            // reach the threshold could never confirm a hold, so it is refused here.
             let treasury: stk_treasury::state::Treasury =
                 require_account(backend, &seeds::find_treasury(), "stk_treasury").await?;
-            let voters = members.iter().filter(|m| **m != treasury.admin).count();
-            if voters < usize::from(*threshold) {
+            if let Some(why) = holds_unconfirmable(&members, *threshold, &treasury.admin) {
                 return Err(OpsError::usage(format!(
-                    "a council of {} with threshold {threshold} leaves {voters} member(s) who may \
-                     confirm fraud holds (the treasury admin {} may not): name at least \
-                     {threshold} members besides the treasury admin",
-                    members.len(),
-                    treasury.admin
+                    "{why}: name at least {threshold} members besides the treasury admin"
                 )));
             }
             let fund: stk_startup_fund::state::Fund =
@@ -230,4 +252,22 @@ pub async fn run<B: ChainBackend>(
         }
     };
     Ok(execute(backend, mode, &op).await?.describe(&op.what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_council_must_confirm_holds_without_the_treasury_admin() {
+        let [admin, a, b] = [Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique()];
+        assert_eq!(holds_unconfirmable(&[admin, a, b], 2, &admin), None);
+        assert_eq!(holds_unconfirmable(&[a, b], 2, &admin), None);
+        let why = holds_unconfirmable(&[admin, a], 2, &admin).unwrap();
+        assert!(why.contains("a council of 2 with threshold 2 leaves 1 member(s)"), "{why}");
+        assert!(holds_unconfirmable(&[admin], 1, &admin).is_some(), "the admin alone");
+        // Handing the treasury to a council member counts the same way.
+        assert!(holds_unconfirmable(&[a, b], 2, &a).is_some());
+        assert_eq!(holds_unconfirmable(&[a, b], 1, &a), None);
+    }
 }
