@@ -41,6 +41,8 @@ pub struct SuiteAddresses {
     pub entries: Vec<(&'static str, Pubkey)>,
     /// Steps that ran now (the others already existed).
     pub initialized_now: Vec<&'static str>,
+    /// What the operator must still do for the suite to work as designed (printed by `init`).
+    pub notes: Vec<String>,
 }
 
 pub async fn initialize_suite<B: ChainBackend>(
@@ -145,5 +147,54 @@ pub async fn initialize_suite<B: ChainBackend>(
             ("distributor", p.distributor),
         ],
         initialized_now,
+        notes: notes(p, &admin),
     })
+}
+
+/// What a fresh suite with `p` (the deploy key `admin` holding every admin role) still needs.
+fn notes(p: &SuiteParams, admin: &Pubkey) -> Vec<String> {
+    let mut notes = vec![];
+    if let Some(why) =
+        crate::ops::authority::holds_unconfirmable(&p.council, p.council_threshold, admin)
+    {
+        notes.push(format!(
+            "{why}: no fraud hold can be confirmed until `distributor authority council` names \
+             enough members besides the treasury admin"
+        ));
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_notes_a_council_that_cannot_confirm_holds_and_only_that() {
+        let admin = Pubkey::new_unique();
+        let params = |council: Vec<Pubkey>, threshold: u8| SuiteParams {
+            decimals: 6,
+            metadata_uri: String::new(),
+            transfer_fee_bps: 50,
+            max_transfer_fee: 1,
+            schedule: ScheduleParams::default_for(
+                stk_common::calendar::MonthId::new(2027, 1).unwrap(),
+                6,
+            ),
+            distributor: Pubkey::new_unique(),
+            staking_fee_bps: 0,
+            startup_fund_fee_bps: 0,
+            dormancy_notice_secs: 86_400,
+            fiat_decimals: 2,
+            council,
+            council_threshold: threshold,
+            fund_lock_seconds: 0,
+            staking_reward_rate: 0,
+        };
+        assert_eq!(notes(&params(vec![admin], 1), &admin).len(), 1);
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        assert_eq!(notes(&params(vec![admin, a], 2), &admin).len(), 1);
+        assert!(notes(&params(vec![admin, a, b], 2), &admin).is_empty());
+        assert!(notes(&params(vec![a], 1), &admin).is_empty());
+    }
 }

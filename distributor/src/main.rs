@@ -682,6 +682,9 @@ fn main() -> anyhow::Result<()> {
             for (name, address) in suite.entries {
                 println!("{name:<42} {address}");
             }
+            for note in suite.notes {
+                println!("note: {note}");
+            }
             Ok(())
         }),
         Command::Quote { sign, cmd } => operator_command(&runtime, &sign, Group::Quote(cmd)),

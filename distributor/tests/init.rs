@@ -41,6 +41,15 @@ async fn init_wires_the_suite_once_and_the_cranks_pay_into_its_vaults() {
     let again = initialize_suite(&mut backend, &db.pool, &params).await.unwrap();
     assert!(again.initialized_now.is_empty(), "idempotent: {:?}", again.initialized_now);
     assert_eq!(first.entries, again.entries);
+    // The deploy key alone on the council is also the treasury admin, who may not confirm
+    // fraud holds: init says what to do about it.
+    assert_eq!(first.notes.len(), 1, "{:?}", first.notes);
+    assert!(
+        first.notes[0].contains("leaves 0 member(s) who may confirm fraud holds")
+            && first.notes[0].contains("authority council"),
+        "{:?}",
+        first.notes
+    );
 
     // The cranks pay into the vaults init created.
     let ledger = &mut backend.ledger;
