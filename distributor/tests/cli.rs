@@ -502,6 +502,24 @@ async fn approve_names_the_exact_report_and_status_shows_where_each_month_stands
     assert_eq!(approvals(&db.pool).await[1], (feb.into(), new_sha.clone(), "carol".into()));
     let status = distributor(&["status", "--database-url", &url, "--month", feb]);
     assert!(status.has_line(&approved_line(feb, &new_sha)), "{status}");
+    // The approvals in force were replaced; the log keeps every approval given, in order
+    // (refusals left no entry).
+    let log: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT month, report_sha256, approved_by FROM payout_approval_log ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let entry = |m: &str, s: &String, by: &str| (m.to_string(), s.clone(), by.to_string());
+    assert_eq!(
+        log,
+        vec![
+            entry(jan, &sha, "alice"),
+            entry(jan, &sha, "bob"),
+            entry(feb, &feb_sha, "carol"),
+            entry(feb, &new_sha, "carol"),
+        ]
+    );
 
     drop(backend);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -115,6 +115,15 @@ pub async fn approve(
     .bind(by)
     .execute(&mut *tx)
     .await?;
+    // The approval in force is replaced; the log keeps every one.
+    sqlx::query(
+        "INSERT INTO payout_approval_log (month, report_sha256, approved_by) VALUES ($1, $2, $3)",
+    )
+    .bind(&key)
+    .bind(sha256)
+    .bind(by)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
