@@ -338,10 +338,10 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
             }
             // 2. The chain decides what is left to do.
             let onchain = match r.address {
-                Some(address) => self.read_table(&address).await?,
+                Some(address) => self.read_table(&address).await?.map(|t| (address, t)),
                 None => None,
             };
-            let Some(onchain) = onchain else {
+            let Some((address, onchain)) = onchain else {
                 // No table (never created, or its create can no longer land): create one.
                 if r.create_attempts >= self.settings.max_attempts {
                     return Err(EngineError::GaveUp {
@@ -381,7 +381,6 @@ impl<B: ChainBackend> PayoutEngine<'_, B> {
                 self.crash_at(CrashPoint::AfterLookupTableCreateSent(id))?;
                 continue;
             };
-            let address = r.address.expect("a table read on-chain has an address");
             let held = onchain.addresses.len();
             if onchain.meta.deactivation_slot != u64::MAX
                 || onchain.meta.authority != Some(authority)
