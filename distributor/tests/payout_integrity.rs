@@ -448,6 +448,24 @@ async fn unusable_recipients_stay_pending_and_skipped_ones_come_back() {
     db.drop_db().await;
 }
 
+/// Each kept table holds exactly its recorded entries on-chain (extended once, never twice),
+/// starting with the fixed accounts; returns the recorded token accounts, table by table.
+async fn tables_hold_their_records(
+    backend: &mut stk_distributor::chain::embedded::EmbeddedBackend,
+    db: &PgPool,
+) -> Vec<Pubkey> {
+    let fixed = stk_distributor::payout::limits::table_fixed_accounts();
+    let mut recorded = vec![];
+    for table in store::load_all_tables(db).await.unwrap() {
+        let data = backend.ledger.account(&table.address.unwrap()).await.unwrap().data;
+        let onchain = stk_distributor::payout::lookup::decode_table(&data).unwrap();
+        assert_eq!(onchain.addresses, table.entries, "table {} holds its record", table.id);
+        assert_eq!(table.entries[..fixed.len()], fixed[..]);
+        recorded.extend_from_slice(&table.entries[fixed.len()..]);
+    }
+    recorded
+}
+
 /// Issue 18.8: two engines (the service and a manual `submit`) start on the same month at
 /// once; the month's lock makes the second wait: every recipient is paid once and each lookup
 /// table is created and extended once.
@@ -478,15 +496,7 @@ async fn two_engines_racing_for_a_month_pay_it_once() {
     // Each table holds its recorded entries exactly once: the fixed accounts, then the
     // recipients' token accounts in plan order.
     let plan = store::load_plan(&db.pool, month).await.unwrap().unwrap();
-    let mut recorded = vec![];
-    for table in store::load_all_tables(&db.pool).await.unwrap() {
-        let data = backend.ledger.account(&table.address.unwrap()).await.unwrap().data;
-        let onchain = stk_distributor::payout::lookup::decode_table(&data).unwrap();
-        assert_eq!(onchain.addresses, table.entries, "table {} extended exactly once", table.id);
-        let fixed = stk_distributor::payout::limits::table_fixed_accounts();
-        assert_eq!(table.entries[..fixed.len()], fixed[..]);
-        recorded.extend_from_slice(&table.entries[fixed.len()..]);
-    }
+    let recorded = tables_hold_their_records(&mut backend, &db.pool).await;
     let planned: Vec<Pubkey> =
         plan.batches.iter().flat_map(|b| b.batch.payees.iter().map(|p| p.token_account)).collect();
     assert_eq!(recorded, planned);
@@ -542,15 +552,7 @@ async fn two_engines_on_different_months_share_the_kept_tables() {
     for (account, amount) in &expected {
         assert_eq!(backend.ledger.token_amount(account).await, *amount, "{account}");
     }
-    let fixed = stk_distributor::payout::limits::table_fixed_accounts();
-    let mut recorded = vec![];
-    for table in store::load_all_tables(&db.pool).await.unwrap() {
-        let data = backend.ledger.account(&table.address.unwrap()).await.unwrap().data;
-        let onchain = stk_distributor::payout::lookup::decode_table(&data).unwrap();
-        assert_eq!(onchain.addresses, table.entries, "table {} holds its record", table.id);
-        assert_eq!(table.entries[..fixed.len()], fixed[..]);
-        recorded.extend_from_slice(&table.entries[fixed.len()..]);
-    }
+    let recorded = tables_hold_their_records(&mut backend, &db.pool).await;
     let unique: std::collections::BTreeSet<Pubkey> = recorded.iter().copied().collect();
     assert_eq!(unique.len(), recorded.len(), "no account is recorded twice");
     assert_eq!(unique, expected.keys().copied().collect(), "every recipient of both months");
